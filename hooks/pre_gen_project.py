@@ -1,0 +1,111 @@
+"""Reject a bad answer before cookiecutter writes anything a user would have to clean up.
+
+Each check prints one line naming the field, the value given and what is allowed, then
+exits non-zero; cookiecutter removes the half-made directory.
+"""
+
+import json
+import keyword
+import re
+import sys
+from collections.abc import Callable
+
+ANSWERS: dict[str, object] = json.loads(r"""{{ cookiecutter | tojson }}""")
+
+SUPPORTED_PYTHONS = ("3.11", "3.12", "3.13", "3.14")
+LICENSES = ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary")
+YES_NO = ("yes", "no")
+
+# Top-level names a research project is likely to import; a package of the same name
+# would shadow them.
+THIRD_PARTY_NAMES = frozenset(
+    {
+        "black", "conftest", "flake8", "ipykernel", "isort", "jax", "joblib",
+        "jupyter", "keras", "lightgbm", "matplotlib", "mlflow", "mypy", "numpy",
+        "pandas", "pandera", "plotly", "polars", "pydantic", "pytest", "requests",
+        "scipy", "seaborn", "setuptools", "sklearn", "src", "statsmodels",
+        "tensorflow", "tests", "torch", "torchvision", "transformers", "xgboost",
+    }
+)  # fmt: skip
+
+SLUG = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
+MODULE = re.compile(r"[a-z_][a-z0-9_]*")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+GITHUB_OWNER = re.compile(r"[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}")
+
+
+def free_text(value: str) -> str | None:
+    """Free text must be one printable line: it lands in TOML, YAML and Python strings."""
+    if not value.strip():
+        return "non-empty text"
+    if not value.isprintable():
+        return "one line of printable text (no newlines or control characters)"
+    return None
+
+
+def slug(value: str) -> str | None:
+    if SLUG.fullmatch(value):
+        return None
+    return "lowercase letters, digits and single dashes, starting with a letter"
+
+
+def module_name(value: str) -> str | None:
+    if not MODULE.fullmatch(value):
+        return "a lowercase Python identifier (letters, digits, underscores)"
+    if keyword.iskeyword(value) or keyword.issoftkeyword(value):
+        return "a name that is not a Python keyword"
+    if value in sys.stdlib_module_names or value in THIRD_PARTY_NAMES:
+        return "a name that does not shadow an installed or standard-library package"
+    return None
+
+
+def email(value: str) -> str | None:
+    return None if EMAIL.fullmatch(value) else "an address of the form name@domain.tld"
+
+
+def github_owner(value: str) -> str | None:
+    if GITHUB_OWNER.fullmatch(value):
+        return None
+    return "a GitHub user or organisation name (letters, digits, single dashes)"
+
+
+def one_of(choices: tuple[str, ...]) -> Callable[[str], str | None]:
+    def check(value: str) -> str | None:
+        return None if value in choices else "one of " + ", ".join(choices)
+
+    return check
+
+
+CHECKS: dict[str, Callable[[str], str | None]] = {
+    "project_name": free_text,
+    "project_slug": slug,
+    "module_name": module_name,
+    "description": free_text,
+    "author_name": free_text,
+    "author_email": email,
+    "github_owner": github_owner,
+    "license": one_of(LICENSES),
+    "python_version": one_of(SUPPORTED_PYTHONS),
+    "include_notebooks": one_of(YES_NO),
+}
+
+
+def first_problem(answers: dict[str, object]) -> str | None:
+    for field, check in CHECKS.items():
+        value = str(answers.get(field, ""))
+        allowed = check(value)
+        if allowed is not None:
+            return f"error: {field} {value!r} is not allowed: use {allowed}"
+    return None
+
+
+def main() -> int:
+    problem = first_problem(ANSWERS)
+    if problem is None:
+        return 0
+    print(problem, file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""A research pipeline split by single responsibility; `Pipeline` composes it."""

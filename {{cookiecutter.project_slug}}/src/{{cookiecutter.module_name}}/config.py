@@ -1,0 +1,160 @@
+"""Typed settings read once from TOML, so no component parses files or guesses."""
+
+import tomllib
+from dataclasses import asdict
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+from typing import Any
+
+from {{ cookiecutter.module_name }}.errors import ConfigError
+
+DEFAULT_CONFIG = Path("configs/pipeline.toml")
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    train: Path
+    schema: Path
+    label: str
+
+
+@dataclass(frozen=True)
+class SplitConfig:
+    test_fraction: float
+
+
+@dataclass(frozen=True)
+class FeatureConfig:
+    numeric: tuple[str, ...]
+    categorical: tuple[str, ...]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.numeric + self.categorical
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    estimator: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OutputConfig:
+    models: Path
+    runs: Path
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    seed: int
+    data: DataConfig
+    split: SplitConfig
+    features: FeatureConfig
+    model: ModelConfig
+    output: OutputConfig
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready copy for run records (paths as text)."""
+        document: dict[str, Any] = _jsonable(asdict(self))
+        return document
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+class _Table:
+    """One TOML table, with typed getters whose errors name the file, table and key."""
+
+    def __init__(self, source: Path, name: str, values: dict[str, Any]) -> None:
+        self.source = source
+        self.name = name
+        self.values = values
+
+    def _fail(self, key: str, allowed: str) -> ConfigError:
+        value = self.values.get(key, "<missing>")
+        where = f"[{self.name}] {key}" if self.name else key
+        return ConfigError(
+            f"{self.source}: {where} = {value!r} is not allowed: use {allowed}"
+        )
+
+    def table(self, key: str) -> "_Table":
+        value = self.values.get(key, {})
+        if not isinstance(value, dict):
+            raise self._fail(key, "a table")
+        name = f"{self.name}.{key}" if self.name else key
+        return _Table(self.source, name, value)
+
+    def text(self, key: str) -> str:
+        value = self.values.get(key)
+        if not isinstance(value, str) or not value:
+            raise self._fail(key, "a non-empty string")
+        return value
+
+    def path(self, key: str) -> Path:
+        return (self.source.parent / self.text(key)).resolve()
+
+    def integer(self, key: str) -> int:
+        value = self.values.get(key)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self._fail(key, "an integer")
+        return value
+
+    def fraction(self, key: str) -> float:
+        value = self.values.get(key)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self._fail(key, "a number between 0 and 1, exclusive")
+        if not 0 < value < 1:
+            raise self._fail(key, "a number between 0 and 1, exclusive")
+        return float(value)
+
+    def names(self, key: str) -> tuple[str, ...]:
+        value = self.values.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self._fail(key, "a list of column names")
+        return tuple(value)
+
+
+def load_config(path: Path = DEFAULT_CONFIG) -> PipelineConfig:
+    """Read and check the pipeline config; any problem is one ConfigError line."""
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"{path}: not a readable TOML file ({error})") from None
+    root = _Table(path, "", document)
+    return _parse(root)
+
+
+def _parse(root: _Table) -> PipelineConfig:
+    data, features, model, output = (
+        root.table(name) for name in ("data", "features", "model", "output")
+    )
+    parsed_features = FeatureConfig(
+        numeric=features.names("numeric"), categorical=features.names("categorical")
+    )
+    if not parsed_features.columns:
+        raise features._fail("numeric", "at least one numeric or categorical feature")
+    return PipelineConfig(
+        seed=root.integer("seed"),
+        data=DataConfig(
+            train=data.path("train"),
+            schema=data.path("schema"),
+            label=data.text("label"),
+        ),
+        split=SplitConfig(test_fraction=root.table("split").fraction("test_fraction")),
+        features=parsed_features,
+        model=ModelConfig(
+            estimator=model.text("estimator"), params=model.table("params").values
+        ),
+        output=OutputConfig(models=output.path("models"), runs=output.path("runs")),
+    )

@@ -1,0 +1,77 @@
+"""What components hand each other, so none of them needs to import another."""
+
+from dataclasses import dataclass
+from typing import Any
+from typing import Literal
+from typing import Protocol
+from typing import Self
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+Environment = Literal["training", "serving"]
+Metrics = dict[str, float]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Features and labels of the same rows, in the same order."""
+
+    features: pd.DataFrame
+    labels: "pd.Series[Any]"
+
+    def __len__(self) -> int:
+        return len(self.features)
+
+
+@dataclass(frozen=True)
+class Anomaly:
+    """One way a data file breaks its schema, worded for the person who must fix it."""
+
+    feature: str
+    kind: str
+    observed: str
+    allowed: str
+
+    def __str__(self) -> str:
+        return (
+            f"{self.feature}: {self.kind}: observed {self.observed}; "
+            f"allowed {self.allowed}"
+        )
+
+
+class FrameValidator(Protocol):
+    def validate(
+        self, frame: pd.DataFrame, environment: Environment
+    ) -> list[Anomaly]: ...
+
+
+class FeatureTransformer(Protocol):
+    def fit(self, features: pd.DataFrame) -> Self: ...
+
+    def transform(self, features: pd.DataFrame) -> npt.NDArray[np.float64]: ...
+
+
+class Classifier(Protocol):
+    def fit(self, features: Any, labels: Any) -> Any: ...
+
+    def predict(self, features: Any) -> Any: ...
+
+
+@dataclass(frozen=True)
+class ModelArtifact:
+    """A fitted transformer and classifier saved as one, so serving preprocesses exactly
+    as training did."""
+
+    transformer: FeatureTransformer
+    estimator: Classifier
+    feature_names: tuple[str, ...]
+    label: str
+
+    def predict(self, features: pd.DataFrame) -> "pd.Series[Any]":
+        encoded = self.transformer.transform(features[list(self.feature_names)])
+        predicted = np.asarray(self.estimator.predict(encoded))
+        return pd.Series(
+            predicted, index=features.index, name=f"predicted_{self.label}"
+        )

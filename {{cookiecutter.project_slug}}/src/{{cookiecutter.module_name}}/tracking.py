@@ -1,0 +1,77 @@
+"""Run records: enough about each run (config, data, code, packages) to repeat it."""
+
+import hashlib
+import json
+import platform
+import subprocess
+from datetime import UTC
+from datetime import datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from {{ cookiecutter.module_name }}.datatypes import Metrics
+from {{ cookiecutter.module_name }}.storage import write_json
+
+TRACKED_PACKAGES = ("numpy", "pandas", "pandera", "scikit-learn")
+
+
+def config_hash(config: dict[str, Any]) -> str:
+    canonical = json.dumps(config, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def git_commit(directory: Path) -> str | None:
+    """The checked-out commit, or None outside a git repository."""
+    try:
+        completed = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=directory,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return completed.stdout.strip()
+
+
+def package_versions() -> dict[str, str]:
+    versions = {name: metadata.version(name) for name in TRACKED_PACKAGES}
+    versions["python"] = platform.python_version()
+    return versions
+
+
+class RunRecorder:
+    """Writes one JSON record per run under the runs directory."""
+
+    def __init__(self, runs_dir: Path) -> None:
+        self.runs_dir = runs_dir
+
+    def new_run_id(self, config: dict[str, Any]) -> str:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        return f"{stamp}-{config_hash(config)[:8]}"
+
+    def record(
+        self,
+        run_id: str,
+        config: dict[str, Any],
+        data_hashes: dict[str, str],
+        metrics: Metrics,
+    ) -> Path:
+        path = self.runs_dir / run_id / "record.json"
+        write_json(
+            path,
+            {
+                "run_id": run_id,
+                "config": config,
+                "config_hash": config_hash(config),
+                "data_hashes": data_hashes,
+                "seed": config["seed"],
+                "git_commit": git_commit(self.runs_dir.parent),
+                "packages": package_versions(),
+                "metrics": metrics,
+                "finished_at": datetime.now(UTC).isoformat(),
+            },
+        )
+        return path

@@ -1,0 +1,65 @@
+from pathlib import Path
+
+import pytest
+
+from {{ cookiecutter.module_name }}.config import load_config
+from {{ cookiecutter.module_name }}.errors import ConfigError
+
+
+def write_config(config_path: Path, tmp_path: Path, replace: str, by: str) -> Path:
+    text = config_path.read_text(encoding="utf-8").replace(replace, by)
+    path = tmp_path / "pipeline.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_shipped_config_resolves_paths_relative_to_the_file(config_path: Path) -> None:
+    config = load_config(config_path)
+    assert config.data.train == config_path.parent.parent / "data/sample/penguins.csv"
+    assert config.data.train.is_file()
+    assert (
+        config.features.columns == config.features.numeric + config.features.categorical
+    )
+    assert config.as_dict()["data"]["train"] == str(config.data.train)
+
+
+def test_missing_file_is_one_line(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such config file"):
+        load_config(tmp_path / "absent.toml")
+
+
+def test_invalid_toml_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "broken.toml"
+    path.write_text("seed = = 3", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not a readable TOML file"):
+        load_config(path)
+
+
+@pytest.mark.parametrize(
+    ("replace", "by", "message"),
+    [
+        ("seed = 42", 'seed = "x"', "seed = 'x' is not allowed: use an integer"),
+        ("test_fraction = 0.25", "test_fraction = 1.5", r"\[split\] test_fraction"),
+        ("test_fraction = 0.25", "test_fraction = true", "between 0 and 1"),
+        ('label = "species"', 'label = ""', r"\[data\] label"),
+        ('categorical = ["island", "sex"]', "categorical = [1]", "column names"),
+        ("\n[model.params]\n", "\nparams = 3\n[unused]\n", r"\[model\] params"),
+    ],
+)
+def test_bad_values_name_the_key(
+    config_path: Path, tmp_path: Path, replace: str, by: str, message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_config(write_config(config_path, tmp_path, replace, by))
+
+
+def test_no_features_is_refused(config_path: Path, tmp_path: Path) -> None:
+    path = write_config(
+        config_path,
+        tmp_path,
+        'numeric = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", '
+        '"body_mass_g"]\ncategorical = ["island", "sex"]',
+        "numeric = []\ncategorical = []",
+    )
+    with pytest.raises(ConfigError, match="at least one"):
+        load_config(path)

@@ -1,0 +1,56 @@
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from {{ cookiecutter.module_name }}.config import DataConfig
+from {{ cookiecutter.module_name }}.config import PipelineConfig
+from {{ cookiecutter.module_name }}.errors import DataError
+from {{ cookiecutter.module_name }}.pipeline import Pipeline
+
+
+def test_a_run_saves_the_model_and_its_record(config: PipelineConfig) -> None:
+    result = Pipeline.from_config(config).run()
+    assert result.model_path == config.output.models / "model.joblib"
+    assert result.model_path.is_file()
+    record = json.loads(result.record_path.read_text(encoding="utf-8"))
+    assert record["run_id"] == result.run_id
+    assert record["metrics"] == result.metrics
+    assert result.metrics["accuracy"] > 0.9
+    assert list(record["data_hashes"]) == [str(config.data.train)]
+
+
+def test_two_runs_give_the_same_metrics(config: PipelineConfig) -> None:
+    first = Pipeline.from_config(config).run()
+    second = Pipeline.from_config(config).run()
+    assert first.metrics == second.metrics
+
+
+def test_bad_data_stops_before_anything_is_written(
+    config: PipelineConfig, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.csv"
+    text = config.data.train.read_text(encoding="utf-8")
+    broken.write_text(text.replace("Torgersen", "Atlantis"), encoding="utf-8")
+    bad_config = replace(config, data=replace(config.data, train=broken))
+    with pytest.raises(DataError, match="nothing trained") as raised:
+        Pipeline.from_config(bad_config).run()
+    assert "island: outside domain" in str(raised.value)
+    assert not config.output.models.exists()
+    assert not config.output.runs.exists()
+
+
+def test_predict_serves_the_saved_model(config: PipelineConfig) -> None:
+    pipeline = Pipeline.from_config(config)
+    pipeline.run()
+    rows = config.data.train.parent / "new_penguins.csv"
+    predictions = pipeline.predict(rows)
+    assert len(predictions) == 10
+    assert predictions["predicted_species"].notna().all()
+
+
+def test_schema_must_exist(config: PipelineConfig, tmp_path: Path) -> None:
+    data = DataConfig(config.data.train, tmp_path / "absent.json", config.data.label)
+    with pytest.raises(DataError, match="no such schema file"):
+        Pipeline.from_config(replace(config, data=data))

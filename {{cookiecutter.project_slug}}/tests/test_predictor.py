@@ -1,0 +1,46 @@
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from {{ cookiecutter.module_name }}.data_validation import DataValidator
+from {{ cookiecutter.module_name }}.datatypes import ModelArtifact
+from {{ cookiecutter.module_name }}.errors import DataError
+from {{ cookiecutter.module_name }}.predictor import Predictor
+from {{ cookiecutter.module_name }}.storage import save_artifact
+
+
+@pytest.fixture
+def model_path(tmp_path: Path, artifact: ModelArtifact) -> Path:
+    path = tmp_path / "model.joblib"
+    save_artifact(path, artifact)
+    return path
+
+
+def test_predicts_serving_rows(
+    model_path: Path, validator: DataValidator, sample: pd.DataFrame
+) -> None:
+    rows = sample.drop(columns=["species"]).head(20)
+    predictions = Predictor(model_path, validator).predict(rows)
+    assert list(predictions.columns) == [*rows.columns, "predicted_species"]
+    assert set(predictions["predicted_species"]) <= set(sample["species"])
+
+
+def test_invalid_rows_are_refused_with_every_anomaly(
+    model_path: Path, validator: DataValidator, sample: pd.DataFrame
+) -> None:
+    rows = sample.drop(columns=["species"]).head(5)
+    rows.loc[0, "island"] = "Atlantis"
+    rows.loc[1, "bill_depth_mm"] = -3.0
+    with pytest.raises(DataError, match="2 anomalies") as raised:
+        Predictor(model_path, validator).predict(rows)
+    assert "island: outside domain" in str(raised.value)
+    assert "bill_depth_mm: out of range" in str(raised.value)
+
+
+def test_no_model_yet(
+    tmp_path: Path, validator: DataValidator, sample: pd.DataFrame
+) -> None:
+    predictor = Predictor(tmp_path / "model.joblib", validator)
+    with pytest.raises(DataError, match="run `make pipeline` first"):
+        predictor.predict(sample.head(1))

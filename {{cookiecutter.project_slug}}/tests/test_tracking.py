@@ -1,0 +1,47 @@
+import json
+import subprocess
+from pathlib import Path
+
+from {{ cookiecutter.module_name }}.tracking import RunRecorder
+from {{ cookiecutter.module_name }}.tracking import config_hash
+from {{ cookiecutter.module_name }}.tracking import git_commit
+from {{ cookiecutter.module_name }}.tracking import package_versions
+
+
+def test_config_hash_ignores_key_order() -> None:
+    assert config_hash({"a": 1, "b": 2}) == config_hash({"b": 2, "a": 1})
+    assert config_hash({"a": 1}) != config_hash({"a": 2})
+
+
+def test_record_holds_what_repeats_a_run(tmp_path: Path) -> None:
+    recorder = RunRecorder(tmp_path / "runs")
+    config = {"seed": 3, "model": {"estimator": "x"}}
+    run_id = recorder.new_run_id(config)
+    path = recorder.record(run_id, config, {"data.csv": "abc"}, {"accuracy": 0.5})
+    record = json.loads(path.read_text(encoding="utf-8"))
+    assert path == tmp_path / "runs" / run_id / "record.json"
+    assert record["config_hash"] == config_hash(config)
+    assert run_id.endswith(config_hash(config)[:8])
+    assert record["seed"] == 3
+    assert record["data_hashes"] == {"data.csv": "abc"}
+    assert record["metrics"] == {"accuracy": 0.5}
+    assert set(record["packages"]) >= {"pandas", "scikit-learn", "python"}
+
+
+def test_git_commit_inside_and_outside_a_repository(tmp_path: Path) -> None:
+    assert git_commit(tmp_path) is None
+    assert git_commit(tmp_path / "absent") is None
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    subprocess.run(
+        [
+            "git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@t",
+            "commit", "-q", "--allow-empty", "-m", "start",
+        ],
+        check=True,
+    )  # fmt: skip
+    commit = git_commit(tmp_path)
+    assert commit is not None and len(commit) == 40
+
+
+def test_package_versions_include_python() -> None:
+    assert package_versions()["python"].count(".") == 2
