@@ -1,4 +1,4 @@
-"""Reject a bad answer before cookiecutter writes anything a user would have to clean up.
+"""Reject a bad answer before cookiecutter writes anything a user must clean up.
 
 Each check prints one line naming the field, the value given and what is allowed, then
 exits non-zero; cookiecutter removes the half-made directory.
@@ -16,26 +16,27 @@ SUPPORTED_PYTHONS = ("3.11", "3.12", "3.13", "3.14")
 LICENSES = ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary")
 YES_NO = ("yes", "no")
 
-# Top-level names a research project is likely to import; a package of the same name
-# would shadow them.
-THIRD_PARTY_NAMES = frozenset(
+# Beyond sys.stdlib_module_names: the stdlib's own test package and the top-level
+# names a research project is likely to import, which a package of that name would shadow.
+SHADOWED_NAMES = frozenset(
     {
         "black", "conftest", "flake8", "ipykernel", "isort", "jax", "joblib",
         "jupyter", "keras", "lightgbm", "matplotlib", "mlflow", "mypy", "numpy",
         "pandas", "pandera", "plotly", "polars", "pydantic", "pytest", "requests",
         "scipy", "seaborn", "setuptools", "sklearn", "src", "statsmodels",
-        "tensorflow", "tests", "torch", "torchvision", "transformers", "xgboost",
+        "tensorflow", "test", "tests", "torch", "torchvision", "transformers", "xgboost",
     }
 )  # fmt: skip
 
 SLUG = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 MODULE = re.compile(r"[a-z_][a-z0-9_]*")
+MODULE_MAX_LENGTH = 32
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 GITHUB_OWNER = re.compile(r"[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}")
 
 
 def free_text(value: str) -> str | None:
-    """Free text must be one printable line: it lands in TOML, YAML and Python strings."""
+    """One printable line: free text lands in TOML, YAML and Python strings."""
     if not value.strip():
         return "non-empty text"
     if not value.isprintable():
@@ -52,9 +53,11 @@ def slug(value: str) -> str | None:
 def module_name(value: str) -> str | None:
     if not MODULE.fullmatch(value):
         return "a lowercase Python identifier (letters, digits, underscores)"
+    if len(value) > MODULE_MAX_LENGTH:
+        return f"at most {MODULE_MAX_LENGTH} characters, so imports fit on one line"
     if keyword.iskeyword(value) or keyword.issoftkeyword(value):
         return "a name that is not a Python keyword"
-    if value in sys.stdlib_module_names or value in THIRD_PARTY_NAMES:
+    if value in sys.stdlib_module_names or value in SHADOWED_NAMES:
         return "a name that does not shadow an installed or standard-library package"
     return None
 

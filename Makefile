@@ -1,0 +1,36 @@
+# The template's own gates: its code meets the standard it imposes, and its tests bake
+# projects and run their gates. `make help` lists the targets.
+.DEFAULT_GOAL := help
+.PHONY: help install lint typecheck test test-fast format
+
+UV ?= $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
+RUN := $(UV) run --no-sync
+SOURCES := hooks tests local_extensions.py
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/python -m pip install --quiet uv==0.13.8
+
+install: $(UV) ## create .venv with the template's tools (uv bootstrapped with pip if missing)
+	$(UV) sync --locked
+
+format: install ## rewrite the template's own code with isort and black
+	$(RUN) isort $(SOURCES)
+	$(RUN) black $(SOURCES)
+
+lint: install ## black, isort, flake8 on the template's own code
+	$(RUN) black --check $(SOURCES)
+	$(RUN) isort --check-only $(SOURCES)
+	$(RUN) flake8 $(SOURCES)
+
+typecheck: install ## mypy --strict on hooks, tests and the Jinja extension
+	$(RUN) mypy
+
+test-fast: install ## bake every option set and check answers; skip running baked projects
+	$(RUN) pytest -m "not slow"
+
+test: lint typecheck ## everything: lint, types, and every template test (bakes and runs projects)
+	$(RUN) pytest

@@ -1,0 +1,68 @@
+"""A bad answer is refused in one line, with no traceback and no directory left."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import TEMPLATE
+
+BAD_ANSWERS = [
+    ("module_name", "numpy", "does not shadow"),
+    ("module_name", "random", "does not shadow"),
+    ("module_name", "test", "does not shadow"),
+    ("module_name", "class", "not a Python keyword"),
+    ("module_name", "2fast", "lowercase Python identifier"),
+    ("module_name", "My-Module", "lowercase Python identifier"),
+    ("module_name", "a" * 33, "at most 32 characters"),
+    ("project_slug", "My Project", "lowercase letters, digits and single dashes"),
+    ("project_slug", "../escape", "lowercase letters, digits and single dashes"),
+    ("author_email", "not-an-email", "name@domain.tld"),
+    ("github_owner", "-bad-", "GitHub user or organisation"),
+    ("python_version", "3.10", "3.11, 3.12, 3.13, 3.14"),
+    ("python_version", "3.15", "3.11, 3.12, 3.13, 3.14"),
+    ("license", "GPL", "MIT, Apache-2.0, BSD-3-Clause, Proprietary"),
+    ("include_notebooks", "maybe", "yes, no"),
+    ("project_name", "   ", "non-empty text"),
+    ("description", "two\nlines", "one line of printable text"),
+]
+
+
+def run_cookiecutter(
+    output_dir: Path, *answers: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cookiecutter", "--no-input", str(TEMPLATE)]
+        + ["-o", str(output_dir), *answers],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(("field", "value", "allowed"), BAD_ANSWERS)
+def test_bad_answer_is_one_line_and_leaves_nothing(
+    tmp_path: Path, field: str, value: str, allowed: str
+) -> None:
+    output_dir = tmp_path / "out"
+    completed = run_cookiecutter(output_dir, f"{field}={value}")
+    assert completed.returncode != 0
+    assert "Traceback" not in completed.stderr + completed.stdout
+    errors = [line for line in completed.stderr.splitlines() if "error" in line]
+    assert len(errors) == 1, completed.stderr
+    assert errors[0].startswith(f"error: {field} {value!r} is not allowed: use ")
+    assert allowed in errors[0]
+    assert not output_dir.exists() or list(output_dir.iterdir()) == []
+
+
+def test_good_answers_bake(tmp_path: Path) -> None:
+    completed = run_cookiecutter(
+        tmp_path,
+        "project_name=Sea Ice",
+        "module_name=sea_ice_v2",
+        "github_owner=polar-lab",
+        "author_email=a.b+ml@lab.example.org",
+        "python_version=3.13",
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert (tmp_path / "sea-ice" / "src" / "sea_ice_v2" / "pipeline.py").is_file()

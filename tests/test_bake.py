@@ -1,0 +1,129 @@
+"""Every option set bakes cleanly; answers land where they should, escaped."""
+
+import itertools
+import re
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+from conftest import bake
+from conftest import project_environment
+
+PYTHONS = ("3.11", "3.12", "3.13", "3.14")
+LICENSES = ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary")
+JINJA_LEFTOVER = re.compile(r"\{\{|\{%|%\}|cookiecutter\.")
+
+
+def pyproject(project: Path) -> dict[str, object]:
+    return tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("python_version", "license_name", "include_notebooks"),
+    list(itertools.product(PYTHONS, LICENSES, ("yes", "no"))),
+)
+def test_every_option_set_bakes_without_leftover_jinja(
+    tmp_path: Path, python_version: str, license_name: str, include_notebooks: str
+) -> None:
+    project = bake(
+        tmp_path,
+        python_version=python_version,
+        license=license_name,
+        include_notebooks=include_notebooks,
+    )
+    leftovers = [
+        str(path.relative_to(project))
+        for path in project.rglob("*")
+        if path.is_file() and JINJA_LEFTOVER.search(path.read_text(encoding="utf-8"))
+    ]
+    assert leftovers == []
+    assert (project / "notebooks").is_dir() == (include_notebooks == "yes")
+    assert pyproject(project)["project"]["license"] in (  # type: ignore[index]
+        license_name,
+        "LicenseRef-Proprietary",
+    )
+
+
+def test_without_notebooks_nothing_mentions_them(tmp_path: Path) -> None:
+    project = bake(tmp_path, include_notebooks="no")
+    for name in ("Makefile", "pyproject.toml", "README.md"):
+        text = (project / name).read_text(encoding="utf-8")
+        assert "notebook" not in text.lower(), name
+        assert "ipykernel" not in text
+
+
+@pytest.mark.parametrize("python_version", PYTHONS)
+def test_python_version_sets_every_tool_target(
+    tmp_path: Path, python_version: str
+) -> None:
+    """Only 3.11 runs here, so newer versions are checked in the files themselves."""
+    project = bake(tmp_path, python_version=python_version)
+    config = pyproject(project)
+    project_table = config["project"]
+    tools = config["tool"]
+    assert isinstance(project_table, dict) and isinstance(tools, dict)
+    supported = PYTHONS[PYTHONS.index(python_version) :]
+    assert project_table["requires-python"] == f">={python_version}"
+    classifiers = [
+        c for c in project_table["classifiers"] if c.count("::") == 2 and "." in c
+    ]
+    assert classifiers == [f"Programming Language :: Python :: {v}" for v in supported]
+    assert tools["black"]["target-version"] == [
+        "py" + v.replace(".", "") for v in supported
+    ]
+    assert tools["mypy"]["python_version"] == python_version
+
+
+@pytest.mark.parametrize("python_version", PYTHONS[1:])
+def test_pins_install_as_wheels_on_newer_pythons(
+    tmp_path: Path, python_version: str
+) -> None:
+    """Only 3.11 runs here; uv still resolves the exact pins for a newer Python, wheels
+    only, as a Linux machine with that Python would install them."""
+    project = bake(tmp_path, python_version=python_version)
+    completed = subprocess.run(
+        ["uv", "pip", "compile", "pyproject.toml", "--group", "dev", "--quiet"]
+        + ["--python-version", python_version, "--only-binary", ":all:"]
+        + ["--python-platform", "x86_64-unknown-linux-gnu", "-o", "requirements.txt"],
+        cwd=project,
+        env=project_environment(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    pins = (project / "requirements.txt").read_text(encoding="utf-8")
+    assert "\npandas==3.1.1\n" in pins and "\nmypy==2.4.1\n" in pins
+
+
+AWKWARD = {
+    "project_name": 'Zoë\'s "Deep" Lab \\ 🐧',
+    "description": 'It\'s a "quoted" description, with a \\backslash\\ and ünïcödé',
+    "author_name": "José Ñúñez O'Brien",
+}
+
+
+def test_awkward_free_text_round_trips(tmp_path: Path) -> None:
+    project = bake(tmp_path, project_slug="awkward", **AWKWARD)
+    metadata = pyproject(project)["project"]
+    assert isinstance(metadata, dict)
+    assert metadata["description"] == AWKWARD["description"]
+    assert metadata["authors"][0]["name"] == AWKWARD["author_name"]
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    assert readme.startswith(f"# {AWKWARD['project_name']}\n")
+    assert AWKWARD["author_name"] in (project / "LICENSE").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("license_name", LICENSES)
+def test_license_text_matches_the_choice(tmp_path: Path, license_name: str) -> None:
+    first_words = {
+        "MIT": "MIT License",
+        "Apache-2.0": "Apache License",
+        "BSD-3-Clause": "BSD 3-Clause License",
+        "Proprietary": "Copyright (c)",
+    }
+    project = bake(tmp_path, license=license_name, author_name="Ada")
+    text = (project / "LICENSE").read_text(encoding="utf-8")
+    assert text.lstrip().startswith(first_words[license_name])
+    assert license_name == "Apache-2.0" or "Ada" in text

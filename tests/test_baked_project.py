@@ -1,0 +1,137 @@
+"""A baked project passes its own gates, and they catch a project broken on purpose."""
+
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+from conftest import DEFAULT_MODULE
+from conftest import assert_make_passes
+from conftest import bake
+from conftest import make
+
+pytestmark = pytest.mark.slow
+
+SOURCE = Path("src") / DEFAULT_MODULE
+
+
+def test_default_bake_runs_pipeline_check_and_predict(tmp_path: Path) -> None:
+    """The README's two commands, on a bake with no environment yet."""
+    project = bake(tmp_path)
+    assert not (project / ".venv").exists()
+    assert "accuracy=" in assert_make_passes(project, "pipeline")
+    (record_path,) = (project / "runs").glob("*/record.json")
+    record = json.loads(record_path.read_text(encoding="utf-8"))
+    assert record["metrics"]["accuracy"] > 0.9
+    assert len(record["config_hash"]) == 64
+    assert (project / "models" / "model.joblib").is_file()
+    assert (project / "uv.lock").is_file()
+
+    output = assert_make_passes(project, "check")
+    assert "Contracts: 2 kept, 0 broken." in output
+    assert "Required test coverage of 90.0% reached" in output
+
+    assert_make_passes(project, "predict")
+    predictions = (project / "predictions.csv").read_text(encoding="utf-8")
+    assert predictions.splitlines()[0].endswith(",predicted_species")
+    assert len(predictions.splitlines()) == 11
+
+
+def test_notebook_runs_top_to_bottom(tmp_path: Path) -> None:
+    project = bake(tmp_path, include_notebooks="yes")
+    notebook = json.loads(
+        (project / "notebooks" / "analysis.ipynb").read_text(encoding="utf-8")
+    )
+    code_cells = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
+    assert all(cell["outputs"] == [] for cell in code_cells)
+    assert any(f"from {DEFAULT_MODULE}." in "".join(c["source"]) for c in code_cells)
+    assert "Executing notebook" in assert_make_passes(project, "notebooks")
+    assert not (project / "models").exists()
+
+
+OTHER_OPTION_SETS = [
+    answers
+    for answers in (
+        {"license": license_name, "include_notebooks": notebooks}
+        for license_name, notebooks in itertools.product(
+            ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary"), ("yes", "no")
+        )
+    )
+    if answers != {"license": "MIT", "include_notebooks": "yes"}
+]
+
+
+@pytest.mark.parametrize("answers", OTHER_OPTION_SETS, ids=str)
+def test_every_option_set_passes_make_check(
+    tmp_path: Path, answers: dict[str, str]
+) -> None:
+    assert_make_passes(bake(tmp_path, **answers), "check")
+
+
+def test_longest_module_name_still_passes_lint(tmp_path: Path) -> None:
+    project = bake(tmp_path, project_slug="long", module_name="m" * 32)
+    assert_make_passes(project, "lint")
+
+
+def replace_in(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def append_to(path: Path, code: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + code, encoding="utf-8")
+
+
+def relative_import(project: Path) -> None:
+    replace_in(
+        project / SOURCE / "trainer.py",
+        f"from {DEFAULT_MODULE}.errors import",
+        "from .errors import",
+    )
+
+
+def type_error(project: Path) -> None:
+    append_to(
+        project / SOURCE / "evaluator.py",
+        '\n\ndef broken() -> int:\n    return "text"\n',
+    )
+
+
+def failing_test(project: Path) -> None:
+    append_to(
+        project / "tests" / "test_model.py",
+        "\n\ndef test_broken_on_purpose() -> None:\n"
+        '    assert Model(ModelConfig("sklearn.svm.SVC")).build() is None\n',
+    )
+
+
+def component_import(project: Path) -> None:
+    errors_import = f"from {DEFAULT_MODULE}.errors import ConfigError\n"
+    replace_in(
+        project / SOURCE / "trainer.py",
+        errors_import,
+        errors_import
+        + f"from {DEFAULT_MODULE}.evaluator import Evaluator  # noqa: F401\n",
+    )
+
+
+@pytest.mark.parametrize(
+    ("breakage", "caught_by"),
+    [
+        (relative_import, "I252 Relative imports are banned"),
+        (type_error, 'Incompatible return value type (got "str", expected "int")'),
+        (failing_test, "FAILED tests/test_model.py::test_broken_on_purpose"),
+        (component_import, "Contracts: 0 kept, 2 broken."),
+    ],
+    ids=lambda value: getattr(value, "__name__", ""),
+)
+def test_make_check_catches_a_project_broken_on_purpose(
+    tmp_path: Path, breakage: object, caught_by: str
+) -> None:
+    project = bake(tmp_path)
+    assert callable(breakage)
+    breakage(project)
+    completed = make(project, "check")
+    assert completed.returncode != 0
+    assert caught_by in completed.stdout, completed.stdout[-3000:]
