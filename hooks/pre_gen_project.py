@@ -18,14 +18,12 @@ YES_NO = ("yes", "no")
 
 # Beyond sys.stdlib_module_names: the stdlib's own test package and the top-level
 # names a research project is likely to import, which a same-named package would shadow.
-SHADOWED_NAMES = frozenset(
-    """
+SHADOWED_NAMES = frozenset("""
     black conftest flake8 ipykernel isort jax joblib jupyter keras lightgbm matplotlib
     mlflow mypy numpy pandas pandera plotly polars pydantic pytest requests scipy
     seaborn setuptools sklearn src statsmodels tensorflow test tests torch torchvision
     transformers xgboost
-    """.split()
-)
+    """.split())
 
 SLUG = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 MODULE = re.compile(r"[a-z_][a-z0-9_]*")

@@ -84,10 +84,11 @@ def append_to(path: Path, code: str) -> None:
 
 
 def relative_import(project: Path) -> None:
-    replace_in(
-        project / SOURCE / "trainer.py",
-        f"from {DEFAULT_MODULE}.errors import",
-        "from .errors import",
+    """A new module whose one import is relative, so isort has nothing to re-sort."""
+    (project / SOURCE / "shortcuts.py").write_text(
+        '"""Broken on purpose."""\n\nfrom .errors import ConfigError\n\n'
+        '__all__ = ["ConfigError"]\n',
+        encoding="utf-8",
     )
 
 
