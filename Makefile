@@ -14,8 +14,9 @@ help: ## list the targets
 	python3 -m venv .tools
 	.tools/bin/python -m pip install --quiet uv==0.13.8
 
-install: $(UV) ## create .venv with the template's tools (uv bootstrapped with pip if missing)
+install: $(UV) ## install the template's pinned tools: .venv (uv, bootstrapped with pip) and node_modules (npm)
 	$(UV) sync --locked
+	npm ci --silent --no-audit --no-fund
 
 format: install ## rewrite the template's own code with isort and black
 	$(RUN) isort $(SOURCES)

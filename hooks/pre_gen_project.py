@@ -15,6 +15,7 @@ ANSWERS: dict[str, object] = json.loads(r"""{{ cookiecutter | tojson }}""")
 SUPPORTED_PYTHONS = ("3.11", "3.12", "3.13", "3.14")
 LICENSES = ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary")
 YES_NO = ("yes", "no")
+COVERAGE_SERVICES = ("qlty", "codecov", "none")
 
 # Beyond sys.stdlib_module_names: the stdlib's own test package and the top-level
 # names a research project is likely to import, which a same-named package would shadow.
@@ -86,6 +87,7 @@ CHECKS: dict[str, Callable[[str], str | None]] = {
     "github_owner": github_owner,
     "license": one_of(LICENSES),
     "python_version": one_of(SUPPORTED_PYTHONS),
+    "coverage_service": one_of(COVERAGE_SERVICES),
     "include_notebooks": one_of(YES_NO),
 }
 
