@@ -1,12 +1,14 @@
 """Jinja filters the template needs beyond cookiecutter's own, and quiet hook failures.
 
-cookiecutter imports this module (it is listed in cookiecutter.json's ``_extensions``)
-in its own process before any hook runs, which is the one place the template can shape
-what cookiecutter itself prints.
+cookiecutter (and cruft, which drives it) imports this module, listed in
+cookiecutter.json's ``_extensions``, in its own process before any hook runs: the one
+place the template can shape what those tools print when a hook refuses an answer.
 """
 
 import json
 import logging
+import sys
+from types import TracebackType
 
 from cookiecutter.exceptions import FailedHookException
 from jinja2 import Environment
@@ -22,17 +24,6 @@ def quoted(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-class HookTracebackFilter(logging.Filter):
-    """A rejected answer is already explained in one line by the hook: drop the trace
-    cookiecutter would log after it."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and isinstance(record.exc_info[1], FailedHookException):
-            record.exc_info = None
-            record.exc_text = None
-        return True
-
-
 class QuotedExtension(Extension):
     """Registers ``quoted``."""
 
@@ -41,4 +32,28 @@ class QuotedExtension(Extension):
         environment.filters["quoted"] = quoted
 
 
+class HookTracebackFilter(logging.Filter):
+    """Drops the traceback cookiecutter logs after a hook fails."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], FailedHookException):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def exit_quietly_after_hook_failure(
+    kind: type[BaseException],
+    error: BaseException,
+    trace: TracebackType | None,
+    previous: object = sys.excepthook,
+) -> None:
+    """cruft lets the hook's exception escape; the hook already printed why."""
+    if isinstance(error, FailedHookException):
+        return
+    if callable(previous):
+        previous(kind, error, trace)
+
+
 logging.getLogger("cookiecutter.hooks").addFilter(HookTracebackFilter())
+sys.excepthook = exit_quietly_after_hook_failure

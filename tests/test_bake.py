@@ -46,12 +46,18 @@ def test_every_option_set_bakes_without_leftover_jinja(
     )
 
 
-def test_without_notebooks_nothing_mentions_them(tmp_path: Path) -> None:
+def test_without_notebooks_no_notebook_tooling_is_left(tmp_path: Path) -> None:
     project = bake(tmp_path, include_notebooks="no")
-    for name in ("Makefile", "pyproject.toml", "README.md"):
-        text = (project / name).read_text(encoding="utf-8")
-        assert "notebook" not in text.lower(), name
-        assert "ipykernel" not in text
+    unwanted = {
+        "Makefile": "notebook",
+        "pyproject.toml": "ipykernel",
+        ".pre-commit-config.yaml": "nbstripout",
+        "README.md": "make notebooks",
+        ".github/pull_request_template.md": "Notebooks",
+    }
+    for name, word in unwanted.items():
+        assert word not in (project / name).read_text(encoding="utf-8"), name
+    assert "nbclient" not in (project / "pyproject.toml").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("python_version", PYTHONS)

@@ -1,0 +1,148 @@
+"""Template changes reach a baked repository as a patch (cruft), offline, from a local
+git clone of the template; the project's own files survive and conflicts are loud."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import DEFAULT_MODULE
+from conftest import TEMPLATE
+from conftest import assert_make_passes
+from conftest import make
+from conftest import project_environment
+
+pytestmark = pytest.mark.slow
+
+CRUFT = str(Path(sys.executable).parent / "cruft")
+STANDARD_FILE = ".flake8"
+
+
+def run(cwd: Path, *command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        list(command),
+        cwd=cwd,
+        env=project_environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        check=False,
+    )
+
+
+def commit(repository: Path, message: str) -> str:
+    identity = ["-c", "user.name=Test", "-c", "user.email=test@example.org"]
+    for command in (["add", "-A"], [*identity, "commit", "-q", "-m", message]):
+        completed = run(repository, "git", *command)
+        assert completed.returncode == 0, completed.stdout
+    return run(repository, "git", "rev-parse", "HEAD").stdout.strip()
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def template_clone(tmp_path: Path) -> Path:
+    """The template's working tree (committed or not) as a fresh repository."""
+    listed = run(
+        TEMPLATE, "git", "ls-files", "--cached", "--others", "--exclude-standard"
+    )
+    repository = tmp_path / "template"
+    for name in listed.stdout.splitlines():
+        source = TEMPLATE / name
+        if source.is_file():
+            target = repository / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(source.read_bytes())
+    assert run(repository, "git", "init", "-q").returncode == 0
+    commit(repository, "standard A")
+    return repository
+
+
+def cruft_create(template: Path, output_dir: Path) -> Path:
+    output_dir.mkdir()
+    created = run(output_dir, CRUFT, "create", str(template), "--no-input")
+    assert created.returncode == 0, created.stdout
+    (project,) = output_dir.iterdir()
+    return project
+
+
+def change_the_standard(template: Path, old: str, new: str) -> str:
+    edit(template / "{{cookiecutter.project_slug}}" / STANDARD_FILE, old, new)
+    return commit(template, "standard B")
+
+
+def test_an_update_brings_the_standard_and_keeps_the_projects_files(
+    tmp_path: Path,
+) -> None:
+    template = template_clone(tmp_path)
+    project = cruft_create(template, tmp_path / "out")
+    record = json.loads((project / ".cruft.json").read_text(encoding="utf-8"))
+    assert record["commit"] == run(template, "git", "rev-parse", "HEAD").stdout.strip()
+    assert run(project, "git", "init", "-q").returncode == 0
+    commit(project, "baked")
+    assert_make_passes(project, "check")
+
+    owned = {
+        project
+        / "configs"
+        / "pipeline.toml": ("n_estimators = 200", "n_estimators = 150"),
+        project / "schema" / "schema.json": ('"max": 6300.0', '"max": 6400.0'),
+        project / "src" / DEFAULT_MODULE / "evaluator.py": ("Held-out", "Held out"),
+    }
+    for path, (old, new) in owned.items():
+        edit(path, old, new)
+    commit(project, "the project's own changes")
+    template_config = template / "{{cookiecutter.project_slug}}" / "configs"
+    edit(template_config / "pipeline.toml", "max_depth = 6", "max_depth = 8")
+    standard_b = change_the_standard(
+        template,
+        "ban-relative-imports = true",
+        "ban-relative-imports = true\nmax-complexity = 10",
+    )
+
+    behind = make(project, "standard-check")
+    assert behind.returncode != 0
+    assert "run 'make standard-update'" in behind.stdout
+    assert_make_passes(project, "standard-update")
+    assert run(project, CRUFT, "check").returncode == 0
+
+    assert "max-complexity = 10" in (project / STANDARD_FILE).read_text(
+        encoding="utf-8"
+    )
+    for path, (_, new) in owned.items():
+        assert new in path.read_text(encoding="utf-8"), path
+    assert "max_depth = 6" in (project / "configs" / "pipeline.toml").read_text()
+    record = json.loads((project / ".cruft.json").read_text(encoding="utf-8"))
+    assert record["commit"] == standard_b
+    assert_make_passes(project, "check")
+
+
+@pytest.mark.parametrize("under_git", [True, False], ids=["git", "no-git"])
+def test_a_conflicting_local_edit_stops_the_update_loudly(
+    tmp_path: Path, under_git: bool
+) -> None:
+    template = template_clone(tmp_path)
+    project = cruft_create(template, tmp_path / "out")
+    if under_git:
+        assert run(project, "git", "init", "-q").returncode == 0
+        assert_make_passes(project, "install")  # uv.lock exists and is committed
+        commit(project, "baked")
+    edit(project / STANDARD_FILE, "max-line-length = 88", "max-line-length = 100")
+    if under_git:
+        commit(project, "a local edit of a standard file")
+    change_the_standard(template, "max-line-length = 88", "max-line-length = 90")
+
+    updated = make(project, "standard-update")
+    assert updated.returncode != 0
+    assert "error: the update conflicts with local edits in:" in updated.stdout
+    assert STANDARD_FILE in updated.stdout
+    local = (project / STANDARD_FILE).read_text(encoding="utf-8")
+    if under_git:  # a three-way merge: conflict markers, both sides kept
+        assert "<<<<<<<" in local and "max-line-length = 100" in local
+    else:  # no history to merge with: the hunk is set aside in a .rej file
+        assert "max-line-length = 100" in local
+        assert (project / f"{STANDARD_FILE}.rej").is_file()
