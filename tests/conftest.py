@@ -3,10 +3,8 @@
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from cookiecutter.main import cookiecutter
 
 TEMPLATE = Path(__file__).resolve().parents[1]
@@ -33,16 +31,8 @@ def project_environment() -> dict[str, str]:
 
 
 def make(project: Path, *targets: str) -> subprocess.CompletedProcess[str]:
-    """Run the baked project's own make targets; stdout and stderr together."""
-    return subprocess.run(
-        ["make", *targets],
-        cwd=project,
-        env=project_environment(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        check=False,
-    )
+    """Run the baked project's own make targets."""
+    return run(project, "make", *targets)
 
 
 def assert_make_passes(project: Path, *targets: str) -> str:
@@ -51,9 +41,45 @@ def assert_make_passes(project: Path, *targets: str) -> str:
     return completed.stdout
 
 
-@pytest.fixture(scope="module")
-def default_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """One default bake per test module, with its environment installed."""
-    project = bake(tmp_path_factory.mktemp("default"))
-    assert_make_passes(project, "install")
-    yield project
+def run(cwd: Path, *command: str) -> subprocess.CompletedProcess[str]:
+    """Run a command with this venv's tools first on PATH; stdout and stderr merged."""
+    return subprocess.run(
+        list(command),
+        cwd=cwd,
+        env=project_environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        check=False,
+    )
+
+
+def commit(repository: Path, message: str) -> str:
+    identity = ["-c", "user.name=Test", "-c", "user.email=test@example.org"]
+    for command in (["add", "-A"], [*identity, "commit", "-q", "-m", message]):
+        completed = run(repository, "git", *command)
+        assert completed.returncode == 0, completed.stdout
+    return run(repository, "git", "rev-parse", "HEAD").stdout.strip()
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def template_clone(tmp_path: Path) -> Path:
+    """The template's working tree (committed or not) as a fresh repository."""
+    listed = run(
+        TEMPLATE, "git", "ls-files", "--cached", "--others", "--exclude-standard"
+    )
+    repository = tmp_path / "template"
+    for name in listed.stdout.splitlines():
+        source = TEMPLATE / name
+        if source.is_file():
+            target = repository / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(source.read_bytes())
+    assert run(repository, "git", "init", "-q").returncode == 0
+    commit(repository, "standard A")
+    return repository

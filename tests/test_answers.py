@@ -1,11 +1,13 @@
 """A bad answer is refused in one line, with no traceback and no directory left."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from conftest import TEMPLATE
+from conftest import template_clone
 
 BAD_ANSWERS = [
     ("module_name", "numpy", "does not shadow"),
@@ -40,12 +42,13 @@ def run_cookiecutter(
     )
 
 
-@pytest.mark.parametrize(("field", "value", "allowed"), BAD_ANSWERS)
-def test_bad_answer_is_one_line_and_leaves_nothing(
-    tmp_path: Path, field: str, value: str, allowed: str
+def assert_refused_in_one_line(
+    completed: subprocess.CompletedProcess[str],
+    output_dir: Path,
+    field: str,
+    value: str,
+    allowed: str,
 ) -> None:
-    output_dir = tmp_path / "out"
-    completed = run_cookiecutter(output_dir, f"{field}={value}")
     assert completed.returncode != 0
     assert "Traceback" not in completed.stderr + completed.stdout
     errors = [line for line in completed.stderr.splitlines() if "error" in line]
@@ -53,6 +56,15 @@ def test_bad_answer_is_one_line_and_leaves_nothing(
     assert errors[0].startswith(f"error: {field} {value!r} is not allowed: use ")
     assert allowed in errors[0]
     assert not output_dir.exists() or list(output_dir.iterdir()) == []
+
+
+@pytest.mark.parametrize(("field", "value", "allowed"), BAD_ANSWERS)
+def test_bad_answer_is_one_line_and_leaves_nothing(
+    tmp_path: Path, field: str, value: str, allowed: str
+) -> None:
+    output_dir = tmp_path / "out"
+    completed = run_cookiecutter(output_dir, f"{field}={value}")
+    assert_refused_in_one_line(completed, output_dir, field, value, allowed)
 
 
 def test_good_answers_bake(tmp_path: Path) -> None:
@@ -66,3 +78,21 @@ def test_good_answers_bake(tmp_path: Path) -> None:
     )
     assert completed.returncode == 0, completed.stderr
     assert (tmp_path / "sea-ice" / "src" / "sea_ice_v2" / "pipeline.py").is_file()
+
+
+@pytest.mark.parametrize(("field", "value", "allowed"), BAD_ANSWERS[:4])
+def test_cruft_refuses_the_same_way(
+    tmp_path: Path, field: str, value: str, allowed: str
+) -> None:
+    """cruft runs the same hooks; its own traceback printing is kept quiet too."""
+    template = template_clone(tmp_path)
+    output_dir = tmp_path / "out"
+    completed = subprocess.run(
+        [str(Path(sys.executable).parent / "cruft"), "create", str(template)]
+        + ["--no-input", "--output-dir", str(output_dir)]
+        + ["--extra-context", json.dumps({field: value})],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert_refused_in_one_line(completed, output_dir, field, value, allowed)

@@ -12,6 +12,7 @@ from conftest import project_environment
 
 PYTHONS = ("3.11", "3.12", "3.13", "3.14")
 LICENSES = ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary")
+SERVICES = ("qlty", "codecov", "none")
 # GitHub expressions (${{ ... }}) are meant to survive baking; Jinja is not.
 JINJA_LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%|%\}|cookiecutter\.")
 
@@ -21,17 +22,22 @@ def pyproject(project: Path) -> dict[str, object]:
 
 
 @pytest.mark.parametrize(
-    ("python_version", "license_name", "include_notebooks"),
-    list(itertools.product(PYTHONS, LICENSES, ("yes", "no"))),
+    ("python_version", "license_name", "include_notebooks", "coverage_service"),
+    list(itertools.product(PYTHONS, LICENSES, ("yes", "no"), SERVICES)),
 )
 def test_every_option_set_bakes_without_leftover_jinja(
-    tmp_path: Path, python_version: str, license_name: str, include_notebooks: str
+    tmp_path: Path,
+    python_version: str,
+    license_name: str,
+    include_notebooks: str,
+    coverage_service: str,
 ) -> None:
     project = bake(
         tmp_path,
         python_version=python_version,
         license=license_name,
         include_notebooks=include_notebooks,
+        coverage_service=coverage_service,
     )
     leftovers = [
         str(path.relative_to(project))

@@ -49,19 +49,21 @@ def test_notebook_runs_top_to_bottom(tmp_path: Path) -> None:
     assert not (project / "models").exists()
 
 
-OTHER_OPTION_SETS = [
-    answers
-    for answers in (
-        {"license": license_name, "include_notebooks": notebooks}
-        for license_name, notebooks in itertools.product(
-            ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary"), ("yes", "no")
-        )
+def other_option_sets() -> list[dict[str, str]]:
+    """Every license with and without notebooks on the runnable Python; the coverage
+    services take turns, so each of them also meets make check."""
+    license_and_notebooks = itertools.product(
+        ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary"), ("yes", "no")
     )
-    if answers != {"license": "MIT", "include_notebooks": "yes"}
-]
+    services = itertools.cycle(("qlty", "codecov", "none"))
+    option_sets = [
+        {"license": name, "include_notebooks": notebooks, "coverage_service": service}
+        for (name, notebooks), service in zip(license_and_notebooks, services)
+    ]
+    return option_sets[1:]  # the first is the default bake, tested above
 
 
-@pytest.mark.parametrize("answers", OTHER_OPTION_SETS, ids=str)
+@pytest.mark.parametrize("answers", other_option_sets(), ids=str)
 def test_every_option_set_passes_make_check(
     tmp_path: Path, answers: dict[str, str]
 ) -> None:

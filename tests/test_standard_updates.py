@@ -2,64 +2,22 @@
 git clone of the template; the project's own files survive and conflicts are loud."""
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from conftest import DEFAULT_MODULE
-from conftest import TEMPLATE
 from conftest import assert_make_passes
+from conftest import commit
+from conftest import edit
 from conftest import make
-from conftest import project_environment
+from conftest import run
+from conftest import template_clone
 
 pytestmark = pytest.mark.slow
 
 CRUFT = str(Path(sys.executable).parent / "cruft")
 STANDARD_FILE = ".flake8"
-
-
-def run(cwd: Path, *command: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        list(command),
-        cwd=cwd,
-        env=project_environment(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        check=False,
-    )
-
-
-def commit(repository: Path, message: str) -> str:
-    identity = ["-c", "user.name=Test", "-c", "user.email=test@example.org"]
-    for command in (["add", "-A"], [*identity, "commit", "-q", "-m", message]):
-        completed = run(repository, "git", *command)
-        assert completed.returncode == 0, completed.stdout
-    return run(repository, "git", "rev-parse", "HEAD").stdout.strip()
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, (path, old)
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def template_clone(tmp_path: Path) -> Path:
-    """The template's working tree (committed or not) as a fresh repository."""
-    listed = run(
-        TEMPLATE, "git", "ls-files", "--cached", "--others", "--exclude-standard"
-    )
-    repository = tmp_path / "template"
-    for name in listed.stdout.splitlines():
-        source = TEMPLATE / name
-        if source.is_file():
-            target = repository / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(source.read_bytes())
-    assert run(repository, "git", "init", "-q").returncode == 0
-    commit(repository, "standard A")
-    return repository
 
 
 def cruft_create(template: Path, output_dir: Path) -> Path:
