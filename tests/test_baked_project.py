@@ -2,6 +2,7 @@
 
 import itertools
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from conftest import DEFAULT_MODULE
 from conftest import assert_make_passes
 from conftest import bake
 from conftest import make
+from conftest import run
 
 pytestmark = pytest.mark.slow
 
@@ -35,6 +37,44 @@ def test_default_bake_runs_pipeline_check_and_predict(tmp_path: Path) -> None:
     predictions = (project / "predictions.csv").read_text(encoding="utf-8")
     assert predictions.splitlines()[0].endswith(",predicted_species")
     assert len(predictions.splitlines()) == 11
+
+
+Corruption = tuple[Callable[[str], str], int, str]
+CORRUPTIONS: dict[str, Corruption] = {
+    "unknown island": (lambda t: t.replace("Dream", "Atlantis"), 1, "ENUM_TYPE_"),
+    "text in a number": (lambda t: t.replace("3750", "heavy"), 1, "UNEXPECTED_DATA"),
+    "a dropped column": (
+        lambda t: "\n".join(line.rsplit(",", 1)[0] for line in t.splitlines()),
+        1,
+        "year: SCHEMA_MISSING_COLUMN",
+    ),
+    "semicolons": (lambda t: t.replace(",", ";"), 2, "semicolon-delimited"),
+    "header only": (lambda t: t.splitlines()[0] + "\n", 2, "header only"),
+}
+
+
+def test_the_cli_catches_corrupted_copies_of_the_sample(tmp_path: Path) -> None:
+    """Bad data never reaches training: the model from a good run stays as it was."""
+    project = bake(tmp_path)
+    assert_make_passes(project, "pipeline")
+    model = (project / "models" / "model.joblib").read_bytes()
+    sample = project / "data" / "sample" / "penguins.csv"
+    good = sample.read_text(encoding="utf-8")
+    validate = ["uv", "run", "--no-sync", "python", "-m", DEFAULT_MODULE]
+    for name, (corrupt, exit_code, message) in CORRUPTIONS.items():
+        copy = tmp_path / f"{name}.csv"
+        copy.write_text(corrupt(good), encoding="utf-8")
+        checked = run(project, *validate, "validate-data", str(copy))
+        assert checked.returncode == exit_code, (name, checked.stdout)
+        assert message in checked.stdout, (name, checked.stdout)
+    (tmp_path / "garbage.csv").write_bytes(bytes(range(256)) * 4)
+    garbage = run(project, *validate, "validate-data", str(tmp_path / "garbage.csv"))
+    assert garbage.returncode == 2 and "binary data" in garbage.stdout
+
+    sample.write_text(CORRUPTIONS["unknown island"][0](good), encoding="utf-8")
+    refused = make(project, "pipeline")
+    assert refused.returncode != 0 and "nothing trained" in refused.stdout
+    assert (project / "models" / "model.joblib").read_bytes() == model
 
 
 def test_notebook_runs_top_to_bottom(tmp_path: Path) -> None:

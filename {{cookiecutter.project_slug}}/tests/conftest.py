@@ -9,6 +9,7 @@ import pytest
 from {{ cookiecutter.module_name }}.config import OutputConfig
 from {{ cookiecutter.module_name }}.config import PipelineConfig
 from {{ cookiecutter.module_name }}.config import load_config
+from {{ cookiecutter.module_name }}.data_loader import CsvSource
 from {{ cookiecutter.module_name }}.data_loader import DataLoader
 from {{ cookiecutter.module_name }}.data_validation import DataValidator
 from {{ cookiecutter.module_name }}.data_validation import Schema
@@ -38,19 +39,20 @@ def config(tmp_path: Path) -> PipelineConfig:
 
 @pytest.fixture
 def sample(config: PipelineConfig) -> pd.DataFrame:
-    return pd.read_csv(config.data.train)
+    return CsvSource(config.data.train).read()
 
 
 @pytest.fixture
 def validator(config: PipelineConfig) -> DataValidator:
-    return DataValidator(Schema.load(config.data.schema))
+    return DataValidator(Schema.load(config.data.schema), config.validation)
 
 
 @pytest.fixture
 def loader(config: PipelineConfig) -> DataLoader:
     return DataLoader(
         label=config.data.label,
-        feature_names=config.features.columns,
+        numeric=config.features.numeric,
+        categorical=config.features.categorical,
         test_fraction=config.split.test_fraction,
         seed=config.seed,
     )

@@ -16,7 +16,9 @@ def project_copy(config_path: Path, tmp_path: Path) -> Path:
     return tmp_path / "configs" / config_path.name
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["predict"]])
+@pytest.mark.parametrize(
+    "command", [[], ["run"], ["predict"], ["infer-schema"], ["validate-data"]]
+)
 def test_every_command_has_help(
     command: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -45,6 +47,62 @@ def test_user_errors_are_one_line_and_exit_2(
     assert main(["run", "--config", str(tmp_path / "absent.toml")]) == 2
     error = capsys.readouterr().err
     assert error.startswith("error: ") and error.count("\n") == 1
+
+
+def test_validate_data_exit_codes(
+    project_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = ["--config", str(project_copy)]
+    sample = tmp_path / "data" / "sample" / "penguins.csv"
+    assert main(["validate-data", str(sample), *config]) == 0
+    assert "no anomalies (training)" in capsys.readouterr().out
+
+    corrupted = tmp_path / "corrupted.csv"
+    corrupted.write_text(
+        sample.read_text(encoding="utf-8").replace("Dream", "Atlantis"),
+        encoding="utf-8",
+    )
+    assert main(["validate-data", str(corrupted), *config]) == 1
+    printed = capsys.readouterr().out
+    assert "island: ENUM_TYPE_UNEXPECTED_STRING_VALUES: observed 'Atlantis'" in printed
+
+    drift = ["--baseline", str(sample)]
+    assert main(["validate-data", str(sample), *config, *drift]) == 0
+    assert "drift island: L-infinity distance 0.0000" in capsys.readouterr().out
+
+    assert main(["validate-data", str(tmp_path / "absent.csv"), *config]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_serving_rows_without_label_are_clean(
+    project_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = tmp_path / "data" / "sample" / "new_penguins.csv"
+    arguments = ["validate-data", str(rows), "--env", "serving"]
+    assert main([*arguments, "--config", str(project_copy)]) == 0
+    assert main(["validate-data", str(rows), "--config", str(project_copy)]) == 1
+    assert "species: SCHEMA_MISSING_COLUMN" in capsys.readouterr().out
+
+
+def test_run_on_bad_data_exits_1(
+    project_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample = tmp_path / "data" / "sample" / "penguins.csv"
+    sample.write_text(sample.read_text().replace("Dream", "Atlantis"), encoding="utf-8")
+    assert main(["run", "--config", str(project_copy)]) == 1
+    assert "nothing trained" in capsys.readouterr().err
+    assert not (tmp_path / "models").exists()
+
+
+def test_infer_schema_then_refuse_to_overwrite(
+    project_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    schema = tmp_path / "schema" / "schema.json"
+    before = schema.read_text(encoding="utf-8")
+    assert main(["infer-schema", "--config", str(project_copy)]) == 2
+    assert "pass --force" in capsys.readouterr().err
+    assert main(["infer-schema", "--force", "--config", str(project_copy)]) == 0
+    assert schema.read_text(encoding="utf-8") == before
 
 
 def test_python_dash_m(monkeypatch: pytest.MonkeyPatch) -> None:

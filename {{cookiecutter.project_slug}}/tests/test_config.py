@@ -63,3 +63,27 @@ def test_no_features_is_refused(config_path: Path, tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match="at least one"):
         load_config(path)
+
+
+def test_validation_relaxations_are_read(config_path: Path, tmp_path: Path) -> None:
+    extra = (
+        "\n[validation.features.island]\n"
+        'extra_domain = ["Anvers"]\nmin_domain_mass = 0.9\ndrift_threshold = 0.3\n'
+        "\n[validation.features.body_mass_g]\nmin = 2000\nmax = 7000.5\n"
+    )
+    line = "drift_threshold = 0.1\n"
+    path = write_config(config_path, tmp_path, line, line + extra)
+    validation = load_config(path).validation
+    island = validation.features["island"]
+    assert island.extra_domain == ("Anvers",)
+    assert (island.min_domain_mass, island.drift_threshold) == (0.9, 0.3)
+    assert validation.drift_threshold == 0.1
+    mass = validation.features["body_mass_g"]
+    assert (mass.minimum, mass.maximum, mass.skew_threshold) == (2000.0, 7000.5, None)
+
+
+def test_a_relaxation_must_be_a_number(config_path: Path, tmp_path: Path) -> None:
+    extra = '\n[validation.features.island]\nmin = "low"\n'
+    path = write_config(config_path, tmp_path, "drift_threshold = 0.1\n", extra)
+    with pytest.raises(ConfigError, match=r"\[validation.features.island\] min"):
+        load_config(path)

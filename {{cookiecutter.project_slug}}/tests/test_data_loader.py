@@ -25,6 +25,9 @@ def test_reads_the_sample(config: PipelineConfig) -> None:
         (b"a,b,c\n", "header only"),
         (b"a,b\n\xff\xfe\xfa,1\n", "not UTF-8"),
         (b'a,b\n"1,2\n', "not a well-formed CSV"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary data, not CSV text"),
+        (b"a;b;c\n1;2;3\n", "looks semicolon-delimited: use commas"),
+        (b"a\tb\n1\t2\n", "looks tab-delimited: use commas"),
     ],
 )
 def test_unreadable_files_are_one_line(
@@ -41,6 +44,31 @@ def test_missing_file_and_directory(tmp_path: Path) -> None:
         CsvSource(tmp_path / "absent.csv").read()
     with pytest.raises(DataError, match="is a directory"):
         CsvSource(tmp_path).read()
+
+
+def test_missing_markers_are_missing_but_nan_is_a_value(tmp_path: Path) -> None:
+    path = tmp_path / "values.csv"
+    path.write_bytes(b"a,b\n1.5,x\nNA,\nNaN,NaN\n")
+    frame = CsvSource(path).read()
+    assert frame["a"].isna().tolist() == [False, True, False]
+    assert frame["b"].isna().tolist() == [False, True, False]
+
+
+def test_dataset_makes_numeric_features_numbers(loader: DataLoader) -> None:
+    frame = pd.DataFrame(
+        {
+            "species": ["Adelie", "Gentoo"],
+            "island": ["Dream", "Biscoe"],
+            "sex": ["male", None],
+            "bill_length_mm": ["39.1", "NaN"],
+            "bill_depth_mm": [18.7, 17.4],
+            "flipper_length_mm": [181.0, 186.0],
+            "body_mass_g": [3750.0, 3800.0],
+        }
+    )
+    features = loader.to_dataset(frame).features
+    assert features["bill_length_mm"].dtype == "float64"
+    assert features["bill_length_mm"].isna().tolist() == [False, True]
 
 
 def test_dataset_drops_unlabelled_rows(

@@ -1,60 +1,204 @@
+"""TFDV's anomalies, environments and comparators, on small crafted frames."""
+
+import math
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from {{ cookiecutter.module_name }}.config import FeatureRelaxation
+from {{ cookiecutter.module_name }}.config import PipelineConfig
+from {{ cookiecutter.module_name }}.config import ValidationConfig
 from {{ cookiecutter.module_name }}.data_validation import DataValidator
 from {{ cookiecutter.module_name }}.data_validation import Schema
+from {{ cookiecutter.module_name }}.data_validation.comparators import js_divergence
+from {{ cookiecutter.module_name }}.data_validation.comparators import linf_distance
 from {{ cookiecutter.module_name }}.datatypes import Anomaly
 from {{ cookiecutter.module_name }}.errors import DataError
+
+CLEAN = pd.DataFrame(
+    {
+        "size": [1.5, 2.0, 3.0, 4.0],
+        "count": [1, 2, 3, 4],
+        "colour": ["red", "blue", "red", "blue"],
+        "label": ["a", "b", "a", "b"],
+    }
+)
+
+
+def validator(**relaxations: FeatureRelaxation) -> DataValidator:
+    schema = Schema.infer_from(CLEAN, label="label")
+    return DataValidator(schema, ValidationConfig(min_examples=3, features=relaxations))
 
 
 def kinds(anomalies: list[Anomaly]) -> set[tuple[str, str]]:
     return {(anomaly.feature, anomaly.kind) for anomaly in anomalies}
 
 
-def test_the_sample_is_clean(validator: DataValidator, sample: pd.DataFrame) -> None:
-    assert validator.validate(sample, "training") == []
+def test_inference_reads_types_ranges_domains_and_presence() -> None:
+    schema = Schema.infer_from(CLEAN, label="label")
+    assert schema.features["size"].type == "float"
+    assert schema.features["count"].type == "int"
+    assert (schema.features["size"].minimum, schema.features["size"].maximum) == (
+        1.5,
+        4,
+    )
+    assert schema.features["colour"].domain == ("blue", "red")
+    assert schema.features["colour"].min_fraction_present == 1.0
+    assert schema.features["size"].disallow_nan
 
 
-def test_every_anomaly_is_reported_at_once(
-    validator: DataValidator, sample: pd.DataFrame
+def test_a_clean_frame_has_no_anomalies() -> None:
+    assert validator().validate(CLEAN, "training") == []
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda f: f.drop(columns=["size"]), ("size", "SCHEMA_MISSING_COLUMN")),
+        (lambda f: f.assign(extra=1), ("extra", "SCHEMA_NEW_COLUMN")),
+        (
+            lambda f: f.assign(size=["1.5", "heavy", "3.0", "4.0"]),
+            ("size", "UNEXPECTED_DATA_TYPE"),
+        ),
+        (lambda f: f.assign(count=[1, 2.5, 3, 4]), ("count", "UNEXPECTED_DATA_TYPE")),
+        (lambda f: f.assign(size=[0.5, 2, 3, 4]), ("size", "FLOAT_TYPE_SMALL_FLOAT")),
+        (lambda f: f.assign(size=[1.5, 2, 3, 9.5]), ("size", "FLOAT_TYPE_BIG_FLOAT")),
+        (lambda f: f.assign(count=[0, 2, 3, 4]), ("count", "INT_TYPE_SMALL_INT")),
+        (lambda f: f.assign(count=[1, 2, 3, 7]), ("count", "INT_TYPE_BIG_INT")),
+        (
+            lambda f: f.assign(size=["1.5", "NaN", "3.0", "4.0"]),
+            ("size", "FLOAT_TYPE_HAS_NAN"),
+        ),
+        (
+            lambda f: f.assign(colour=["red", None, "red", "blue"]),
+            ("colour", "FEATURE_TYPE_LOW_FRACTION_PRESENT"),
+        ),
+        (
+            lambda f: f.assign(colour=["red", "green", "red", "blue"]),
+            ("colour", "ENUM_TYPE_UNEXPECTED_STRING_VALUES"),
+        ),
+        (lambda f: f.head(2), ("<dataset>", "DATASET_LOW_NUM_EXAMPLES")),
+    ],
+)
+def test_each_anomaly_kind_is_detected(
+    change: object, expected: tuple[str, str]
 ) -> None:
-    broken = sample.drop(columns=["year"]).assign(colour="blue")
-    broken["body_mass_g"] = broken["body_mass_g"].astype(object)
-    broken.loc[3, "body_mass_g"] = "heavy"
-    broken.loc[5, "flipper_length_mm"] = 999.0
-    broken.loc[7, "island"] = "Atlantis"
-    broken.loc[9, "species"] = None
-    assert kinds(validator.validate(broken, "training")) == {
-        ("year", "missing column"),
-        ("colour", "unexpected column"),
-        ("body_mass_g", "wrong type"),
-        ("flipper_length_mm", "out of range"),
-        ("island", "outside domain"),
-        ("species", "missing values"),
-    }
+    assert callable(change)
+    assert expected in kinds(validator().validate(change(CLEAN.copy()), "training"))
 
 
-def test_anomaly_lines_say_what_was_seen_and_allowed(
-    validator: DataValidator, sample: pd.DataFrame
-) -> None:
-    sample.loc[5, "flipper_length_mm"] = 999.0
-    (anomaly,) = validator.validate(sample, "training")
+def test_anomaly_lines_name_feature_kind_observed_and_allowed() -> None:
+    frame = CLEAN.assign(size=[1.5, 2, 3, 9.5])
+    (anomaly,) = validator().validate(frame, "training")
     assert str(anomaly) == (
-        "flipper_length_mm: out of range: observed 1 value(s) such as 999.0; "
-        "allowed [172.0, 231.0]"
+        "size: FLOAT_TYPE_BIG_FLOAT: observed max 9.5; allowed max 4"
     )
 
 
-def test_label_is_required_in_training_only(
-    validator: DataValidator, sample: pd.DataFrame
-) -> None:
-    serving = sample.drop(columns=["species"])
-    assert validator.validate(serving, "serving") == []
-    assert kinds(validator.validate(serving, "training")) == {
-        ("species", "missing column")
+def test_label_is_required_in_training_and_absent_in_serving() -> None:
+    serving = CLEAN.drop(columns=["label"])
+    assert validator().validate(serving, "serving") == []
+    assert kinds(validator().validate(serving, "training")) == {
+        ("label", "SCHEMA_MISSING_COLUMN")
     }
+
+
+def test_presence_is_a_training_check() -> None:
+    colours = pd.Series(["red", None, "red", "blue"])
+    rows = CLEAN.drop(columns=["label"]).assign(colour=colours)
+    assert validator().validate(rows, "serving") == []
+
+
+def test_serving_anomalies_name_the_csv_lines() -> None:
+    rows = CLEAN.drop(columns=["label"]).assign(colour=["red", "green", "red", "pink"])
+    (anomaly,) = validator().validate(rows, "serving")
+    assert anomaly.observed.endswith("(lines 3, 5)")
+
+
+def test_relaxations_widen_range_and_domain() -> None:
+    frame = CLEAN.assign(size=[1.5, 2, 3, 6.0], colour=["red", "green", "red", "blue"])
+    assert len(validator().validate(frame, "training")) == 2
+    relaxed = validator(
+        size=FeatureRelaxation(maximum=6.0),
+        colour=FeatureRelaxation(extra_domain=("green",)),
+    )
+    assert relaxed.validate(frame, "training") == []
+    assert relaxed.schema.features["size"].maximum == 6.0
+
+
+def test_min_domain_mass_tolerates_a_share_of_unknown_values() -> None:
+    frame = CLEAN.assign(colour=["red", "green", "red", "blue"])
+    tolerant = validator(colour=FeatureRelaxation(min_domain_mass=0.75))
+    strict = validator(colour=FeatureRelaxation(min_domain_mass=0.8))
+    assert tolerant.validate(frame, "training") == []
+    assert kinds(strict.validate(frame, "training")) == {
+        ("colour", "ENUM_TYPE_UNEXPECTED_STRING_VALUES")
+    }
+
+
+def test_linf_against_hand_computed_values() -> None:
+    # p = (0.5, 0.5, 0), q = (0.25, 0.25, 0.5): the largest gap is 0.5, on "c".
+    assert linf_distance({"a": 2, "b": 2}, {"a": 1, "b": 1, "c": 2}) == 0.5
+    assert linf_distance({"a": 3}, {"a": 1}) == 0.0
+
+
+def test_js_divergence_against_hand_computed_values() -> None:
+    # Disjoint halves of one range: P = (1, 0), Q = (0, 1) on the outer bins; JSD = 1.
+    left, right = np.array([0.0, 0.0]), np.array([10.0, 10.0])
+    assert js_divergence(left, right) == pytest.approx(1.0)
+    # One value in each outer bin against two in the first: P = (1/2, 1/2),
+    # Q = (1, 0), M = (3/4, 1/4); JSD = (KL(P||M) + KL(Q||M)) / 2 by its definition.
+    p, q = np.array([0.5, 0.5]), np.array([1.0, 0.0])
+    m = (p + q) / 2
+    expected = 0.5 * sum(a * math.log2(a / b) for a, b in zip(p, m) if a) + 0.5 * sum(
+        a * math.log2(a / b) for a, b in zip(q, m) if a
+    )
+    assert js_divergence(np.array([0.0, 10.0]), np.array([0.0, 0.0])) == pytest.approx(
+        expected
+    )
+    assert js_divergence(left, left.copy()) == 0.0
+
+
+def test_missingness_adds_divergence() -> None:
+    values = np.array([1.0, 2.0, 3.0, 4.0])
+    assert js_divergence(values, values, 0, 4) > 0.1
+
+
+def test_bootstrap_does_not_fire_and_a_real_shift_does(
+    config: PipelineConfig, sample: pd.DataFrame
+) -> None:
+    checker = DataValidator(Schema.load(config.data.schema), config.validation)
+    resampled = sample.sample(frac=1.0, replace=True, random_state=0)
+    assert not any(c.fired for c in checker.compare(sample, resampled, "drift"))
+    shifted = sample.assign(body_mass_g=sample["body_mass_g"] * 1.3)
+    fired = [c.feature for c in checker.compare(sample, shifted, "drift") if c.fired]
+    assert fired == ["body_mass_g"]
+
+
+def test_every_comparison_is_reported_with_its_threshold(
+    config: PipelineConfig, sample: pd.DataFrame
+) -> None:
+    relaxed = replace(
+        config.validation,
+        features={"island": FeatureRelaxation(skew_threshold=0.5)},
+    )
+    checker = DataValidator(Schema.load(config.data.schema), relaxed)
+    comparisons = {c.feature: c for c in checker.compare(sample, sample, "skew")}
+    assert set(comparisons) == set(sample.columns)
+    assert comparisons["island"].threshold == 0.5
+    assert comparisons["sex"].threshold == config.validation.skew_threshold
+    assert str(comparisons["sex"]).endswith("(threshold 0.2) ok")
+
+
+def test_the_shipped_schema_matches_the_sample(
+    config: PipelineConfig, sample: pd.DataFrame, tmp_path: Path
+) -> None:
+    inferred = tmp_path / "schema.json"
+    Schema.infer_from(sample, config.data.label).write(inferred)
+    assert inferred.read_text() == config.data.schema.read_text()
 
 
 @pytest.mark.parametrize(
@@ -72,6 +216,11 @@ def test_bad_schema_files(tmp_path: Path, content: str, message: str) -> None:
         Schema.load(path)
 
 
-def test_missing_schema_file(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match="no such schema file"):
+def test_missing_schema_file_says_how_to_make_one(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="create it with `infer-schema`"):
         Schema.load(tmp_path / "schema.json")
+
+
+def test_inferring_needs_the_label() -> None:
+    with pytest.raises(DataError, match="label column 'species' is not in the data"):
+        Schema.infer_from(CLEAN, label="species")

@@ -34,8 +34,9 @@ def test_invalid_rows_are_refused_with_every_anomaly(
     rows.loc[1, "bill_depth_mm"] = -3.0
     with pytest.raises(DataError, match="2 anomalies") as raised:
         Predictor(model_path, validator).predict(rows)
-    assert "island: outside domain" in str(raised.value)
-    assert "bill_depth_mm: out of range" in str(raised.value)
+    assert "island: ENUM_TYPE_UNEXPECTED_STRING_VALUES" in str(raised.value)
+    assert "bill_depth_mm: FLOAT_TYPE_SMALL_FLOAT" in str(raised.value)
+    assert "(line 2)" in str(raised.value)
 
 
 def test_no_model_yet(

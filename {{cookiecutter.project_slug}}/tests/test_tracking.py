@@ -17,7 +17,9 @@ def test_record_holds_what_repeats_a_run(tmp_path: Path) -> None:
     recorder = RunRecorder(tmp_path / "runs")
     config = {"seed": 3, "model": {"estimator": "x"}}
     run_id = recorder.new_run_id(config)
-    path = recorder.record(run_id, config, {"data.csv": "abc"}, {"accuracy": 0.5})
+    path = recorder.record(
+        run_id, config, {"data.csv": "abc"}, {"accuracy": 0.5}, {"skew": []}
+    )
     record = json.loads(path.read_text(encoding="utf-8"))
     assert path == tmp_path / "runs" / run_id / "record.json"
     assert record["config_hash"] == config_hash(config)
@@ -25,6 +27,7 @@ def test_record_holds_what_repeats_a_run(tmp_path: Path) -> None:
     assert record["seed"] == 3
     assert record["data_hashes"] == {"data.csv": "abc"}
     assert record["metrics"] == {"accuracy": 0.5}
+    assert record["data_checks"] == {"skew": []}
     assert set(record["packages"]) >= {"pandas", "scikit-learn", "python"}
 
 

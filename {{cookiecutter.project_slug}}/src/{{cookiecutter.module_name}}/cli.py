@@ -1,4 +1,7 @@
-"""Command line: builds a Pipeline from config; reports results or one-line errors."""
+"""Command line: builds a Pipeline from config; reports results or one-line errors.
+
+Exit codes: 0 done, 1 the data has anomalies or drifted, 2 unusable input or config.
+"""
 
 import argparse
 import sys
@@ -7,14 +10,18 @@ from pathlib import Path
 
 from {{ cookiecutter.module_name }}.config import DEFAULT_CONFIG
 from {{ cookiecutter.module_name }}.config import load_config
+from {{ cookiecutter.module_name }}.errors import AnomaliesFound
 from {{ cookiecutter.module_name }}.errors import ProjectError
 from {{ cookiecutter.module_name }}.pipeline import Pipeline
 
+EXIT_ANOMALIES = 1
 EXIT_USER_ERROR = 2
 
 
 def run(arguments: argparse.Namespace) -> int:
     result = Pipeline.from_config(load_config(arguments.config)).run()
+    for comparison in result.skew:
+        print(f"skew {comparison}")
     metrics = ", ".join(f"{name}={value:.4f}" for name, value in result.metrics.items())
     print(f"run {result.run_id}: {metrics}")
     print(f"model: {result.model_path}")
@@ -31,10 +38,31 @@ def predict(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def infer_schema(arguments: argparse.Namespace) -> int:
+    config = load_config(arguments.config)
+    written = Pipeline.infer_schema(config, arguments.file, arguments.force)
+    print(f"schema written to {written}: review it, then commit it")
+    return 0
+
+
+def validate_data(arguments: argparse.Namespace) -> int:
+    pipeline = Pipeline.from_config(load_config(arguments.config))
+    report = pipeline.validate_data(arguments.file, arguments.env, arguments.baseline)
+    for anomaly in report.anomalies:
+        print(anomaly)
+    for comparison in report.drift:
+        print(f"drift {comparison}")
+    if report.clean:
+        print(f"{arguments.file}: no anomalies ({arguments.env})")
+        return 0
+    return EXIT_ANOMALIES
+
+
 def parser() -> argparse.ArgumentParser:
     main_parser = argparse.ArgumentParser(
         prog="python -m {{ cookiecutter.module_name }}",
-        description="Train, evaluate and serve the project's model.",
+        description="Validate data; train, evaluate and serve the project's model.",
+        epilog="Exit codes: 0 done, 1 anomalies found, 2 unusable input or config.",
     )
     commands = main_parser.add_subparsers(dest="command", required=True)
     config_option = argparse.ArgumentParser(add_help=False)
@@ -44,33 +72,53 @@ def parser() -> argparse.ArgumentParser:
         default=DEFAULT_CONFIG,
         help=f"pipeline config (default: {DEFAULT_CONFIG})",
     )
-    run_parser = commands.add_parser(
-        "run",
-        parents=[config_option],
-        help="validate the data, train, evaluate, save the model and a run record",
-    )
-    run_parser.set_defaults(handler=run)
-    predict_parser = commands.add_parser(
-        "predict",
-        parents=[config_option],
-        help="predict the label for the rows of a CSV file with the saved model",
-    )
-    predict_parser.add_argument("file", type=Path, help="CSV file of rows to predict")
-    predict_parser.add_argument(
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, parents=[config_option], help=help_text)
+
+    command("run", "validate the data, train, evaluate, save the model and a record")
+    predicting = command("predict", "predict the label for the rows of a CSV file")
+    predicting.add_argument("file", type=Path, help="CSV file of rows to predict")
+    predicting.add_argument(
         "--output",
         type=Path,
         default=Path("predictions.csv"),
         help="where to write the rows with their predictions (default: %(default)s)",
     )
-    predict_parser.set_defaults(handler=predict)
+    infer = command("infer-schema", "infer schema/schema.json from training data")
+    infer.add_argument(
+        "file", type=Path, nargs="?", help="CSV file (default: the config's data)"
+    )
+    infer.add_argument("--force", action="store_true", help="replace a schema")
+    validate = command("validate-data", "check a CSV file against the schema")
+    validate.add_argument("file", type=Path, help="CSV file to check")
+    validate.add_argument(
+        "--env",
+        choices=["training", "serving"],
+        default="training",
+        help="serving data may lack the label (default: %(default)s)",
+    )
+    validate.add_argument(
+        "--baseline", type=Path, help="a previous CSV file to measure drift against"
+    )
     return main_parser
+
+
+HANDLERS = {
+    "run": run,
+    "predict": predict,
+    "infer-schema": infer_schema,
+    "validate-data": validate_data,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = parser().parse_args(argv)
     try:
-        exit_code: int = arguments.handler(arguments)
+        return HANDLERS[arguments.command](arguments)
+    except AnomaliesFound as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_ANOMALIES
     except ProjectError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USER_ERROR
-    return exit_code

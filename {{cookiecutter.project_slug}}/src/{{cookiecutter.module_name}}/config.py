@@ -47,6 +47,27 @@ class OutputConfig:
 
 
 @dataclass(frozen=True)
+class FeatureRelaxation:
+    """A reviewer's allowance for one feature, kept in config so the schema file
+    stays as inferred."""
+
+    minimum: float | None = None
+    maximum: float | None = None
+    extra_domain: tuple[str, ...] = ()
+    min_domain_mass: float | None = None
+    skew_threshold: float | None = None
+    drift_threshold: float | None = None
+
+
+@dataclass(frozen=True)
+class ValidationConfig:
+    min_examples: int = 1
+    skew_threshold: float = 0.1
+    drift_threshold: float = 0.1
+    features: dict[str, FeatureRelaxation] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class PipelineConfig:
     seed: int
     data: DataConfig
@@ -54,6 +75,7 @@ class PipelineConfig:
     features: FeatureConfig
     model: ModelConfig
     output: OutputConfig
+    validation: ValidationConfig = ValidationConfig()
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready copy for run records (paths as text)."""
@@ -102,18 +124,32 @@ class _Table:
     def path(self, key: str) -> Path:
         return (self.source.parent / self.text(key)).resolve()
 
+    def optional_number(self, key: str) -> float | None:
+        value = self.values.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self._fail(key, "a number")
+        return float(value)
+
+    def optional_fraction(self, key: str) -> float | None:
+        if key not in self.values:
+            return None
+        return self.fraction(key, inclusive=True)
+
     def integer(self, key: str) -> int:
         value = self.values.get(key)
         if isinstance(value, bool) or not isinstance(value, int):
             raise self._fail(key, "an integer")
         return value
 
-    def fraction(self, key: str) -> float:
+    def fraction(self, key: str, inclusive: bool = False) -> float:
         value = self.values.get(key)
+        allowed = "a number from 0 to 1" if inclusive else "a number between 0 and 1"
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self._fail(key, "a number between 0 and 1, exclusive")
-        if not 0 < value < 1:
-            raise self._fail(key, "a number between 0 and 1, exclusive")
+            raise self._fail(key, allowed)
+        if not (0 <= value <= 1 if inclusive else 0 < value < 1):
+            raise self._fail(key, allowed)
         return float(value)
 
     def names(self, key: str) -> tuple[str, ...]:
@@ -157,4 +193,33 @@ def _parse(root: _Table) -> PipelineConfig:
             estimator=model.text("estimator"), params=model.table("params").values
         ),
         output=OutputConfig(models=output.path("models"), runs=output.path("runs")),
+        validation=_validation(root.table("validation")),
+    )
+
+
+def _validation(table: _Table) -> ValidationConfig:
+    defaults = ValidationConfig()
+    skew = table.optional_fraction("skew_threshold")
+    drift = table.optional_fraction("drift_threshold")
+    features = table.table("features")
+    return ValidationConfig(
+        min_examples=(
+            table.integer("min_examples")
+            if "min_examples" in table.values
+            else defaults.min_examples
+        ),
+        skew_threshold=defaults.skew_threshold if skew is None else skew,
+        drift_threshold=defaults.drift_threshold if drift is None else drift,
+        features={name: _relaxation(features.table(name)) for name in features.values},
+    )
+
+
+def _relaxation(table: _Table) -> FeatureRelaxation:
+    return FeatureRelaxation(
+        minimum=table.optional_number("min"),
+        maximum=table.optional_number("max"),
+        extra_domain=table.names("extra_domain"),
+        min_domain_mass=table.optional_fraction("min_domain_mass"),
+        skew_threshold=table.optional_fraction("skew_threshold"),
+        drift_threshold=table.optional_fraction("drift_threshold"),
     )

@@ -10,6 +10,12 @@ from sklearn.model_selection import train_test_split
 from {{ cookiecutter.module_name }}.datatypes import Dataset
 from {{ cookiecutter.module_name }}.errors import DataError
 
+# Cells that mean "no value". A literal NaN is a value (TFDV tells the two apart), so
+# pandas' default list, which includes it, is not used.
+MISSING_MARKERS = ["", "NA", "N/A", "NULL", "null", "None"]
+SNIFFED_BYTES = 8192
+OTHER_DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
+
 
 class DataSource(Protocol):
     """Anything that yields a raw table: a CSV file here, a warehouse elsewhere."""
@@ -33,12 +39,11 @@ class CsvSource:
         return str(self.path)
 
     def read(self) -> pd.DataFrame:
+        self._refuse_binary()
         try:
-            frame = pd.read_csv(self.path)
-        except FileNotFoundError:
-            raise DataError(f"{self.path}: no such file") from None
-        except IsADirectoryError:
-            raise DataError(f"{self.path}: is a directory, not a CSV file") from None
+            frame = pd.read_csv(
+                self.path, keep_default_na=False, na_values=MISSING_MARKERS
+            )
         except pd.errors.EmptyDataError:
             raise DataError(f"{self.path}: file is empty") from None
         except UnicodeDecodeError:
@@ -47,7 +52,29 @@ class CsvSource:
             raise DataError(f"{self.path}: not a well-formed CSV ({error})") from None
         if frame.empty:
             raise DataError(f"{self.path}: header only, no rows")
+        self._refuse_other_delimiters(frame)
         return frame
+
+    def _refuse_binary(self) -> None:
+        try:
+            with self.path.open("rb") as stream:
+                head = stream.read(SNIFFED_BYTES)
+        except FileNotFoundError:
+            raise DataError(f"{self.path}: no such file") from None
+        except IsADirectoryError:
+            raise DataError(f"{self.path}: is a directory, not a CSV file") from None
+        if b"\x00" in head:
+            raise DataError(f"{self.path}: binary data, not CSV text")
+
+    def _refuse_other_delimiters(self, frame: pd.DataFrame) -> None:
+        header = str(frame.columns[0])
+        if frame.shape[1] == 1:
+            for delimiter, name in OTHER_DELIMITERS.items():
+                if delimiter in header:
+                    raise DataError(
+                        f"{self.path}: one column named {header!r}; the file looks "
+                        f"{name}-delimited: use commas"
+                    )
 
     def fingerprint(self) -> str:
         """SHA-256 of the file's bytes, so a run record pins exactly what it read."""
@@ -64,20 +91,31 @@ class DataLoader:
     def __init__(
         self,
         label: str,
-        feature_names: tuple[str, ...],
+        numeric: tuple[str, ...],
+        categorical: tuple[str, ...],
         test_fraction: float,
         seed: int,
     ) -> None:
         self.label = label
-        self.feature_names = feature_names
+        self.numeric = numeric
+        self.categorical = categorical
         self.test_fraction = test_fraction
         self.seed = seed
 
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        return self.numeric + self.categorical
+
     def to_dataset(self, frame: pd.DataFrame) -> Dataset:
+        """Numeric features as floats (literal NaN text becomes NaN); labelled rows."""
         labelled = frame.dropna(subset=[self.label])
-        return Dataset(
-            features=labelled[list(self.feature_names)], labels=labelled[self.label]
+        features = labelled[list(self.feature_names)].assign(
+            **{
+                name: pd.to_numeric(labelled[name], errors="coerce")
+                for name in self.numeric
+            }
         )
+        return Dataset(features=features, labels=labelled[self.label])
 
     def split(self, dataset: Dataset) -> tuple[Dataset, Dataset]:
         """Stratified by label, so every class is in both parts."""

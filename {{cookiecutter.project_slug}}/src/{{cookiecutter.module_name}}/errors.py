@@ -11,3 +11,7 @@ class ConfigError(ProjectError):
 
 class DataError(ProjectError):
     """A data file cannot be read, or its rows break the schema."""
+
+
+class AnomaliesFound(DataError):
+    """Readable data that breaks the schema or drifted: the run stops, exit code 1."""

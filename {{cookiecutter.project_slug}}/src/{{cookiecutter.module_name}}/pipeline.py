@@ -1,5 +1,6 @@
 """The composition root: the only place that knows every component and their order."""
 
+from dataclasses import asdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,9 +10,13 @@ from {{ cookiecutter.module_name }}.config import PipelineConfig
 from {{ cookiecutter.module_name }}.data_loader import CsvSource
 from {{ cookiecutter.module_name }}.data_loader import DataLoader
 from {{ cookiecutter.module_name }}.data_loader import DataSource
+from {{ cookiecutter.module_name }}.data_validation import Comparison
 from {{ cookiecutter.module_name }}.data_validation import DataValidator
 from {{ cookiecutter.module_name }}.data_validation import Schema
+from {{ cookiecutter.module_name }}.datatypes import Anomaly
+from {{ cookiecutter.module_name }}.datatypes import Environment
 from {{ cookiecutter.module_name }}.datatypes import Metrics
+from {{ cookiecutter.module_name }}.errors import AnomaliesFound
 from {{ cookiecutter.module_name }}.errors import DataError
 from {{ cookiecutter.module_name }}.evaluator import Evaluator
 from {{ cookiecutter.module_name }}.model import Model
@@ -28,8 +33,29 @@ MODEL_FILE = "model.joblib"
 class RunResult:
     run_id: str
     metrics: Metrics
+    skew: list[Comparison]
     model_path: Path
     record_path: Path
+
+
+@dataclass(frozen=True)
+class DataReport:
+    anomalies: list[Anomaly]
+    drift: list[Comparison]
+
+    @property
+    def clean(self) -> bool:
+        return not self.anomalies and not any(c.fired for c in self.drift)
+
+
+def refuse(anomalies: list[Anomaly], comparisons: list[Comparison], where: str) -> None:
+    """Stop before anything is fitted, with every problem on its own line."""
+    problems = [str(a) for a in anomalies] + [str(c) for c in comparisons if c.fired]
+    if problems:
+        lines = "\n".join(problems)
+        raise AnomaliesFound(
+            f"{where}: {len(problems)} anomalies, nothing trained:\n{lines}"
+        )
 
 
 class Pipeline:
@@ -64,11 +90,12 @@ class Pipeline:
             source=CsvSource(config.data.train),
             loader=DataLoader(
                 label=config.data.label,
-                feature_names=config.features.columns,
+                numeric=config.features.numeric,
+                categorical=config.features.categorical,
                 test_fraction=config.split.test_fraction,
                 seed=config.seed,
             ),
-            validator=DataValidator(Schema.load(config.data.schema)),
+            validator=DataValidator(Schema.load(config.data.schema), config.validation),
             preprocess=Preprocess(config.features.numeric, config.features.categorical),
             model=Model(config.model),
             trainer=Trainer(config.seed),
@@ -76,30 +103,54 @@ class Pipeline:
             recorder=RunRecorder(config.output.runs),
         )
 
+    @staticmethod
+    def infer_schema(config: PipelineConfig, data: Path | None, force: bool) -> Path:
+        """Write the schema once; later runs validate against it, never rewrite it."""
+        target = config.data.schema
+        if target.exists() and not force:
+            raise DataError(
+                f"{target}: a schema exists and is reviewed like code; "
+                "pass --force to replace it"
+            )
+        frame = CsvSource(data or config.data.train).read()
+        Schema.infer_from(frame, config.data.label).write(target)
+        return target
+
     @property
     def model_path(self) -> Path:
         return self.config.output.models / MODEL_FILE
 
     def run(self) -> RunResult:
-        """Bad data stops the run before anything is fitted or written."""
+        """Bad data or training-serving skew stops the run before anything is fitted."""
         frame = self.source.read()
-        anomalies = self.validator.validate(frame, "training")
-        if anomalies:
-            lines = "\n".join(str(anomaly) for anomaly in anomalies)
-            raise DataError(
-                f"{self.source.location}: {len(anomalies)} anomalies, "
-                f"nothing trained:\n{lines}"
-            )
+        where = self.source.location
+        refuse(self.validator.validate(frame, "training"), [], where)
         train, test = self.loader.split(self.loader.to_dataset(frame))
+        skew = self.validator.compare(train.features, test.features, "skew")
+        refuse([], skew, f"{where} (training vs evaluation split)")
         artifact = self.trainer.train(self.preprocess, self.model.build(), train)
         metrics = self.evaluator.evaluate(artifact, test)
         save_artifact(self.model_path, artifact)
         config = self.config.as_dict()
         run_id = self.recorder.new_run_id(config)
         record = self.recorder.record(
-            run_id, config, {self.source.location: self.source.fingerprint()}, metrics
+            run_id,
+            config,
+            {where: self.source.fingerprint()},
+            metrics,
+            {"skew": [asdict(c) | {"fired": c.fired} for c in skew]},
         )
-        return RunResult(run_id, metrics, self.model_path, record)
+        return RunResult(run_id, metrics, skew, self.model_path, record)
+
+    def validate_data(
+        self, data: Path, environment: Environment, baseline: Path | None
+    ) -> DataReport:
+        frame = CsvSource(data).read()
+        anomalies = self.validator.validate(frame, environment)
+        if baseline is None:
+            return DataReport(anomalies, [])
+        previous = CsvSource(baseline).read()
+        return DataReport(anomalies, self.validator.compare(previous, frame, "drift"))
 
     def predict(self, rows_path: Path) -> pd.DataFrame:
         """Serve the saved model, guarded by the schema training was checked against."""

@@ -58,6 +58,7 @@ class RunRecorder:
         config: dict[str, Any],
         data_hashes: dict[str, str],
         metrics: Metrics,
+        data_checks: dict[str, Any],
     ) -> Path:
         path = self.runs_dir / run_id / "record.json"
         write_json(
@@ -71,6 +72,7 @@ class RunRecorder:
                 "git_commit": git_commit(self.runs_dir.parent),
                 "packages": package_versions(),
                 "metrics": metrics,
+                "data_checks": data_checks,
                 "finished_at": datetime.now(UTC).isoformat(),
             },
         )

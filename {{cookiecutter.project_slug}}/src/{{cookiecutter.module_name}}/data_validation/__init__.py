@@ -1,0 +1,80 @@
+"""Data validation with TensorFlow Data Validation's semantics on pandas and pandera:
+statistics computed once per column, checked against a reviewed schema (anomalies), and
+compared between datasets (skew: training vs serving; drift: previous vs current)."""
+
+from dataclasses import replace
+from typing import Literal
+
+import pandas as pd
+
+from {{ cookiecutter.module_name }}.config import ValidationConfig
+from {{ cookiecutter.module_name }}.data_validation.anomalies import anomalies_of
+from {{ cookiecutter.module_name }}.data_validation.comparators import Comparison
+from {{ cookiecutter.module_name }}.data_validation.comparators import compare
+from {{ cookiecutter.module_name }}.data_validation.rows import failing_lines
+from {{ cookiecutter.module_name }}.data_validation.schema import Schema
+from {{ cookiecutter.module_name }}.data_validation.statistics import DatasetStatistics
+from {{ cookiecutter.module_name }}.data_validation.statistics import statistics_of
+from {{ cookiecutter.module_name }}.datatypes import Anomaly
+from {{ cookiecutter.module_name }}.datatypes import Environment
+
+__all__ = ["Comparison", "DataValidator", "Schema"]
+
+ComparisonKind = Literal["skew", "drift"]
+
+
+class DataValidator:
+    """Checks datasets against the schema as relaxed by the config's reviewers."""
+
+    def __init__(self, schema: Schema, config: ValidationConfig) -> None:
+        self.schema = schema.relaxed(config.features)
+        self.config = config
+
+    def statistics(self, frame: pd.DataFrame) -> DatasetStatistics:
+        return statistics_of(frame, self.schema.numeric_names)
+
+    def validate(self, frame: pd.DataFrame, environment: Environment) -> list[Anomaly]:
+        statistics = self.statistics(frame)
+        anomalies = anomalies_of(
+            self.schema, statistics, environment, self.config.min_examples
+        )
+        if environment == "serving" and anomalies:
+            lines = failing_lines(self.schema, frame)
+            return [
+                (
+                    replace(a, observed=f"{a.observed} ({lines[a.feature]})")
+                    if a.feature in lines
+                    else a
+                )
+                for a in anomalies
+            ]
+        return anomalies
+
+    def compare(
+        self, reference: pd.DataFrame, current: pd.DataFrame, kind: ComparisonKind
+    ) -> list[Comparison]:
+        """Every shared feature is compared and reported, fired or not."""
+        left, right = self.statistics(reference), self.statistics(current)
+        return [
+            compare(
+                left.features[name], right.features[name], self._threshold(name, kind)
+            )
+            for name in self.schema.features
+            if name in left.features and name in right.features
+        ]
+
+    def _threshold(self, name: str, kind: ComparisonKind) -> float:
+        relaxation = self.config.features.get(name)
+        override = None
+        if relaxation is not None:
+            override = (
+                relaxation.skew_threshold
+                if kind == "skew"
+                else relaxation.drift_threshold
+            )
+        default = (
+            self.config.skew_threshold
+            if kind == "skew"
+            else self.config.drift_threshold
+        )
+        return default if override is None else override

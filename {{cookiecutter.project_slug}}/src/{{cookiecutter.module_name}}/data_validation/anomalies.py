@@ -1,0 +1,133 @@
+"""Statistics checked against the schema, with TFDV's anomaly types as the kinds."""
+
+from collections.abc import Callable
+
+from {{ cookiecutter.module_name }}.data_validation.schema import FeatureSchema
+from {{ cookiecutter.module_name }}.data_validation.schema import Schema
+from {{ cookiecutter.module_name }}.data_validation.statistics import DatasetStatistics
+from {{ cookiecutter.module_name }}.data_validation.statistics import FeatureStatistics
+from {{ cookiecutter.module_name }}.datatypes import Anomaly
+from {{ cookiecutter.module_name }}.datatypes import Environment
+
+FeatureCheck = Callable[[FeatureSchema, FeatureStatistics], Anomaly | None]
+
+
+def anomalies_of(
+    schema: Schema,
+    statistics: DatasetStatistics,
+    environment: Environment,
+    min_examples: int,
+) -> list[Anomaly]:
+    found = _columns(schema, statistics, environment)
+    if environment == "training" and statistics.rows < min_examples:
+        found.append(
+            Anomaly(
+                "<dataset>",
+                "DATASET_LOW_NUM_EXAMPLES",
+                f"{statistics.rows} rows",
+                f"at least {min_examples} rows",
+            )
+        )
+    checks = CHECKS if environment == "training" else SERVING_CHECKS
+    for name, feature in schema.features.items():
+        if name in statistics.features:
+            observed = statistics.features[name]
+            found.extend(a for check in checks if (a := check(feature, observed)))
+    return found
+
+
+def _columns(
+    schema: Schema, statistics: DatasetStatistics, environment: Environment
+) -> list[Anomaly]:
+    """Serving data may lack the label: it is not in the SERVING environment."""
+    missing = [
+        Anomaly(
+            name, "SCHEMA_MISSING_COLUMN", "column absent", f"present in {environment}"
+        )
+        for name, feature in schema.features.items()
+        if name not in statistics.features
+        and feature.min_fraction_present > 0
+        and not (environment == "serving" and name == schema.label)
+    ]
+    new = [
+        Anomaly(
+            name, "SCHEMA_NEW_COLUMN", "column present", "only the schema's columns"
+        )
+        for name in statistics.features
+        if name not in schema.features
+    ]
+    return missing + new
+
+
+def _presence(feature: FeatureSchema, observed: FeatureStatistics) -> Anomaly | None:
+    if observed.fraction_present >= feature.min_fraction_present:
+        return None
+    return Anomaly(
+        feature.name,
+        "FEATURE_TYPE_LOW_FRACTION_PRESENT",
+        f"{observed.fraction_present:.2%} of rows present",
+        f"at least {feature.min_fraction_present:.2%}",
+    )
+
+
+def _data_type(feature: FeatureSchema, observed: FeatureStatistics) -> Anomaly | None:
+    wrong = observed.invalid if feature.numeric else 0
+    if feature.type == "int":
+        wrong += observed.non_integral
+    if wrong == 0:
+        return None
+    return Anomaly(
+        feature.name,
+        "UNEXPECTED_DATA_TYPE",
+        f"{wrong} value(s) that are not {feature.type}",
+        f"type {feature.type}",
+    )
+
+
+def _nan(feature: FeatureSchema, observed: FeatureStatistics) -> Anomaly | None:
+    if not (feature.numeric and feature.disallow_nan and observed.nan):
+        return None
+    return Anomaly(feature.name, "FLOAT_TYPE_HAS_NAN", f"{observed.nan} NaN", "no NaN")
+
+
+def _small(feature: FeatureSchema, observed: FeatureStatistics) -> Anomaly | None:
+    low, seen = feature.minimum, observed.minimum
+    if low is None or seen is None or seen >= low:
+        return None
+    kind = "INT_TYPE_SMALL_INT" if feature.type == "int" else "FLOAT_TYPE_SMALL_FLOAT"
+    return Anomaly(feature.name, kind, f"min {seen:g}", f"min {low:g}")
+
+
+def _big(feature: FeatureSchema, observed: FeatureStatistics) -> Anomaly | None:
+    high, seen = feature.maximum, observed.maximum
+    if high is None or seen is None or seen <= high:
+        return None
+    kind = "INT_TYPE_BIG_INT" if feature.type == "int" else "FLOAT_TYPE_BIG_FLOAT"
+    return Anomaly(feature.name, kind, f"max {seen:g}", f"max {high:g}")
+
+
+def _domain(feature: FeatureSchema, observed: FeatureStatistics) -> Anomaly | None:
+    """TFDV fires when the out-of-domain share exceeds 1 - min_domain_mass."""
+    if feature.domain is None or observed.present == 0:
+        return None
+    outside = {
+        value: count
+        for value, count in observed.value_counts.items()
+        if value not in feature.domain
+    }
+    share = sum(outside.values()) / observed.present
+    if share <= 1 - feature.min_domain_mass + 1e-12:
+        return None
+    shown = ", ".join(repr(value) for value in sorted(outside)[:3])
+    return Anomaly(
+        feature.name,
+        "ENUM_TYPE_UNEXPECTED_STRING_VALUES",
+        f"{shown} in {share:.2%} of present values",
+        f"one of {list(feature.domain)}"
+        f" (out-of-domain share at most {1 - feature.min_domain_mass:.2%})",
+    )
+
+
+CHECKS: tuple[FeatureCheck, ...] = (_presence, _data_type, _nan, _small, _big, _domain)
+# A serving request is a few rows, not a dataset: presence is judged on training data.
+SERVING_CHECKS = CHECKS[1:]

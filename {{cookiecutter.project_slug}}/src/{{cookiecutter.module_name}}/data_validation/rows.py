@@ -1,0 +1,52 @@
+"""Row-level checks, for where a person must see which rows broke the schema: serving
+input. pandera collects every failure at once (lazy mode)."""
+
+import pandas as pd
+import pandera.pandas as pa
+
+from {{ cookiecutter.module_name }}.data_validation.schema import FeatureSchema
+from {{ cookiecutter.module_name }}.data_validation.schema import Schema
+
+# Data rows start on line 2 of a CSV file, under the header.
+FIRST_DATA_LINE = 2
+LINES_SHOWN = 5
+
+
+def _column(feature: FeatureSchema) -> pa.Column:
+    checks = []
+    if feature.minimum is not None or feature.maximum is not None:
+        checks.append(pa.Check.in_range(feature.minimum, feature.maximum))
+    if feature.domain is not None and feature.min_domain_mass >= 1.0:
+        checks.append(pa.Check.isin(list(feature.domain)))
+    return pa.Column(
+        float if feature.numeric else str,
+        checks=checks,
+        nullable=True,
+        required=False,
+        coerce=feature.numeric,
+    )
+
+
+def failing_lines(schema: Schema, frame: pd.DataFrame) -> dict[str, str]:
+    """CSV line numbers of the rows that break each feature's rules."""
+    columns = {name: _column(feature) for name, feature in schema.features.items()}
+    try:
+        pa.DataFrameSchema(columns).validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        return _lines_per_column(errors.failure_cases)
+    return {}
+
+
+def _lines_per_column(failures: pd.DataFrame) -> dict[str, str]:
+    named: dict[str, str] = {}
+    rows = failures.dropna(subset=["column", "index"])
+    for column, cases in rows.groupby("column"):
+        lines = sorted({int(index) + FIRST_DATA_LINE for index in cases["index"]})
+        shown = ", ".join(str(line) for line in lines[:LINES_SHOWN])
+        more = (
+            f" and {len(lines) - LINES_SHOWN} more" if len(lines) > LINES_SHOWN else ""
+        )
+        named[str(column)] = (
+            f"line {shown}{more}" if len(lines) == 1 else f"lines {shown}{more}"
+        )
+    return named

@@ -1,0 +1,181 @@
+"""The schema: inferred once from training data, then reviewed and versioned like code.
+
+Fields follow TFDV's schema: presence (`min_fraction_present`), numeric domain
+(`min`, `max`, `disallow_nan`), string domain, and the label that serving data lacks.
+"""
+
+import json
+import math
+from dataclasses import dataclass
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from {{ cookiecutter.module_name }}.config import FeatureRelaxation
+from {{ cookiecutter.module_name }}.data_validation.statistics import DatasetStatistics
+from {{ cookiecutter.module_name }}.data_validation.statistics import FeatureStatistics
+from {{ cookiecutter.module_name }}.data_validation.statistics import statistics_of
+from {{ cookiecutter.module_name }}.errors import DataError
+
+TYPES = ("float", "int", "string")
+NUMERIC_TYPES = ("float", "int")
+# A text column with more distinct values than this is free text, not a category.
+MAX_DOMAIN_SIZE = 50
+
+
+@dataclass(frozen=True)
+class FeatureSchema:
+    name: str
+    type: str
+    min_fraction_present: float
+    minimum: float | None = None
+    maximum: float | None = None
+    disallow_nan: bool = False
+    domain: tuple[str, ...] | None = None
+    min_domain_mass: float = 1.0
+
+    @property
+    def numeric(self) -> bool:
+        return self.type in NUMERIC_TYPES
+
+    def relaxed(self, relaxation: FeatureRelaxation) -> "FeatureSchema":
+        """A reviewer's allowance from the config, applied on top of the schema."""
+        domain = self.domain
+        if domain is not None and relaxation.extra_domain:
+            domain = tuple(sorted({*domain, *relaxation.extra_domain}))
+        return replace(
+            self,
+            minimum=_widest(self.minimum, relaxation.minimum, min),
+            maximum=_widest(self.maximum, relaxation.maximum, max),
+            domain=domain,
+            min_domain_mass=(
+                self.min_domain_mass
+                if relaxation.min_domain_mass is None
+                else relaxation.min_domain_mass
+            ),
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        document: dict[str, Any] = {
+            "type": self.type,
+            "min_fraction_present": self.min_fraction_present,
+        }
+        if self.numeric:
+            document |= {
+                "min": self.minimum,
+                "max": self.maximum,
+                "disallow_nan": self.disallow_nan,
+            }
+        elif self.domain is not None:
+            document["domain"] = list(self.domain)
+        return document
+
+
+def _widest(current: float | None, wanted: float | None, pick: Any) -> float | None:
+    if wanted is None or current is None:
+        return current
+    widest: float = pick(current, wanted)
+    return widest
+
+
+@dataclass(frozen=True)
+class Schema:
+    label: str
+    features: dict[str, FeatureSchema]
+
+    @property
+    def numeric_names(self) -> set[str]:
+        return {name for name, feature in self.features.items() if feature.numeric}
+
+    @classmethod
+    def infer_from(cls, frame: pd.DataFrame, label: str) -> "Schema":
+        """Columns pandas reads as numbers are numeric; the rest are text."""
+        numeric = {
+            str(name)
+            for name, column in frame.items()
+            if pd.api.types.is_numeric_dtype(column)
+        }
+        return cls.infer(statistics_of(frame, numeric), label)
+
+    @classmethod
+    def infer(cls, statistics: DatasetStatistics, label: str) -> "Schema":
+        if label not in statistics.features:
+            raise DataError(f"label column {label!r} is not in the data")
+        features = {
+            name: _infer_feature(feature)
+            for name, feature in sorted(statistics.features.items())
+        }
+        return cls(label=label, features=features)
+
+    @classmethod
+    def load(cls, path: Path) -> "Schema":
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+            features = {
+                name: _feature_from_json(name, spec)
+                for name, spec in document["features"].items()
+            }
+            return cls(label=document["label"], features=features)
+        except FileNotFoundError:
+            raise DataError(
+                f"{path}: no such schema file; create it with `infer-schema`"
+            ) from None
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            raise DataError(f"{path}: not a valid schema ({error!r})") from None
+
+    def write(self, path: Path) -> None:
+        document = {
+            "label": self.label,
+            "features": {
+                name: feature.as_json() for name, feature in self.features.items()
+            },
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(document, indent=2, sort_keys=True) + "\n"
+        path.write_text(text, encoding="utf-8")
+
+    def relaxed(self, relaxations: dict[str, FeatureRelaxation]) -> "Schema":
+        features = {
+            name: feature.relaxed(relaxations[name]) if name in relaxations else feature
+            for name, feature in self.features.items()
+        }
+        return replace(self, features=features)
+
+
+def _infer_feature(statistics: FeatureStatistics) -> FeatureSchema:
+    presence = math.floor(statistics.fraction_present * 100) / 100
+    if statistics.numeric and statistics.invalid == 0:
+        integral = statistics.non_integral == 0 and statistics.present > 0
+        return FeatureSchema(
+            name=statistics.name,
+            type="int" if integral and statistics.nan == 0 else "float",
+            min_fraction_present=presence,
+            minimum=statistics.minimum,
+            maximum=statistics.maximum,
+            disallow_nan=statistics.nan == 0,
+        )
+    values = statistics.value_counts
+    domain = tuple(sorted(values)) if len(values) <= MAX_DOMAIN_SIZE else None
+    return FeatureSchema(
+        name=statistics.name,
+        type="string",
+        min_fraction_present=presence,
+        domain=domain,
+    )
+
+
+def _feature_from_json(name: str, spec: dict[str, Any]) -> FeatureSchema:
+    if spec["type"] not in TYPES:
+        raise ValueError(f"{name}: type must be one of {', '.join(TYPES)}")
+    domain = spec.get("domain")
+    return FeatureSchema(
+        name=name,
+        type=spec["type"],
+        min_fraction_present=float(spec["min_fraction_present"]),
+        minimum=spec.get("min"),
+        maximum=spec.get("max"),
+        disallow_nan=bool(spec.get("disallow_nan", False)),
+        domain=None if domain is None else tuple(str(value) for value in domain),
+    )
