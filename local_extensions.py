@@ -32,14 +32,14 @@ class QuotedExtension(Extension):
         environment.filters["quoted"] = quoted
 
 
-class HookTracebackFilter(logging.Filter):
-    """Drops the traceback cookiecutter logs after a hook fails."""
+class HookFailureFilter(logging.Filter):
+    """Drops what cookiecutter logs after a hook fails: a traceback under a generic
+    line, neither of which says more than the hook's own line."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and isinstance(record.exc_info[1], FailedHookException):
-            record.exc_info = None
-            record.exc_text = None
-        return True
+        return not (
+            record.exc_info and isinstance(record.exc_info[1], FailedHookException)
+        )
 
 
 def exit_quietly_after_hook_failure(
@@ -55,5 +55,5 @@ def exit_quietly_after_hook_failure(
         previous(kind, error, trace)
 
 
-logging.getLogger("cookiecutter.hooks").addFilter(HookTracebackFilter())
+logging.getLogger("cookiecutter.hooks").addFilter(HookFailureFilter())
 sys.excepthook = exit_quietly_after_hook_failure

@@ -16,7 +16,7 @@ BAD_ANSWERS = [
     ("module_name", "class", "not a Python keyword"),
     ("module_name", "2fast", "lowercase Python identifier"),
     ("module_name", "My-Module", "lowercase Python identifier"),
-    ("module_name", "a" * 33, "at most 32 characters"),
+    ("module_name", "a" * 25, "at most 24 characters"),
     ("project_slug", "My Project", "lowercase letters, digits and single dashes"),
     ("project_slug", "../escape", "lowercase letters, digits and single dashes"),
     ("author_email", "not-an-email", "name@domain.tld"),
@@ -65,6 +65,18 @@ def test_bad_answer_is_one_line_and_leaves_nothing(
     output_dir = tmp_path / "out"
     completed = run_cookiecutter(output_dir, f"{field}={value}")
     assert_refused_in_one_line(completed, output_dir, field, value, allowed)
+
+
+@pytest.mark.parametrize(
+    ("project_name", "slug"),
+    [("Tom's Model", "tom-s-model"), ("Café  Study (v2)", "cafe-study-v2")],
+)
+def test_any_printable_project_name_gets_a_valid_default_slug(
+    tmp_path: Path, project_name: str, slug: str
+) -> None:
+    completed = run_cookiecutter(tmp_path, f"project_name={project_name}")
+    assert completed.returncode == 0, completed.stderr
+    assert (tmp_path / slug / "src" / slug.replace("-", "_")).is_dir()
 
 
 def test_good_answers_bake(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ PYTHONS = ("3.11", "3.12", "3.13", "3.14")
 LICENSES = ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary")
 SERVICES = ("qlty", "codecov", "none")
 # GitHub expressions (${{ ... }}) are meant to survive baking; Jinja is not.
-JINJA_LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%|%\}|cookiecutter\.")
+JINJA_LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%|cookiecutter\.")
 
 
 def pyproject(project: Path) -> dict[str, object]:

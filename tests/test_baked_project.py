@@ -111,7 +111,7 @@ def test_every_option_set_passes_make_check(
 
 
 def test_longest_module_name_still_passes_lint(tmp_path: Path) -> None:
-    project = bake(tmp_path, project_slug="long", module_name="m" * 32)
+    project = bake(tmp_path, project_slug="long", module_name="m" * 24)
     assert_make_passes(project, "lint")
 
 

@@ -138,7 +138,7 @@ def test_coverage_upload_matches_the_option(tmp_path: Path, service: str) -> Non
 def test_protection_payload_fits_githubs_request_model(
     tmp_path: Path, flags: list[str], model: Any
 ) -> None:
-    project = bake(tmp_path)
+    project = bake(tmp_path, github_owner="polar-lab", project_slug="sea-ice")
     script = project / "scripts" / "protect_branch.py"
     printed = subprocess.run(
         [sys.executable, str(script), "--dry-run", *flags],
@@ -148,6 +148,7 @@ def test_protection_payload_fits_githubs_request_model(
     )
     assert printed.returncode == 0, printed.stderr
     assert printed.stderr.startswith("gh api --method ")
+    assert " repos/polar-lab/sea-ice/" in printed.stderr
     model.model_validate(json.loads(printed.stdout))
 
 

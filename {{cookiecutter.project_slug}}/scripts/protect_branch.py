@@ -87,8 +87,8 @@ def gh_problem() -> str | None:
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--owner", default="example-org")
-    parser.add_argument("--repo", default="fmt-proj")
+    parser.add_argument("--owner", default="{{ cookiecutter.github_owner }}")
+    parser.add_argument("--repo", default="{{ cookiecutter.project_slug }}")
     parser.add_argument("--branch", default="main")
     parser.add_argument("--check", default=REQUIRED_CHECK)
     parser.add_argument(

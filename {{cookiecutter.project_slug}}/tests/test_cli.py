@@ -94,6 +94,16 @@ def test_run_on_bad_data_exits_1(
     assert not (tmp_path / "models").exists()
 
 
+def test_predict_into_a_folder_is_one_line(
+    project_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = ["--config", str(project_copy)]
+    assert main(["run", *config]) == 0
+    rows = str(tmp_path / "data" / "sample" / "new_penguins.csv")
+    assert main(["predict", rows, *config, "--output", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.endswith("cannot write (Is a directory)\n")
+
+
 def test_infer_schema_then_refuse_to_overwrite(
     project_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -20,7 +20,8 @@ def test_shipped_config_resolves_paths_relative_to_the_file(config_path: Path) -
     assert (
         config.features.columns == config.features.numeric + config.features.categorical
     )
-    assert config.as_dict()["data"]["train"] == str(config.data.train)
+    assert config.as_dict()["data"]["train"] == "../data/sample/penguins.csv"
+    assert "root" not in config.as_dict()
 
 
 def test_missing_file_is_one_line(tmp_path: Path) -> None:
@@ -86,4 +87,15 @@ def test_a_relaxation_must_be_a_number(config_path: Path, tmp_path: Path) -> Non
     extra = '\n[validation.features.island]\nmin = "low"\n'
     path = write_config(config_path, tmp_path, "drift_threshold = 0.1\n", extra)
     with pytest.raises(ConfigError, match=r"\[validation.features.island\] min"):
+        load_config(path)
+
+
+def test_the_label_is_not_a_feature(config_path: Path, tmp_path: Path) -> None:
+    path = write_config(
+        config_path,
+        tmp_path,
+        'categorical = ["island", "sex"]',
+        'categorical = ["island", "sex", "species"]',
+    )
+    with pytest.raises(ConfigError, match="features without the label 'species'"):
         load_config(path)

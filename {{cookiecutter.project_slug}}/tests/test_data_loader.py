@@ -6,6 +6,7 @@ import pytest
 from {{ cookiecutter.module_name }}.config import PipelineConfig
 from {{ cookiecutter.module_name }}.data_loader import CsvSource
 from {{ cookiecutter.module_name }}.data_loader import DataLoader
+from {{ cookiecutter.module_name }}.errors import ConfigError
 from {{ cookiecutter.module_name }}.errors import DataError
 
 
@@ -91,3 +92,18 @@ def test_split_is_stratified_and_reproducible(
     assert set(train.features.index).isdisjoint(test.features.index)
     assert set(test.labels) == set(dataset.labels)
     assert list(train.features.index) == list(again.features.index)
+
+
+def test_a_feature_missing_from_the_data_is_one_line(
+    loader: DataLoader, sample: pd.DataFrame
+) -> None:
+    with pytest.raises(DataError, match=r"features \['island'\] are not columns"):
+        loader.to_dataset(sample.drop(columns=["island"]))
+
+
+def test_a_split_too_small_for_every_class_is_a_config_error(
+    loader: DataLoader, sample: pd.DataFrame
+) -> None:
+    tiny = DataLoader(loader.label, loader.numeric, loader.categorical, 0.001, 1)
+    with pytest.raises(ConfigError, match=r"\[split\] cannot split the data"):
+        tiny.split(tiny.to_dataset(sample))

@@ -14,7 +14,8 @@ def test_metrics_on_held_out_rows(
         "example_count",
     }
     assert metrics["example_count"] == len(split[1])
-    assert metrics["accuracy"] > 0.9
+    majority = split[1].labels.value_counts(normalize=True).max()
+    assert metrics["accuracy"] > majority
     assert 0 < metrics["f1_macro"] <= 1
 
 

@@ -30,6 +30,7 @@ def test_default_params() -> None:
             {},
             "is not a classifier",
         ),
+        ("sklearn.linear_model", {}, "is not a class"),
         ("sklearn.ensemble.RandomForestClassifier", {"trees": 3}, "do not fit"),
     ],
 )

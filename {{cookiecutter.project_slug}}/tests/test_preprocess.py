@@ -3,7 +3,6 @@ import pandas as pd
 import pytest
 
 from {{ cookiecutter.module_name }}.datatypes import Dataset
-from {{ cookiecutter.module_name }}.errors import DataError
 from {{ cookiecutter.module_name }}.preprocess import Preprocess
 
 
@@ -33,5 +32,5 @@ def test_missing_and_unknown_values_still_encode() -> None:
 
 
 def test_transform_before_fit_is_an_error() -> None:
-    with pytest.raises(DataError, match="before fit"):
+    with pytest.raises(RuntimeError, match="before fit"):
         make_preprocess().transform(pd.DataFrame({"body_mass_g": [1.0]}))

@@ -47,3 +47,10 @@ def test_write_json_is_sorted_and_readable(tmp_path: Path) -> None:
     write_json(path, {"b": 1, "a": [1, 2]})
     assert json.loads(path.read_text(encoding="utf-8")) == {"a": [1, 2], "b": 1}
     assert path.read_text(encoding="utf-8").index('"a"') < path.read_text().index('"b"')
+
+
+def test_a_damaged_artifact_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "model.joblib"
+    path.write_bytes(b"not a pickle")
+    with pytest.raises(DataError, match="not a readable model artifact"):
+        load_artifact(path)

@@ -5,6 +5,7 @@ from pathlib import Path
 from {{ cookiecutter.module_name }}.tracking import RunRecorder
 from {{ cookiecutter.module_name }}.tracking import config_hash
 from {{ cookiecutter.module_name }}.tracking import git_commit
+from {{ cookiecutter.module_name }}.tracking import git_dirty
 from {{ cookiecutter.module_name }}.tracking import package_versions
 
 
@@ -14,7 +15,7 @@ def test_config_hash_ignores_key_order() -> None:
 
 
 def test_record_holds_what_repeats_a_run(tmp_path: Path) -> None:
-    recorder = RunRecorder(tmp_path / "runs")
+    recorder = RunRecorder(tmp_path / "runs", tmp_path)
     config = {"seed": 3, "model": {"estimator": "x"}}
     run_id = recorder.new_run_id(config)
     path = recorder.record(
@@ -33,6 +34,7 @@ def test_record_holds_what_repeats_a_run(tmp_path: Path) -> None:
 
 def test_git_commit_inside_and_outside_a_repository(tmp_path: Path) -> None:
     assert git_commit(tmp_path) is None
+    assert git_dirty(tmp_path) is None
     assert git_commit(tmp_path / "absent") is None
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     subprocess.run(
@@ -44,6 +46,10 @@ def test_git_commit_inside_and_outside_a_repository(tmp_path: Path) -> None:
     )  # fmt: skip
     commit = git_commit(tmp_path)
     assert commit is not None and len(commit) == 40
+    assert git_dirty(tmp_path) is False
+    (tmp_path / "tracked.txt").write_text("a", encoding="utf-8")
+    subprocess.run(["git", "-C", str(tmp_path), "add", "tracked.txt"], check=True)
+    assert git_dirty(tmp_path) is True
 
 
 def test_package_versions_include_python() -> None:

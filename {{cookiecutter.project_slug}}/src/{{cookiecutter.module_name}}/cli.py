@@ -11,6 +11,7 @@ from pathlib import Path
 from {{ cookiecutter.module_name }}.config import DEFAULT_CONFIG
 from {{ cookiecutter.module_name }}.config import load_config
 from {{ cookiecutter.module_name }}.errors import AnomaliesFound
+from {{ cookiecutter.module_name }}.errors import DataError
 from {{ cookiecutter.module_name }}.errors import ProjectError
 from {{ cookiecutter.module_name }}.pipeline import Pipeline
 
@@ -32,8 +33,13 @@ def run(arguments: argparse.Namespace) -> int:
 def predict(arguments: argparse.Namespace) -> int:
     pipeline = Pipeline.from_config(load_config(arguments.config))
     predictions = pipeline.predict(arguments.file)
-    arguments.output.parent.mkdir(parents=True, exist_ok=True)
-    predictions.to_csv(arguments.output, index=False)
+    try:
+        arguments.output.parent.mkdir(parents=True, exist_ok=True)
+        predictions.to_csv(arguments.output, index=False)
+    except OSError as error:
+        raise DataError(
+            f"{arguments.output}: cannot write ({error.strerror})"
+        ) from None
     print(f"{len(predictions)} predictions written to {arguments.output}")
     return 0
 

@@ -1,5 +1,6 @@
 """Typed settings read once from TOML, so no component parses files or guesses."""
 
+import os
 import tomllib
 from dataclasses import asdict
 from dataclasses import dataclass
@@ -76,20 +77,24 @@ class PipelineConfig:
     model: ModelConfig
     output: OutputConfig
     validation: ValidationConfig = ValidationConfig()
+    # The config file's folder: relative paths in the file are relative to it.
+    root: Path = Path(".")
 
     def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready copy for run records (paths as text)."""
-        document: dict[str, Any] = _jsonable(asdict(self))
+        """A JSON-ready copy for run records, paths as written in the file, so the same
+        config hashes the same in every checkout."""
+        document: dict[str, Any] = _jsonable(asdict(self), self.root)
+        del document["root"]
         return document
 
 
-def _jsonable(value: Any) -> Any:
+def _jsonable(value: Any, root: Path) -> Any:
     if isinstance(value, dict):
-        return {key: _jsonable(item) for key, item in value.items()}
+        return {key: _jsonable(item, root) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(item) for item in value]
+        return [_jsonable(item, root) for item in value]
     if isinstance(value, Path):
-        return str(value)
+        return Path(os.path.relpath(value, root)).as_posix()
     return value
 
 
@@ -167,8 +172,7 @@ def load_config(path: Path = DEFAULT_CONFIG) -> PipelineConfig:
         raise ConfigError(f"{path}: no such config file") from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(f"{path}: not a readable TOML file ({error})") from None
-    root = _Table(path, "", document)
-    return _parse(root)
+    return _parse(_Table(path, "", document))
 
 
 def _parse(root: _Table) -> PipelineConfig:
@@ -180,12 +184,15 @@ def _parse(root: _Table) -> PipelineConfig:
     )
     if not parsed_features.columns:
         raise features._fail("numeric", "at least one numeric or categorical feature")
+    label = data.text("label")
+    if label in parsed_features.columns:
+        raise features._fail("categorical", f"features without the label {label!r}")
     return PipelineConfig(
         seed=root.integer("seed"),
         data=DataConfig(
             train=data.path("train"),
             schema=data.path("schema"),
-            label=data.text("label"),
+            label=label,
         ),
         split=SplitConfig(test_fraction=root.table("split").fraction("test_fraction")),
         features=parsed_features,
@@ -194,6 +201,7 @@ def _parse(root: _Table) -> PipelineConfig:
         ),
         output=OutputConfig(models=output.path("models"), runs=output.path("runs")),
         validation=_validation(root.table("validation")),
+        root=root.source.parent.resolve(),
     )
 
 

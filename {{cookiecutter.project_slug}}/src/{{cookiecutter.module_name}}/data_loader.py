@@ -8,6 +8,7 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from {{ cookiecutter.module_name }}.datatypes import Dataset
+from {{ cookiecutter.module_name }}.errors import ConfigError
 from {{ cookiecutter.module_name }}.errors import DataError
 
 # Cells that mean "no value". A literal NaN is a value (TFDV tells the two apart), so
@@ -108,6 +109,9 @@ class DataLoader:
 
     def to_dataset(self, frame: pd.DataFrame) -> Dataset:
         """Numeric features as floats (literal NaN text becomes NaN); labelled rows."""
+        absent = [name for name in self.feature_names if name not in frame.columns]
+        if absent:
+            raise DataError(f"features {absent} are not columns of the data")
         labelled = frame.dropna(subset=[self.label])
         features = labelled[list(self.feature_names)].assign(
             **{
@@ -119,11 +123,14 @@ class DataLoader:
 
     def split(self, dataset: Dataset) -> tuple[Dataset, Dataset]:
         """Stratified by label, so every class is in both parts."""
-        train_x, test_x, train_y, test_y = train_test_split(
-            dataset.features,
-            dataset.labels,
-            test_size=self.test_fraction,
-            random_state=self.seed,
-            stratify=dataset.labels,
-        )
+        try:
+            train_x, test_x, train_y, test_y = train_test_split(
+                dataset.features,
+                dataset.labels,
+                test_size=self.test_fraction,
+                random_state=self.seed,
+                stratify=dataset.labels,
+            )
+        except ValueError as error:
+            raise ConfigError(f"[split] cannot split the data: {error}") from None
         return Dataset(train_x, train_y), Dataset(test_x, test_y)

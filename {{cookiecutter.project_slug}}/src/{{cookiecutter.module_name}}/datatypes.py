@@ -54,9 +54,15 @@ class FeatureTransformer(Protocol):
 
 
 class Classifier(Protocol):
+    """scikit-learn's estimator interface, as far as this project uses it."""
+
     def fit(self, features: Any, labels: Any) -> Any: ...
 
     def predict(self, features: Any) -> Any: ...
+
+    def get_params(self) -> dict[str, Any]: ...
+
+    def set_params(self, **params: Any) -> Any: ...
 
 
 @dataclass(frozen=True)

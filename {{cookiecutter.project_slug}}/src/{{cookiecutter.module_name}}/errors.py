@@ -1,5 +1,7 @@
 """Failures a user can fix, so the CLI prints them as a line, not a traceback."""
 
+from collections.abc import Sequence
+
 
 class ProjectError(Exception):
     """A problem with input, config or data; the message says what to change."""
@@ -15,3 +17,12 @@ class DataError(ProjectError):
 
 class AnomaliesFound(DataError):
     """Readable data that breaks the schema or drifted: the run stops, exit code 1."""
+
+    @classmethod
+    def listing(
+        cls, where: str, problems: Sequence[str], consequence: str
+    ) -> "AnomaliesFound":
+        """One line to say what stopped, then one line per problem."""
+        noun = "anomaly" if len(problems) == 1 else "anomalies"
+        lines = "\n".join(problems)
+        return cls(f"{where}: {len(problems)} {noun}, {consequence}:\n{lines}")

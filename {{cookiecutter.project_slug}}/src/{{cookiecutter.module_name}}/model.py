@@ -33,11 +33,11 @@ class Model:
         try:
             estimator_class = getattr(importlib.import_module(module_name), class_name)
         except (ImportError, AttributeError, ValueError):
-            estimator_class = None
-        if not isinstance(estimator_class, type):
             raise ConfigError(
                 f"[model] estimator = {path!r} is not importable: use the dotted "
                 "path of a scikit-learn classifier, "
                 "e.g. sklearn.ensemble.RandomForestClassifier"
-            )
+            ) from None
+        if not isinstance(estimator_class, type):
+            raise ConfigError(f"[model] estimator = {path!r} is not a class")
         return estimator_class

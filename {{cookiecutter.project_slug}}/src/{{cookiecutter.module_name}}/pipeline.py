@@ -17,6 +17,7 @@ from {{ cookiecutter.module_name }}.datatypes import Anomaly
 from {{ cookiecutter.module_name }}.datatypes import Environment
 from {{ cookiecutter.module_name }}.datatypes import Metrics
 from {{ cookiecutter.module_name }}.errors import AnomaliesFound
+from {{ cookiecutter.module_name }}.errors import ConfigError
 from {{ cookiecutter.module_name }}.errors import DataError
 from {{ cookiecutter.module_name }}.evaluator import Evaluator
 from {{ cookiecutter.module_name }}.model import Model
@@ -52,10 +53,7 @@ def refuse(anomalies: list[Anomaly], comparisons: list[Comparison], where: str) 
     """Stop before anything is fitted, with every problem on its own line."""
     problems = [str(a) for a in anomalies] + [str(c) for c in comparisons if c.fired]
     if problems:
-        lines = "\n".join(problems)
-        raise AnomaliesFound(
-            f"{where}: {len(problems)} anomalies, nothing trained:\n{lines}"
-        )
+        raise AnomaliesFound.listing(where, problems, "nothing trained")
 
 
 class Pipeline:
@@ -85,6 +83,12 @@ class Pipeline:
 
     @classmethod
     def from_config(cls, config: PipelineConfig) -> "Pipeline":
+        schema = Schema.load(config.data.schema)
+        if schema.label != config.data.label:
+            raise ConfigError(
+                f"[data] label = {config.data.label!r} but {config.data.schema} was "
+                f"inferred for {schema.label!r}: run infer-schema --force, then review"
+            )
         return cls(
             config=config,
             source=CsvSource(config.data.train),
@@ -95,12 +99,12 @@ class Pipeline:
                 test_fraction=config.split.test_fraction,
                 seed=config.seed,
             ),
-            validator=DataValidator(Schema.load(config.data.schema), config.validation),
+            validator=DataValidator(schema, config.validation),
             preprocess=Preprocess(config.features.numeric, config.features.categorical),
             model=Model(config.model),
             trainer=Trainer(config.seed),
             evaluator=Evaluator(),
-            recorder=RunRecorder(config.output.runs),
+            recorder=RunRecorder(config.output.runs, config.root),
         )
 
     @staticmethod

@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 
 from {{ cookiecutter.module_name }}.datatypes import FrameValidator
-from {{ cookiecutter.module_name }}.errors import DataError
+from {{ cookiecutter.module_name }}.errors import AnomaliesFound
 from {{ cookiecutter.module_name }}.storage import load_artifact
 
 
@@ -19,7 +19,7 @@ class Predictor:
     def predict(self, rows: pd.DataFrame) -> pd.DataFrame:
         anomalies = self.validator.validate(rows, "serving")
         if anomalies:
-            lines = "\n".join(str(anomaly) for anomaly in anomalies)
-            raise DataError(f"rows refused, {len(anomalies)} anomalies:\n{lines}")
+            problems = [str(anomaly) for anomaly in anomalies]
+            raise AnomaliesFound.listing("rows", problems, "nothing predicted")
         artifact = load_artifact(self.model_path)
         return rows.assign(**{f"predicted_{artifact.label}": artifact.predict(rows)})

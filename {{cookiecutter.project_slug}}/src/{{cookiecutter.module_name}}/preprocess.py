@@ -11,8 +11,6 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder
 from sklearn.preprocessing import StandardScaler
 
-from {{ cookiecutter.module_name }}.errors import DataError
-
 
 class Preprocess:
     """Imputes and scales numeric columns, imputes and one-hot encodes categorical ones.
@@ -47,5 +45,5 @@ class Preprocess:
 
     def transform(self, features: pd.DataFrame) -> npt.NDArray[np.float64]:
         if not hasattr(self, "encoder_"):
-            raise DataError("Preprocess.transform called before fit")
+            raise RuntimeError("Preprocess.transform called before fit")
         return np.asarray(self.encoder_.transform(features), dtype=np.float64)

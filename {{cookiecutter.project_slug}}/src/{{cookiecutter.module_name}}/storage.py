@@ -23,6 +23,7 @@ def _write_atomically(path: Path, write: Callable[[IO[bytes]], object]) -> None:
             write(stream)
             stream.flush()
             os.fsync(stream.fileno())
+        os.chmod(temporary, 0o644)  # mkstemp's 0600 would hide it from the group
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -41,7 +42,10 @@ def save_artifact(path: Path, artifact: ModelArtifact) -> None:
 def load_artifact(path: Path) -> ModelArtifact:
     if not path.is_file():
         raise DataError(f"{path}: no model yet; run `make pipeline` first")
-    artifact = joblib.load(path)
+    try:
+        artifact = joblib.load(path)
+    except Exception as error:  # a truncated or foreign file fails in many ways
+        raise DataError(f"{path}: not a readable model artifact ({error!r})") from None
     if not isinstance(artifact, ModelArtifact):
         raise DataError(f"{path}: not a model artifact of this project")
     return artifact

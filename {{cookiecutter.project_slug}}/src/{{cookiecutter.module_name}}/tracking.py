@@ -21,11 +21,10 @@ def config_hash(config: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def git_commit(directory: Path) -> str | None:
-    """The checked-out commit, or None outside a git repository."""
+def _git(directory: Path, *arguments: str) -> str | None:
     try:
         completed = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
+            ["git", *arguments],
             cwd=directory,
             capture_output=True,
             text=True,
@@ -34,6 +33,18 @@ def git_commit(directory: Path) -> str | None:
     except (OSError, subprocess.CalledProcessError):
         return None
     return completed.stdout.strip()
+
+
+def git_commit(directory: Path) -> str | None:
+    """The checked-out commit, or None outside a git repository."""
+    return _git(directory, "rev-parse", "HEAD")
+
+
+def git_dirty(directory: Path) -> bool | None:
+    """Whether files differ from that commit: then the commit alone does not repeat
+    the run."""
+    status = _git(directory, "status", "--porcelain", "--untracked-files=no")
+    return None if status is None else status != ""
 
 
 def package_versions() -> dict[str, str]:
@@ -45,8 +56,9 @@ def package_versions() -> dict[str, str]:
 class RunRecorder:
     """Writes one JSON record per run under the runs directory."""
 
-    def __init__(self, runs_dir: Path) -> None:
+    def __init__(self, runs_dir: Path, project_dir: Path) -> None:
         self.runs_dir = runs_dir
+        self.project_dir = project_dir
 
     def new_run_id(self, config: dict[str, Any]) -> str:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
@@ -69,7 +81,8 @@ class RunRecorder:
                 "config_hash": config_hash(config),
                 "data_hashes": data_hashes,
                 "seed": config["seed"],
-                "git_commit": git_commit(self.runs_dir.parent),
+                "git_commit": git_commit(self.project_dir),
+                "git_dirty": git_dirty(self.project_dir),
                 "packages": package_versions(),
                 "metrics": metrics,
                 "data_checks": data_checks,

@@ -32,9 +32,6 @@ class Trainer:
 
     def _seed(self, estimator: Classifier) -> None:
         """Estimators with randomness take the run's seed unless the config set one."""
-        get_params = getattr(estimator, "get_params", None)
-        if get_params is None:
-            return
-        params = get_params()
+        params = estimator.get_params()
         if "random_state" in params and params["random_state"] is None:
-            estimator.set_params(random_state=self.seed)  # type: ignore[attr-defined]
+            estimator.set_params(random_state=self.seed)
