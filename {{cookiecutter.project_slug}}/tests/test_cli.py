@@ -17,7 +17,8 @@ def project_copy(config_path: Path, tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize(
-    "command", [[], ["run"], ["predict"], ["infer-schema"], ["validate-data"]]
+    "command",
+    [[], ["run"], ["predict"], ["infer-schema"], ["validate-data"], ["stats"]],
 )
 def test_every_command_has_help(
     command: list[str], capsys: pytest.CaptureFixture[str]
@@ -113,6 +114,19 @@ def test_infer_schema_then_refuse_to_overwrite(
     assert "pass --force" in capsys.readouterr().err
     assert main(["infer-schema", "--force", "--config", str(project_copy)]) == 0
     assert schema.read_text(encoding="utf-8") == before
+
+
+def test_stats_writes_one_page(
+    project_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample = tmp_path / "data" / "sample"
+    files = [str(sample / "penguins.csv"), str(sample / "new_penguins.csv")]
+    output = tmp_path / "reports" / "statistics.html"
+    arguments = ["stats", *files, "--output", str(output)]
+    assert main([*arguments, "--config", str(project_copy)]) == 0
+    assert f"statistics written to {output}" in capsys.readouterr().out
+    page = output.read_text(encoding="utf-8")
+    assert "penguins.csv: 344 rows, new_penguins.csv: 10 rows" in page
 
 
 def test_python_dash_m(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -64,6 +64,15 @@ def validate_data(arguments: argparse.Namespace) -> int:
     return EXIT_ANOMALIES
 
 
+def stats(arguments: argparse.Namespace) -> int:
+    pipeline = Pipeline.from_config(load_config(arguments.config))
+    written = pipeline.write_statistics(
+        arguments.file, arguments.other, arguments.output
+    )
+    print(f"statistics written to {written}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     main_parser = argparse.ArgumentParser(
         prog="python -m {{ cookiecutter.module_name }}",
@@ -107,6 +116,17 @@ def parser() -> argparse.ArgumentParser:
     validate.add_argument(
         "--baseline", type=Path, help="a previous CSV file to measure drift against"
     )
+    statistics = command("stats", "write a static HTML page of the data's statistics")
+    statistics.add_argument("file", type=Path, help="CSV file, e.g. training data")
+    statistics.add_argument(
+        "other", type=Path, nargs="?", help="a second CSV file to overlay"
+    )
+    statistics.add_argument(
+        "--output",
+        type=Path,
+        default=Path("reports/statistics.html"),
+        help="where to write the page (default: %(default)s)",
+    )
     return main_parser
 
 
@@ -115,6 +135,7 @@ HANDLERS = {
     "predict": predict,
     "infer-schema": infer_schema,
     "validate-data": validate_data,
+    "stats": stats,
 }
 
 

@@ -130,7 +130,11 @@ class Pipeline:
         where = self.source.location
         refuse(self.validator.validate(frame, "training"), [], where)
         train, test = self.loader.split(self.loader.to_dataset(frame))
-        skew = self.validator.compare(train.features, test.features, "skew")
+        skew = self.validator.compare(
+            self.validator.statistics(train.features),
+            self.validator.statistics(test.features),
+            "skew",
+        )
         refuse([], skew, f"{where} (training vs evaluation split)")
         artifact = self.trainer.train(self.preprocess, self.model.build(), train)
         metrics = self.evaluator.evaluate(artifact, test)
@@ -149,12 +153,33 @@ class Pipeline:
     def validate_data(
         self, data: Path, environment: Environment, baseline: Path | None
     ) -> DataReport:
-        frame = CsvSource(data).read()
-        anomalies = self.validator.validate(frame, environment)
+        """Statistics once per file; anomalies and drift both read them."""
+        current = self.validator.statistics(CsvSource(data).read())
+        anomalies = self.validator.anomalies(current, environment)
         if baseline is None:
             return DataReport(anomalies, [])
-        previous = CsvSource(baseline).read()
-        return DataReport(anomalies, self.validator.compare(previous, frame, "drift"))
+        previous = self.validator.statistics(CsvSource(baseline).read())
+        return DataReport(anomalies, self.validator.compare(previous, current, "drift"))
+
+    def write_statistics(self, data: Path, other: Path | None, output: Path) -> Path:
+        """The statistics page for one file, or two overlaid (training vs serving)."""
+        # matplotlib is imported here, not at the top: only this command draws.
+        from {{ cookiecutter.module_name }}.data_validation.report import statistics_page
+
+        datasets = {
+            path.name: self.validator.statistics(CsvSource(path).read())
+            for path in ([data] if other is None else [data, other])
+        }
+        first = next(iter(datasets.values()))
+        anomalies = self.validator.anomalies(first, "training")
+        comparisons = []
+        if other is not None:
+            left, right = datasets.values()
+            comparisons = self.validator.compare(left, right, "skew")
+        output.parent.mkdir(parents=True, exist_ok=True)
+        page = statistics_page(datasets, anomalies, comparisons)
+        output.write_text(page, encoding="utf-8")
+        return output
 
     def predict(self, rows_path: Path) -> pd.DataFrame:
         """Serve the saved model, guarded by the schema training was checked against."""

@@ -34,10 +34,7 @@ class DataValidator:
         return statistics_of(frame, self.schema.numeric_names)
 
     def validate(self, frame: pd.DataFrame, environment: Environment) -> list[Anomaly]:
-        statistics = self.statistics(frame)
-        anomalies = anomalies_of(
-            self.schema, statistics, environment, self.config.min_examples
-        )
+        anomalies = self.anomalies(self.statistics(frame), environment)
         if environment == "serving" and anomalies:
             lines = failing_lines(self.schema, frame)
             return [
@@ -50,17 +47,28 @@ class DataValidator:
             ]
         return anomalies
 
+    def anomalies(
+        self, statistics: DatasetStatistics, environment: Environment
+    ) -> list[Anomaly]:
+        return anomalies_of(
+            self.schema, statistics, environment, self.config.min_examples
+        )
+
     def compare(
-        self, reference: pd.DataFrame, current: pd.DataFrame, kind: ComparisonKind
+        self,
+        reference: DatasetStatistics,
+        current: DatasetStatistics,
+        kind: ComparisonKind,
     ) -> list[Comparison]:
         """Every shared feature is compared and reported, fired or not."""
-        left, right = self.statistics(reference), self.statistics(current)
         return [
             compare(
-                left.features[name], right.features[name], self._threshold(name, kind)
+                reference.features[name],
+                current.features[name],
+                self._threshold(name, kind),
             )
             for name in self.schema.features
-            if name in left.features and name in right.features
+            if name in reference.features and name in current.features
         ]
 
     def _threshold(self, name: str, kind: ComparisonKind) -> float:

@@ -1,0 +1,137 @@
+"""A static statistics page, as TFDV's visualize_statistics(lhs, rhs) shows: per feature
+the summary numbers and both datasets' histograms overlaid, anomalies and drift in red.
+Figures are inline SVG from matplotlib: the page opens offline in any browser."""
+
+import html
+import io
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from {{ cookiecutter.module_name }}.data_validation.comparators import BINS
+from {{ cookiecutter.module_name }}.data_validation.comparators import Comparison
+from {{ cookiecutter.module_name }}.data_validation.statistics import DatasetStatistics
+from {{ cookiecutter.module_name }}.data_validation.statistics import FeatureStatistics
+from {{ cookiecutter.module_name }}.datatypes import Anomaly
+
+TOP_VALUES = 10
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
+table { border-collapse: collapse; width: 100%; }
+td, th { border-bottom: 1px solid #ddd; padding: .5rem; vertical-align: top; }
+th { text-align: left; }
+tr.flagged { background: #fde8e8; }
+.problem { color: #b00020; font-weight: 600; }
+"""
+
+
+def statistics_page(
+    datasets: dict[str, DatasetStatistics],
+    anomalies: list[Anomaly],
+    comparisons: list[Comparison],
+) -> str:
+    """`datasets` maps a name shown in the legend to its statistics (one or two)."""
+    names = list(datasets)
+    first = datasets[names[0]]
+    rows = [
+        _feature_row(
+            name,
+            {label: stats.features.get(name) for label, stats in datasets.items()},
+            [a for a in anomalies if a.feature == name],
+            [c for c in comparisons if c.feature == name],
+        )
+        for name in first.features
+    ]
+    counts = ", ".join(f"{html.escape(n)}: {s.rows} rows" for n, s in datasets.items())
+    dataset_lines = "".join(
+        f'<p class="problem">{html.escape(str(a))}</p>'
+        for a in anomalies
+        if a.feature == "<dataset>"
+    )
+    return (
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        f"<title>Data statistics</title><style>{STYLE}</style></head><body>"
+        f"<h1>Data statistics</h1><p>{counts}</p>{dataset_lines}"
+        "<table><tr><th>feature</th><th>statistics</th><th>distribution</th></tr>"
+        + "".join(rows)
+        + "</table></body></html>\n"
+    )
+
+
+def _feature_row(
+    name: str,
+    features: dict[str, FeatureStatistics | None],
+    anomalies: list[Anomaly],
+    comparisons: list[Comparison],
+) -> str:
+    present = {label: f for label, f in features.items() if f is not None}
+    flagged = anomalies or any(c.fired for c in comparisons)
+    problems = [str(a) for a in anomalies] + [str(c) for c in comparisons]
+    notes = "".join(
+        f'<p class="{"problem" if flagged else ""}">{html.escape(p)}</p>'
+        for p in problems
+    )
+    summary = "".join(_summary(label, f) for label, f in present.items())
+    return (
+        f'<tr class="{"flagged" if flagged else ""}"><td><b>{html.escape(name)}</b>'
+        f"{notes}</td><td>{summary}</td><td>{_figure(present)}</td></tr>"
+    )
+
+
+def _summary(label: str, feature: FeatureStatistics) -> str:
+    numbers = [
+        ("count", f"{feature.rows}"),
+        ("missing", f"{feature.missing_fraction:.1%}"),
+    ]
+    if feature.numeric:
+        numbers += [
+            (key, "" if value is None else f"{value:.4g}")
+            for key, value in (
+                ("min", feature.minimum),
+                ("max", feature.maximum),
+                ("mean", feature.mean),
+                ("std", feature.std),
+            )
+        ]
+    else:
+        top = sorted(feature.value_counts.items(), key=lambda item: -item[1])
+        numbers.append(("top", ", ".join(f"{v} ({n})" for v, n in top[:3])))
+    cells = "".join(
+        f"{html.escape(key)}: {html.escape(value)}<br>" for key, value in numbers
+    )
+    return f"<p><i>{html.escape(label)}</i><br>{cells}</p>"
+
+
+def _figure(features: dict[str, FeatureStatistics]) -> str:
+    figure = Figure(figsize=(4.5, 2.4))  # no pyplot: no global state, no display
+    axes = figure.subplots()
+    first = next(iter(features.values()))
+    if first.numeric:
+        both = np.concatenate([f.numbers for f in features.values()])
+        edges = np.histogram_bin_edges(both if both.size else [0.0, 1.0], bins=BINS)
+        for label, feature in features.items():
+            axes.hist(
+                feature.numbers, bins=list(edges), alpha=0.5, density=True, label=label
+            )
+    else:
+        _bars(axes, features)
+    axes.legend(fontsize="small")
+    stream = io.StringIO()
+    # No date in the metadata: the same data gives the same page.
+    figure.savefig(stream, format="svg", bbox_inches="tight", metadata={"Date": None})
+    svg = stream.getvalue()
+    return svg[svg.index("<svg") :]
+
+
+def _bars(axes: Axes, features: dict[str, FeatureStatistics]) -> None:
+    """Share of each of the most common values, side by side per dataset."""
+    counts = next(iter(features.values())).value_counts
+    values = sorted(counts, key=lambda value: -counts[value])[:TOP_VALUES]
+    width = 0.8 / len(features)
+    for offset, (label, feature) in enumerate(features.items()):
+        total = max(feature.present, 1)
+        shares = [feature.value_counts.get(value, 0) / total for value in values]
+        positions = np.arange(len(values)) + offset * width
+        axes.bar(positions, shares, width=width, alpha=0.7, label=label)
+    axes.set_xticks(np.arange(len(values)) + 0.4 - width / 2, values, rotation=30)
