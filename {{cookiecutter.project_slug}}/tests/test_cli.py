@@ -1,3 +1,4 @@
+import json
 import runpy
 import shutil
 import sys
@@ -109,11 +110,13 @@ def test_infer_schema_then_refuse_to_overwrite(
     project_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     schema = tmp_path / "schema" / "schema.json"
-    before = schema.read_text(encoding="utf-8")
+    schema.write_text('{"reviewed": true}', encoding="utf-8")
     assert main(["infer-schema", "--config", str(project_copy)]) == 2
     assert "pass --force" in capsys.readouterr().err
+    assert schema.read_text(encoding="utf-8") == '{"reviewed": true}'
     assert main(["infer-schema", "--force", "--config", str(project_copy)]) == 0
-    assert schema.read_text(encoding="utf-8") == before
+    inferred = json.loads(schema.read_text(encoding="utf-8"))
+    assert inferred["label"] == "species" and len(inferred["features"]) == 8
 
 
 def test_stats_writes_one_page(

@@ -1,6 +1,7 @@
 """Statistics checked against the schema, with TFDV's anomaly types as the kinds."""
 
 from collections.abc import Callable
+from typing import Any
 
 from {{ cookiecutter.module_name }}.data_validation.schema import FeatureSchema
 from {{ cookiecutter.module_name }}.data_validation.schema import Schema
@@ -92,18 +93,26 @@ def _nan(feature: FeatureSchema, observed: FeatureStatistics) -> Anomaly | None:
 
 def _small(feature: FeatureSchema, observed: FeatureStatistics) -> Anomaly | None:
     low, seen = feature.minimum, observed.minimum
-    if low is None or seen is None or seen >= low:
-        return None
-    kind = "INT_TYPE_SMALL_INT" if feature.type == "int" else "FLOAT_TYPE_SMALL_FLOAT"
-    return Anomaly(feature.name, kind, f"min {seen:g}", f"min {low:g}")
+    below = seen is not None and low is not None and seen < low
+    return _outside(feature, "SMALL", "min", seen, low) if below else None
 
 
 def _big(feature: FeatureSchema, observed: FeatureStatistics) -> Anomaly | None:
     high, seen = feature.maximum, observed.maximum
-    if high is None or seen is None or seen <= high:
-        return None
-    kind = "INT_TYPE_BIG_INT" if feature.type == "int" else "FLOAT_TYPE_BIG_FLOAT"
-    return Anomaly(feature.name, kind, f"max {seen:g}", f"max {high:g}")
+    above = seen is not None and high is not None and seen > high
+    return _outside(feature, "BIG", "max", seen, high) if above else None
+
+
+def _outside(
+    feature: FeatureSchema, size: str, bound_name: str, seen: Any, bound: Any
+) -> Anomaly:
+    """TFDV names the anomaly after the type: FLOAT_TYPE_BIG_FLOAT, INT_TYPE_BIG_INT."""
+    kind = (
+        f"INT_TYPE_{size}_INT" if feature.type == "int" else f"FLOAT_TYPE_{size}_FLOAT"
+    )
+    return Anomaly(
+        feature.name, kind, f"{bound_name} {seen:g}", f"{bound_name} {bound:g}"
+    )
 
 
 def _domain(feature: FeatureSchema, observed: FeatureStatistics) -> Anomaly | None:
