@@ -4,6 +4,9 @@
 .PHONY: help install lint typecheck test test-fast format
 
 UV ?= $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
+# Every template test bakes through cookiecutter; with its bytecode compiled once at
+# install, a bake takes 0.66 s instead of 1.2-1.6 s where Python may not write .pyc files.
+export UV_COMPILE_BYTECODE := 1
 RUN := $(UV) run --no-sync
 SOURCES := hooks tests benchmarks local_extensions.py
 
