@@ -60,11 +60,14 @@ def statistics_of(frame: pd.DataFrame, numeric: set[str]) -> DatasetStatistics:
 
 
 def _numeric(name: str, column: "pd.Series[Any]") -> FeatureStatistics:
-    present = column.dropna()
-    if pd.api.types.is_numeric_dtype(present):
-        numbers = present.to_numpy(dtype=np.float64)
+    if pd.api.types.is_numeric_dtype(column):
+        # Already numbers: missing cells are NaN, and no copy is made to drop them.
+        numbers = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        present_count = int(np.count_nonzero(~np.isnan(numbers)))
         nan = invalid = 0
     else:
+        present = column.dropna()
+        present_count = len(present)
         text = present.astype(str).str.strip()
         is_nan = text.str.lower() == "nan"
         parsed = pd.to_numeric(text[~is_nan], errors="coerce")
@@ -76,7 +79,7 @@ def _numeric(name: str, column: "pd.Series[Any]") -> FeatureStatistics:
         name=name,
         numeric=True,
         rows=len(column),
-        present=len(present),
+        present=present_count,
         nan=nan,
         invalid=invalid,
         non_integral=int(np.count_nonzero(finite != np.floor(finite))),
@@ -104,12 +107,11 @@ def _describe(numbers: FloatArray) -> Description:
 
 
 def _categorical(name: str, column: "pd.Series[Any]") -> FeatureStatistics:
-    present = column.dropna().astype(str)
-    counts = present.value_counts()
+    counts = column.value_counts(dropna=True)
     return FeatureStatistics(
         name=name,
         numeric=False,
         rows=len(column),
-        present=len(present),
+        present=int(counts.sum()),
         value_counts={str(value): int(count) for value, count in counts.items()},
     )
