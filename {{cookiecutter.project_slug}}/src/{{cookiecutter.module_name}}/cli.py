@@ -143,9 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = parser().parse_args(argv)
     try:
         return HANDLERS[arguments.command](arguments)
-    except AnomaliesFound as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_ANOMALIES
     except ProjectError as error:
         print(f"error: {error}", file=sys.stderr)
-        return EXIT_USER_ERROR
+        anomalies = isinstance(error, AnomaliesFound)
+        return EXIT_ANOMALIES if anomalies else EXIT_USER_ERROR
