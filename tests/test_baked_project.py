@@ -9,24 +9,27 @@ import pytest
 from conftest import DEFAULT_MODULE
 from conftest import assert_make_passes
 from conftest import bake
+from conftest import edit
 from conftest import make
 from conftest import run
 
 pytestmark = pytest.mark.slow
 
 SOURCE = Path("src") / DEFAULT_MODULE
+SERVED_MODEL = Path("models") / "production" / "model.joblib"
 
 
 def test_default_bake_runs_pipeline_check_and_predict(tmp_path: Path) -> None:
     """The README's two commands, on a bake with no environment yet."""
     project = bake(tmp_path)
     assert not (project / ".venv").exists()
-    assert "accuracy=" in assert_make_passes(project, "pipeline")
+    assert "promoted to production" in assert_make_passes(project, "pipeline")
     (record_path,) = (project / "runs").glob("*/record.json")
     record = json.loads(record_path.read_text(encoding="utf-8"))
-    assert record["metrics"]["accuracy"] > 0.9
+    assert record["metrics"]["overall"]["accuracy"] > 0.9
+    assert record["validation"]["rubber_stamp"] is True
     assert len(record["config_hash"]) == 64
-    assert (project / "models" / "model.joblib").is_file()
+    assert (project / SERVED_MODEL).is_file()
     assert (project / "uv.lock").is_file()
 
     output = assert_make_passes(project, "check")
@@ -35,7 +38,7 @@ def test_default_bake_runs_pipeline_check_and_predict(tmp_path: Path) -> None:
 
     assert_make_passes(project, "predict")
     predictions = (project / "predictions.csv").read_text(encoding="utf-8")
-    assert predictions.splitlines()[0].endswith(",predicted_species")
+    assert predictions.splitlines()[0].endswith(",predicted_species,model_version")
     assert len(predictions.splitlines()) == 11
 
 
@@ -53,11 +56,14 @@ CORRUPTIONS: dict[str, Corruption] = {
 }
 
 
-def test_the_cli_catches_corrupted_copies_of_the_sample(tmp_path: Path) -> None:
-    """Bad data never reaches training: the model from a good run stays as it was."""
+def test_bad_data_and_a_worse_model_never_replace_the_served_model(
+    tmp_path: Path,
+) -> None:
+    """Bad data never reaches training, and a worse model never reaches serving: the
+    model from a good run stays as it was."""
     project = bake(tmp_path)
     assert_make_passes(project, "pipeline")
-    model = (project / "models" / "model.joblib").read_bytes()
+    model = (project / SERVED_MODEL).read_bytes()
     sample = project / "data" / "sample" / "penguins.csv"
     good = sample.read_text(encoding="utf-8")
     validate = ["uv", "run", "--no-sync", "python", "-m", DEFAULT_MODULE]
@@ -74,7 +80,20 @@ def test_the_cli_catches_corrupted_copies_of_the_sample(tmp_path: Path) -> None:
     sample.write_text(CORRUPTIONS["unknown island"][0](good), encoding="utf-8")
     refused = make(project, "pipeline")
     assert refused.returncode != 0 and "nothing trained" in refused.stdout
-    assert (project / "models" / "model.joblib").read_bytes() == model
+    assert (project / SERVED_MODEL).read_bytes() == model
+
+    sample.write_text(good, encoding="utf-8")
+    edit(
+        project / "configs" / "pipeline.toml",
+        "sklearn.ensemble.RandomForestClassifier",
+        "sklearn.dummy.DummyClassifier",
+    )
+    edit(project / "configs" / "pipeline.toml", "n_estimators = 200\nmax_depth = 6", "")
+    worse = make(project, "pipeline")
+    assert worse.returncode != 0, worse.stdout
+    assert "gate: overall: accuracy" in worse.stdout
+    assert "refused: production unchanged" in worse.stdout
+    assert (project / SERVED_MODEL).read_bytes() == model
 
 
 def test_notebook_runs_top_to_bottom(tmp_path: Path) -> None:

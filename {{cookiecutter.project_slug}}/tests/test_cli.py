@@ -19,7 +19,16 @@ def project_copy(config_path: Path, tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize(
     "command",
-    [[], ["run"], ["predict"], ["infer-schema"], ["validate-data"], ["stats"]],
+    [
+        [],
+        ["run"],
+        ["evaluate"],
+        ["runs"],
+        ["predict"],
+        ["infer-schema"],
+        ["validate-data"],
+        ["stats"],
+    ],
 )
 def test_every_command_has_help(
     command: list[str], capsys: pytest.CaptureFixture[str]
@@ -35,12 +44,39 @@ def test_run_then_predict(
 ) -> None:
     config = ["--config", str(project_copy)]
     assert main(["run", *config]) == 0
-    assert "accuracy=" in capsys.readouterr().out
-    assert (tmp_path / "models" / "model.joblib").is_file()
+    assert "promoted to production" in capsys.readouterr().out
+    assert (tmp_path / "models" / "production" / "model.joblib").is_file()
     output = tmp_path / "out" / "predictions.csv"
     rows = str(tmp_path / "data" / "sample" / "new_penguins.csv")
     assert main(["predict", rows, *config, "--output", str(output)]) == 0
     assert output.read_text(encoding="utf-8").count("\n") == 11
+
+
+def test_a_refused_model_exits_1_and_runs_lists_it(
+    project_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = ["--config", str(project_copy)]
+    assert main(["runs", *config]) == 0
+    assert "no runs recorded yet" in capsys.readouterr().out
+    assert main(["run", *config]) == 0
+    assert "(rubber stamp)" in capsys.readouterr().out
+    text = project_copy.read_text(encoding="utf-8")
+    project_copy.write_text(
+        text.replace("ensemble.RandomForestClassifier", "dummy.DummyClassifier")
+        .replace("n_estimators = 200", "")
+        .replace("max_depth = 6", ""),
+        encoding="utf-8",
+    )
+    assert main(["run", *config]) == 1
+    printed = capsys.readouterr().out
+    assert "gate: overall: accuracy" in printed
+    assert "refused: production unchanged" in printed
+    assert main(["runs", *config]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert len(listed) == 3 and listed[1].endswith("True      True")
+    assert listed[2].endswith("False     False")
+    candidate = ["--candidate", str(project_copy.parents[1] / "runs" / "absent")]
+    assert main(["evaluate", *candidate, *config]) == 2
 
 
 def test_user_errors_are_one_line_and_exit_2(

@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from {{ cookiecutter.module_name }}.config import NOT_WORSE
 from {{ cookiecutter.module_name }}.config import load_config
 from {{ cookiecutter.module_name }}.errors import ConfigError
 
@@ -45,6 +46,13 @@ def test_invalid_toml_is_reported(tmp_path: Path) -> None:
         ('label = "species"', 'label = ""', r"\[data\] label"),
         ('categorical = ["island", "sex"]', "categorical = [1]", "column names"),
         ("\n[model.params]\n", "\nparams = 3\n[unused]\n", r"\[model\] params"),
+        ('sensitive_feature = "sex"', 'sensitive_feature = "year"', "one of the"),
+        ('feature_keys = ["sex"]', 'feature_keys = ["species"]', "feature_keys"),
+        ('feature_keys = ["sex"]', "feature_keys = []", "feature_keys"),
+        ('higher_is_better"\nabsolute', 'up"\nabsolute', "'higher_is_better' or"),
+        ('direction = "lower_is_better"\n', "", r"thresholds\] direction"),
+        ("lower_bound = 0.9\n", "", "a threshold with a bound or a change"),
+        ('slice = { sex = "female" }', 'slice = { year = "2007" }', "feature = value"),
     ],
 )
 def test_bad_values_name_the_key(
@@ -99,3 +107,22 @@ def test_the_label_is_not_a_feature(config_path: Path, tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match="features without the label 'species'"):
         load_config(path)
+
+
+def test_without_thresholds_the_gate_is_not_worse_than_production(
+    config_path: Path, tmp_path: Path
+) -> None:
+    text = config_path.read_text(encoding="utf-8")
+    path = tmp_path / "pipeline.toml"
+    path.write_text(text[: text.index("[evaluation]")], encoding="utf-8")
+    evaluation = load_config(path).evaluation
+    assert evaluation.slices == () and evaluation.sensitive_feature is None
+    assert evaluation.thresholds == (NOT_WORSE,)
+    assert NOT_WORSE.direction == "higher_is_better" and NOT_WORSE.absolute == -1e-10
+
+
+def test_shipped_thresholds_and_slices(config_path: Path) -> None:
+    evaluation = load_config(config_path).evaluation
+    assert ("island", "sex") in evaluation.slices
+    female = [t for t in evaluation.thresholds if t.slice == (("sex", "female"),)]
+    assert female and female[0].lower_bound is not None

@@ -1,36 +1,127 @@
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import pytest
 
 from {{ cookiecutter.module_name }}.config import DataConfig
+from {{ cookiecutter.module_name }}.config import ModelConfig
 from {{ cookiecutter.module_name }}.config import PipelineConfig
+from {{ cookiecutter.module_name }}.data_loader import CsvSource
 from {{ cookiecutter.module_name }}.errors import AnomaliesFound
 from {{ cookiecutter.module_name }}.errors import ConfigError
 from {{ cookiecutter.module_name }}.errors import DataError
 from {{ cookiecutter.module_name }}.pipeline import Pipeline
+from {{ cookiecutter.module_name }}.predictor import Predictor
 
 
-def test_a_run_saves_the_model_and_its_record(config: PipelineConfig) -> None:
+def read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def production_bytes(config: PipelineConfig) -> dict[str, bytes]:
+    """Everything the production link resolves to, for byte-for-byte comparison."""
+    production = config.output.models / "production"
+    return {path.name: path.read_bytes() for path in production.resolve().iterdir()}
+
+
+def with_estimator(config: PipelineConfig, estimator: str) -> PipelineConfig:
+    return replace(config, model=ModelConfig(estimator, {}))
+
+
+def test_the_first_run_is_a_rubber_stamp_and_is_promoted(
+    config: PipelineConfig,
+) -> None:
     result = Pipeline.from_config(config).run()
-    assert result.model_path == config.output.models / "model.joblib"
-    assert result.model_path.is_file()
-    record = json.loads(result.record_path.read_text(encoding="utf-8"))
-    assert record["run_id"] == result.run_id
-    assert record["metrics"] == result.metrics
+    assert result.verdict.gate.rubber_stamp and result.verdict.gate.validation_ok
+    assert result.release == config.output.models / result.run_id
+    production = config.output.models / "production" / "model.joblib"
+    assert production.read_bytes() == (result.run_dir / "model.joblib").read_bytes()
+    record = read_json(result.run_dir / "record.json")
+    assert record["run_id"] == result.run_id and record["promoted"] is True
+    assert record["metrics"]["overall"] == result.metrics["overall"]
+    assert record["validation"] == read_json(result.run_dir / "validation.json")
     majority = config.data.train.read_text().count("Adelie") / 344
-    assert result.metrics["accuracy"] > majority  # beats always guessing Adelie
+    overall = result.metrics["overall"]
+    assert overall["accuracy"] > majority  # beats always guessing Adelie
+    assert "island=Dream" in result.metrics and "sex=female" in result.metrics
     assert list(record["data_hashes"]) == [str(config.data.train)]
     skew = record["data_checks"]["skew"]
     assert {check["feature"] for check in skew} == set(config.features.columns)
     assert not any(check["fired"] for check in skew)
 
 
-def test_two_runs_give_the_same_metrics(config: PipelineConfig) -> None:
+def test_two_runs_give_the_same_metrics_and_the_second_is_blessed(
+    config: PipelineConfig,
+) -> None:
     first = Pipeline.from_config(config).run()
     second = Pipeline.from_config(config).run()
-    assert first.metrics == second.metrics
+    assert pd.DataFrame(first.metrics).equals(pd.DataFrame(second.metrics))
+    assert not second.verdict.gate.rubber_stamp
+    assert second.verdict.baseline is not None
+    baseline = pd.DataFrame(second.verdict.baseline.metrics)
+    assert baseline.equals(pd.DataFrame(first.metrics))
+    assert second.release == config.output.models / second.run_id
+
+
+def test_a_worse_candidate_is_refused_and_production_is_untouched(
+    config: PipelineConfig,
+) -> None:
+    Pipeline.from_config(config).run()
+    before = production_bytes(config)
+    dummy = with_estimator(config, "sklearn.dummy.DummyClassifier")
+    result = Pipeline.from_config(dummy).run()
+    assert result.release is None and not result.verdict.gate.validation_ok
+    assert production_bytes(config) == before
+    assert (result.run_dir / "model.joblib").is_file()  # kept for inspection
+    failures = read_json(result.run_dir / "validation.json")["failures"]
+    assert {f["metric"] for f in failures["overall"]} == {"accuracy", "log_loss"}
+    assert read_json(result.run_dir / "record.json")["promoted"] is False
+
+
+def test_evaluate_gates_a_saved_model_without_retraining(
+    config: PipelineConfig,
+) -> None:
+    pipeline = Pipeline.from_config(config)
+    first = pipeline.run()
+    refused = Pipeline.from_config(
+        with_estimator(config, "sklearn.dummy.DummyClassifier")
+    ).run()
+    verdict, release = pipeline.evaluate(refused.run_dir, promote=True)
+    assert release is None and not verdict.gate.validation_ok
+    verdict, release = pipeline.evaluate(first.run_dir, promote=False)
+    assert verdict.gate.validation_ok and release is None
+    with pytest.raises(DataError, match="no model.joblib in it"):
+        pipeline.evaluate(config.output.runs / "absent", promote=False)
+    assert not (config.output.runs / "absent").exists()
+
+
+def test_a_candidate_that_cannot_be_served_is_refused(config: PipelineConfig) -> None:
+    pipeline = Pipeline.from_config(config)
+    first = pipeline.run()
+    before = production_bytes(config)
+    (first.run_dir / "model.joblib").write_bytes(b"truncated")
+    verdict, release = pipeline.evaluate(first.run_dir, promote=True)
+    assert release is None and verdict.candidate is None
+    (failure,) = verdict.gate.failures
+    assert failure.metric == "infra_validation"
+    assert "cannot be served" in failure.message
+    assert production_bytes(config) == before
+
+
+def test_serving_predicts_what_evaluation_scored(config: PipelineConfig) -> None:
+    """Evaluation and inference never diverge: the same artifact, the same answers."""
+    pipeline = Pipeline.from_config(config)
+    result = pipeline.run()
+    frame = CsvSource(config.data.train).read()
+    assert result.verdict.candidate is not None
+    scored = result.verdict.candidate.predicted
+    rows = frame.loc[scored.index].drop(columns=["species"])
+    served = Predictor(pipeline.production, pipeline.validator).predict(rows)
+    pd.testing.assert_series_equal(served["predicted_species"], scored)
+    assert set(served["model_version"]) == {result.run_id}
 
 
 def test_bad_data_stops_before_anything_is_written(

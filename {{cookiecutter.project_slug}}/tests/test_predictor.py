@@ -22,7 +22,11 @@ def test_predicts_serving_rows(
 ) -> None:
     rows = sample.drop(columns=["species"]).head(20)
     predictions = Predictor(model_path, validator).predict(rows)
-    assert list(predictions.columns) == [*rows.columns, "predicted_species"]
+    assert list(predictions.columns) == [
+        *rows.columns,
+        "predicted_species",
+        "model_version",
+    ]
     assert set(predictions["predicted_species"]) <= set(sample["species"])
 
 

@@ -1,4 +1,7 @@
 import json
+import math
+import os
+from dataclasses import replace
 from pathlib import Path
 
 import joblib
@@ -7,6 +10,8 @@ import pytest
 from {{ cookiecutter.module_name }}.datatypes import ModelArtifact
 from {{ cookiecutter.module_name }}.errors import DataError
 from {{ cookiecutter.module_name }}.storage import load_artifact
+from {{ cookiecutter.module_name }}.storage import production_model
+from {{ cookiecutter.module_name }}.storage import promote_release
 from {{ cookiecutter.module_name }}.storage import save_artifact
 from {{ cookiecutter.module_name }}.storage import write_json
 
@@ -44,8 +49,8 @@ def test_load_refuses_what_is_not_an_artifact(tmp_path: Path) -> None:
 
 def test_write_json_is_sorted_and_readable(tmp_path: Path) -> None:
     path = tmp_path / "record.json"
-    write_json(path, {"b": 1, "a": [1, 2]})
-    assert json.loads(path.read_text(encoding="utf-8")) == {"a": [1, 2], "b": 1}
+    write_json(path, {"b": 1, "a": [1, math.nan]})
+    assert json.loads(path.read_text(encoding="utf-8")) == {"a": [1, None], "b": 1}
     assert path.read_text(encoding="utf-8").index('"a"') < path.read_text().index('"b"')
 
 
@@ -54,3 +59,52 @@ def test_a_damaged_artifact_is_one_line(tmp_path: Path) -> None:
     path.write_bytes(b"not a pickle")
     with pytest.raises(DataError, match="not a readable model artifact"):
         load_artifact(path)
+
+
+@pytest.fixture
+def candidates(tmp_path: Path, artifact: ModelArtifact) -> tuple[Path, Path]:
+    """Two saved candidates with different bytes."""
+    first, second = (
+        tmp_path / "run-1" / "model.joblib",
+        tmp_path / "run-2" / "model.joblib",
+    )
+    save_artifact(first, artifact)
+    save_artifact(second, replace(artifact, version="run-2"))
+    return first, second
+
+
+def test_promotion_repoints_production_and_keeps_releases(
+    tmp_path: Path, candidates: tuple[Path, Path]
+) -> None:
+    models = tmp_path / "models"
+    first, second = candidates
+    assert promote_release(models, first, "run-1") == models / "run-1"
+    assert production_model(models).read_bytes() == first.read_bytes()
+    promote_release(models, second, "run-2")
+    assert production_model(models).read_bytes() == second.read_bytes()
+    assert os.readlink(models / "production") == "run-2"
+    assert sorted(p.name for p in models.iterdir()) == ["production", "run-1", "run-2"]
+
+
+@pytest.mark.parametrize("failing", ["symlink_to", "replace"])
+def test_a_crash_during_promotion_leaves_the_old_production_whole(
+    tmp_path: Path,
+    candidates: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    failing: str,
+) -> None:
+    models = tmp_path / "models"
+    first, second = candidates
+    promote_release(models, first, "run-1")
+
+    def killed(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt("killed")
+
+    monkeypatch.setattr(Path if failing == "symlink_to" else os, failing, killed)
+    with pytest.raises(KeyboardInterrupt):
+        promote_release(models, second, "run-2")
+    assert production_model(models).read_bytes() == first.read_bytes()
+    assert load_artifact(production_model(models)).feature_names
+    monkeypatch.undo()
+    promote_release(models, second, "run-2")  # the next promotion still works
+    assert production_model(models).read_bytes() == second.read_bytes()

@@ -18,17 +18,16 @@ def test_record_holds_what_repeats_a_run(tmp_path: Path) -> None:
     recorder = RunRecorder(tmp_path / "runs", tmp_path)
     config = {"seed": 3, "model": {"estimator": "x"}}
     run_id = recorder.new_run_id(config)
-    path = recorder.record(
-        run_id, config, {"data.csv": "abc"}, {"accuracy": 0.5}, {"skew": []}
-    )
+    results = {"metrics": {"overall": {"accuracy": 0.5}}, "promoted": True}
+    path = recorder.record(run_id, config, {"data.csv": "abc"}, results)
     record = json.loads(path.read_text(encoding="utf-8"))
     assert path == tmp_path / "runs" / run_id / "record.json"
     assert record["config_hash"] == config_hash(config)
     assert run_id.endswith(config_hash(config)[:8])
     assert record["seed"] == 3
     assert record["data_hashes"] == {"data.csv": "abc"}
-    assert record["metrics"] == {"accuracy": 0.5}
-    assert record["data_checks"] == {"skew": []}
+    assert record["metrics"] == {"overall": {"accuracy": 0.5}}
+    assert record["promoted"] is True
     assert set(record["packages"]) >= {"pandas", "scikit-learn", "python"}
 
 
@@ -54,3 +53,16 @@ def test_git_commit_inside_and_outside_a_repository(tmp_path: Path) -> None:
 
 def test_package_versions_include_python() -> None:
     assert package_versions()["python"].count(".") == 2
+
+
+def test_history_lists_readable_records_oldest_first(tmp_path: Path) -> None:
+    recorder = RunRecorder(tmp_path / "runs", tmp_path)
+    assert recorder.history() == []
+    for run_id in ("20260102T000000000000Z-b", "20260101T000000000000Z-a"):
+        recorder.record(run_id, {"seed": 1}, {}, {})
+    (tmp_path / "runs" / "hand-edited").mkdir()
+    (tmp_path / "runs" / "hand-edited" / "record.json").write_text("{", "utf-8")
+    assert [r["run_id"] for r in recorder.history()] == [
+        "20260101T000000000000Z-a",
+        "20260102T000000000000Z-b",
+    ]

@@ -1,6 +1,7 @@
 """Command line: builds a Pipeline from config; reports results or one-line errors.
 
-Exit codes: 0 done, 1 the data has anomalies or drifted, 2 unusable input or config.
+Exit codes: 0 done, 1 the data has anomalies or drifted or the gate refused the model,
+2 unusable input or config.
 """
 
 import argparse
@@ -8,25 +9,74 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import pandas as pd
+
 from {{ cookiecutter.module_name }}.config import DEFAULT_CONFIG
 from {{ cookiecutter.module_name }}.config import load_config
+from {{ cookiecutter.module_name }}.datatypes import OVERALL
 from {{ cookiecutter.module_name }}.errors import AnomaliesFound
 from {{ cookiecutter.module_name }}.errors import DataError
 from {{ cookiecutter.module_name }}.errors import ProjectError
 from {{ cookiecutter.module_name }}.pipeline import Pipeline
+from {{ cookiecutter.module_name }}.pipeline import Verdict
 
 EXIT_ANOMALIES = 1
 EXIT_USER_ERROR = 2
+RUNS_COLUMNS = ("accuracy", "f1_macro", "log_loss")
+
+
+def report_verdict(verdict: Verdict, candidate: Path, release: Path | None) -> int:
+    """Every slice's metrics, then the gate's reasons: a refusal names each one."""
+    if verdict.candidate is not None:
+        table = pd.DataFrame(verdict.candidate.metrics).T.rename_axis("slice")
+        print(table.to_string(float_format="{:.4f}".format, na_rep="-"))
+    if verdict.gate.rubber_stamp:
+        print("no production model yet: change thresholds skipped (rubber stamp)")
+    for failure in verdict.gate.failures:
+        print(f"gate: {failure}")
+    print(f"validation: {candidate / 'validation.json'}")
+    if release is not None:
+        print(f"promoted to production: {release}")
+        return 0
+    if verdict.gate.validation_ok:
+        print("blessed, not promoted (pass --promote to promote it)")
+        return 0
+    print(f"refused: production unchanged; the candidate stays in {candidate}")
+    return EXIT_ANOMALIES
 
 
 def run(arguments: argparse.Namespace) -> int:
     result = Pipeline.from_config(load_config(arguments.config)).run()
     for comparison in result.skew:
         print(f"skew {comparison}")
-    metrics = ", ".join(f"{name}={value:.4f}" for name, value in result.metrics.items())
-    print(f"run {result.run_id}: {metrics}")
-    print(f"model: {result.model_path}")
-    print(f"record: {result.record_path}")
+    print(f"run {result.run_id}")
+    return report_verdict(result.verdict, result.run_dir, result.release)
+
+
+def evaluate(arguments: argparse.Namespace) -> int:
+    pipeline = Pipeline.from_config(load_config(arguments.config))
+    verdict, release = pipeline.evaluate(arguments.candidate, arguments.promote)
+    return report_verdict(verdict, arguments.candidate, release)
+
+
+def runs(arguments: argparse.Namespace) -> int:
+    records = Pipeline.from_config(load_config(arguments.config)).runs()
+    if not records:
+        print("no runs recorded yet: `make pipeline` makes one")
+        return 0
+    table = pd.DataFrame(
+        {
+            "run": record["run_id"],
+            **{
+                name: record.get("metrics", {}).get(OVERALL, {}).get(name)
+                for name in RUNS_COLUMNS
+            },
+            "blessed": record.get("validation", {}).get("validation_ok", False),
+            "promoted": record.get("promoted", False),
+        }
+        for record in records
+    )
+    print(table.to_string(index=False, float_format="{:.4f}".format, na_rep="-"))
     return 0
 
 
@@ -77,7 +127,10 @@ def parser() -> argparse.ArgumentParser:
     main_parser = argparse.ArgumentParser(
         prog="python -m {{ cookiecutter.module_name }}",
         description="Validate data; train, evaluate and serve the project's model.",
-        epilog="Exit codes: 0 done, 1 anomalies found, 2 unusable input or config.",
+        epilog=(
+            "Exit codes: 0 done, 1 anomalies found or model refused, "
+            "2 unusable input or config."
+        ),
     )
     commands = main_parser.add_subparsers(dest="command", required=True)
     config_option = argparse.ArgumentParser(add_help=False)
@@ -91,7 +144,18 @@ def parser() -> argparse.ArgumentParser:
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
         return commands.add_parser(name, parents=[config_option], help=help_text)
 
-    command("run", "validate the data, train, evaluate, save the model and a record")
+    command("run", "validate the data, train, gate and promote a model; record the run")
+    evaluating = command("evaluate", "gate a saved model against the production one")
+    evaluating.add_argument(
+        "--candidate",
+        type=Path,
+        required=True,
+        help="folder holding the model.joblib to gate, e.g. runs/<run id>",
+    )
+    evaluating.add_argument(
+        "--promote", action="store_true", help="promote it to production if blessed"
+    )
+    command("runs", "list the recorded runs with their metrics and verdicts")
     predicting = command("predict", "predict the label for the rows of a CSV file")
     predicting.add_argument("file", type=Path, help="CSV file of rows to predict")
     predicting.add_argument(
@@ -132,6 +196,8 @@ def parser() -> argparse.ArgumentParser:
 
 HANDLERS = {
     "run": run,
+    "evaluate": evaluate,
+    "runs": runs,
     "predict": predict,
     "infer-schema": infer_schema,
     "validate-data": validate_data,

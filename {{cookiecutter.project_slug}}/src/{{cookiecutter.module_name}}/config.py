@@ -45,6 +45,7 @@ class ModelConfig:
 class OutputConfig:
     models: Path
     runs: Path
+    reports: Path = Path("reports")
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,40 @@ class ValidationConfig:
     features: dict[str, FeatureRelaxation] = field(default_factory=dict)
 
 
+DIRECTIONS = ("higher_is_better", "lower_is_better")
+
+
+@dataclass(frozen=True)
+class MetricThreshold:
+    """TFMA's MetricThreshold: a value threshold (bounds, inclusive, unset is open)
+    and/or a change threshold against the production model (absolute or relative
+    change, with a direction). Applies to one slice; () is the overall slice."""
+
+    metric: str
+    slice: tuple[tuple[str, str], ...] = ()
+    lower_bound: float | None = None
+    upper_bound: float | None = None
+    direction: str | None = None
+    absolute: float | None = None
+    relative: float | None = None
+
+    @property
+    def has_change(self) -> bool:
+        return self.absolute is not None or self.relative is not None
+
+
+# Without thresholds in the config: a candidate must not be worse than production
+# on accuracy (TFMA's "not worse" idiom: higher is better, absolute -1e-10).
+NOT_WORSE = MetricThreshold("accuracy", direction="higher_is_better", absolute=-1e-10)
+
+
+@dataclass(frozen=True)
+class EvaluationConfig:
+    slices: tuple[tuple[str, ...], ...] = ()
+    sensitive_feature: str | None = None
+    thresholds: tuple[MetricThreshold, ...] = (NOT_WORSE,)
+
+
 @dataclass(frozen=True)
 class PipelineConfig:
     seed: int
@@ -77,6 +112,7 @@ class PipelineConfig:
     model: ModelConfig
     output: OutputConfig
     validation: ValidationConfig = ValidationConfig()
+    evaluation: EvaluationConfig = EvaluationConfig()
     # The config file's folder: relative paths in the file are relative to it.
     root: Path = Path(".")
 
@@ -142,6 +178,19 @@ class _Table:
             return None
         return self.fraction(key, inclusive=True)
 
+    def tables(self, key: str) -> list["_Table"]:
+        """An array of tables, [[key]] in TOML."""
+        value = self.values.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise self._fail(key, f"[[{self.name}.{key}]] tables")
+        return [_Table(self.source, f"{self.name}.{key}", item) for item in value]
+
+    def optional_text(self, key: str, allowed: tuple[str, ...]) -> str | None:
+        value = self.values.get(key)
+        if value is not None and value not in allowed:
+            raise self._fail(key, " or ".join(repr(choice) for choice in allowed))
+        return value
+
     def integer(self, key: str) -> int:
         value = self.values.get(key)
         if isinstance(value, bool) or not isinstance(value, int):
@@ -199,8 +248,17 @@ def _parse(root: _Table) -> PipelineConfig:
         model=ModelConfig(
             estimator=model.text("estimator"), params=model.table("params").values
         ),
-        output=OutputConfig(models=output.path("models"), runs=output.path("runs")),
+        output=OutputConfig(
+            models=output.path("models"),
+            runs=output.path("runs"),
+            reports=(
+                output.path("reports")
+                if "reports" in output.values
+                else (root.source.parent / "../reports").resolve()
+            ),
+        ),
         validation=_validation(root.table("validation")),
+        evaluation=_evaluation(root.table("evaluation"), parsed_features),
         root=root.source.parent.resolve(),
     )
 
@@ -231,3 +289,39 @@ def _relaxation(table: _Table) -> FeatureRelaxation:
         skew_threshold=table.optional_fraction("skew_threshold"),
         drift_threshold=table.optional_fraction("drift_threshold"),
     )
+
+
+def _evaluation(table: _Table, features: FeatureConfig) -> EvaluationConfig:
+    slices = tuple(item.names("feature_keys") for item in table.tables("slices"))
+    if any(not keys or not set(keys) <= set(features.columns) for keys in slices):
+        raise table._fail("slices", "tables whose feature_keys are feature names")
+    sensitive = table.values.get("sensitive_feature")
+    if sensitive is not None and sensitive not in features.columns:
+        raise table._fail("sensitive_feature", "one of the features")
+    thresholds = (
+        tuple(_threshold(item, features) for item in table.tables("thresholds"))
+        if "thresholds" in table.values
+        else (NOT_WORSE,)
+    )
+    return EvaluationConfig(slices, sensitive, thresholds)
+
+
+def _threshold(table: _Table, features: FeatureConfig) -> MetricThreshold:
+    slice_values = table.table("slice").values
+    if not set(slice_values) <= set(features.columns):
+        raise table._fail("slice", "a table of feature = value")
+    threshold = MetricThreshold(
+        metric=table.text("metric"),
+        slice=tuple((key, str(value)) for key, value in slice_values.items()),
+        lower_bound=table.optional_number("lower_bound"),
+        upper_bound=table.optional_number("upper_bound"),
+        direction=table.optional_text("direction", DIRECTIONS),
+        absolute=table.optional_number("absolute"),
+        relative=table.optional_number("relative"),
+    )
+    bounds = (threshold.lower_bound, threshold.upper_bound)
+    if threshold.has_change and threshold.direction is None:
+        raise table._fail("direction", " or ".join(DIRECTIONS))
+    if not threshold.has_change and all(bound is None for bound in bounds):
+        raise table._fail("metric", "a threshold with a bound or a change")
+    return threshold

@@ -1,5 +1,6 @@
 """What components hand each other, so none of them needs to import another."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from typing import Literal
@@ -12,6 +13,14 @@ import pandas as pd
 
 Environment = Literal["training", "serving"]
 Metrics = dict[str, float]
+# Metrics per slice of the evaluation data, keyed by slice_name; OVERALL is all rows.
+SlicedMetrics = dict[str, Metrics]
+OVERALL = "overall"
+
+
+def slice_name(values: Mapping[str, object]) -> str:
+    """One spelling of a slice, shared by the Evaluator, the gate and the config."""
+    return ", ".join(f"{key}={value}" for key, value in values.items()) or OVERALL
 
 
 @dataclass(frozen=True)
@@ -74,10 +83,26 @@ class ModelArtifact:
     estimator: Classifier
     feature_names: tuple[str, ...]
     label: str
+    # The run that trained it; predictions carry it, so each answer names its model.
+    version: str = ""
+
+    @property
+    def classes(self) -> list[Any]:
+        return list(getattr(self.estimator, "classes_", []))
+
+    def encode(self, features: pd.DataFrame) -> npt.NDArray[np.float64]:
+        return self.transformer.transform(features[list(self.feature_names)])
 
     def predict(self, features: pd.DataFrame) -> "pd.Series[Any]":
-        encoded = self.transformer.transform(features[list(self.feature_names)])
-        predicted = np.asarray(self.estimator.predict(encoded))
+        predicted = np.asarray(self.estimator.predict(self.encode(features)))
         return pd.Series(
             predicted, index=features.index, name=f"predicted_{self.label}"
         )
+
+    def predict_proba(self, features: pd.DataFrame) -> npt.NDArray[np.float64] | None:
+        """Class probabilities in the order of `classes`, or None for a classifier
+        that gives none (log loss and ROC AUC are then not computed)."""
+        predict_proba = getattr(self.estimator, "predict_proba", None)
+        if predict_proba is None:
+            return None
+        return np.asarray(predict_proba(self.encode(features)), dtype=np.float64)

@@ -1,23 +1,132 @@
-"""Held-out metrics: how well a model does on rows it never saw."""
+"""Held-out metrics overall and per slice, as TFMA slices them: a model that is good on
+average can still fail one island or one sex, and the gate must see that."""
 
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
 from sklearn.metrics import accuracy_score
 from sklearn.metrics import balanced_accuracy_score
 from sklearn.metrics import f1_score
+from sklearn.metrics import log_loss
+from sklearn.metrics import roc_auc_score
 
+from {{ cookiecutter.module_name }}.datatypes import OVERALL
 from {{ cookiecutter.module_name }}.datatypes import Dataset
 from {{ cookiecutter.module_name }}.datatypes import Metrics
 from {{ cookiecutter.module_name }}.datatypes import ModelArtifact
+from {{ cookiecutter.module_name }}.datatypes import SlicedMetrics
+from {{ cookiecutter.module_name }}.datatypes import slice_name
+
+Probabilities = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What was scored: the metrics, and the predictions they were computed from."""
+
+    metrics: SlicedMetrics
+    predicted: "pd.Series[Any]"
+    probabilities: Probabilities | None
+    classes: list[Any]
 
 
 class Evaluator:
-    """Scores an artifact on a labelled dataset; knows metrics, not models."""
+    """Scores an artifact on a labelled dataset; knows metrics, not models.
 
-    def evaluate(self, artifact: ModelArtifact, test: Dataset) -> Metrics:
+    `slices` are TFMA's feature keys: ("island",) makes one slice per island,
+    ("island", "sex") one per pair. `sensitive_feature` adds the demographic-parity
+    difference of the predictions across its values.
+    """
+
+    def __init__(
+        self,
+        slices: tuple[tuple[str, ...], ...] = (),
+        sensitive_feature: str | None = None,
+    ) -> None:
+        self.slices = slices
+        self.sensitive_feature = sensitive_feature
+
+    def evaluate(self, artifact: ModelArtifact, test: Dataset) -> Evaluation:
         predicted = artifact.predict(test.features)
-        truth = test.labels
-        return {
+        probabilities = artifact.predict_proba(test.features)
+        scored = Evaluation({}, predicted, probabilities, artifact.classes)
+        everything = np.arange(len(test))
+        metrics = {OVERALL: _scores(test.labels, scored, everything)}
+        for keys in self.slices:
+            groups = test.features.groupby(list(keys), dropna=True, sort=True).indices
+            for values, positions in groups.items():
+                key = slice_name(dict(zip(keys, _as_tuple(values))))
+                metrics[key] = _scores(test.labels, scored, np.asarray(positions))
+        metrics[OVERALL] |= self._gaps(metrics, test, predicted)
+        return Evaluation(metrics, predicted, probabilities, artifact.classes)
+
+    def _gaps(
+        self, metrics: SlicedMetrics, test: Dataset, predicted: "pd.Series[Any]"
+    ) -> Metrics:
+        """The What-If tool's fairness view: how far apart the slices are."""
+        gaps: Metrics = {}
+        accuracies = [m["accuracy"] for key, m in metrics.items() if key != OVERALL]
+        if accuracies:
+            gaps["accuracy_gap"] = max(accuracies) - min(accuracies)
+        if self.sensitive_feature is not None:
+            groups = test.features[self.sensitive_feature]
+            gaps["demographic_parity_difference"] = demographic_parity(
+                predicted, groups
+            )
+        return gaps
+
+
+def demographic_parity(predicted: "pd.Series[Any]", groups: "pd.Series[Any]") -> float:
+    """The largest difference, over predicted classes, between the groups' rates of
+    being predicted that class (fairlearn's definition, one class at a time)."""
+    rates = pd.crosstab(groups, predicted, normalize="index")
+    if rates.empty:
+        return float("nan")
+    return float((rates.max() - rates.min()).max())
+
+
+def _as_tuple(values: Any) -> tuple[Any, ...]:
+    return values if isinstance(values, tuple) else (values,)
+
+
+def _scores(
+    labels: "pd.Series[Any]", scored: Evaluation, positions: npt.NDArray[np.intp]
+) -> Metrics:
+    truth = labels.to_numpy()[positions]
+    predicted = scored.predicted.to_numpy()[positions]
+    with warnings.catch_warnings():
+        # A slice may lack some classes; its scores are still the defined ones.
+        warnings.simplefilter("ignore")
+        metrics = {
+            "example_count": float(len(truth)),
             "accuracy": float(accuracy_score(truth, predicted)),
             "balanced_accuracy": float(balanced_accuracy_score(truth, predicted)),
-            "f1_macro": float(f1_score(truth, predicted, average="macro")),
-            "example_count": float(len(test)),
+            "f1_macro": float(
+                f1_score(truth, predicted, average="macro", zero_division=0)
+            ),
         }
+        if scored.probabilities is not None:
+            probabilities = scored.probabilities[positions]
+            metrics["log_loss"] = float(
+                log_loss(truth, probabilities, labels=scored.classes)
+            )
+            metrics["roc_auc_ovr"] = _roc_auc(truth, probabilities, scored.classes)
+    return metrics
+
+
+def _roc_auc(
+    truth: npt.NDArray[Any], probabilities: Probabilities, classes: list[Any]
+) -> float:
+    """One-vs-rest ROC AUC; NaN where it is undefined (a slice with one class)."""
+    try:
+        if len(classes) == 2:
+            return float(roc_auc_score(truth == classes[1], probabilities[:, 1]))
+        return float(
+            roc_auc_score(truth, probabilities, multi_class="ovr", labels=classes)
+        )
+    except ValueError:
+        return float("nan")

@@ -2,7 +2,9 @@
 
 from dataclasses import asdict
 from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -13,30 +15,54 @@ from {{ cookiecutter.module_name }}.data_loader import DataSource
 from {{ cookiecutter.module_name }}.data_validation import Comparison
 from {{ cookiecutter.module_name }}.data_validation import DataValidator
 from {{ cookiecutter.module_name }}.data_validation import Schema
+from {{ cookiecutter.module_name }}.datatypes import OVERALL
 from {{ cookiecutter.module_name }}.datatypes import Anomaly
+from {{ cookiecutter.module_name }}.datatypes import Dataset
 from {{ cookiecutter.module_name }}.datatypes import Environment
-from {{ cookiecutter.module_name }}.datatypes import Metrics
+from {{ cookiecutter.module_name }}.datatypes import ModelArtifact
+from {{ cookiecutter.module_name }}.datatypes import SlicedMetrics
 from {{ cookiecutter.module_name }}.errors import AnomaliesFound
 from {{ cookiecutter.module_name }}.errors import ConfigError
 from {{ cookiecutter.module_name }}.errors import DataError
+from {{ cookiecutter.module_name }}.evaluator import Evaluation
 from {{ cookiecutter.module_name }}.evaluator import Evaluator
+from {{ cookiecutter.module_name }}.gate import Failure
+from {{ cookiecutter.module_name }}.gate import GateResult
+from {{ cookiecutter.module_name }}.gate import ModelGate
 from {{ cookiecutter.module_name }}.model import Model
 from {{ cookiecutter.module_name }}.predictor import Predictor
 from {{ cookiecutter.module_name }}.preprocess import Preprocess
+from {{ cookiecutter.module_name }}.storage import MODEL_FILE
+from {{ cookiecutter.module_name }}.storage import load_artifact
+from {{ cookiecutter.module_name }}.storage import production_model
+from {{ cookiecutter.module_name }}.storage import promote_release
 from {{ cookiecutter.module_name }}.storage import save_artifact
+from {{ cookiecutter.module_name }}.storage import write_json
 from {{ cookiecutter.module_name }}.tracking import RunRecorder
 from {{ cookiecutter.module_name }}.trainer import Trainer
 
-MODEL_FILE = "model.joblib"
+
+@dataclass(frozen=True)
+class Verdict:
+    """The gate's decision on a candidate, and the evaluations it was decided on.
+    `candidate` is None when the saved artifact could not even be served."""
+
+    candidate: Evaluation | None
+    baseline: Evaluation | None
+    gate: GateResult
 
 
 @dataclass(frozen=True)
 class RunResult:
     run_id: str
-    metrics: Metrics
     skew: list[Comparison]
-    model_path: Path
-    record_path: Path
+    verdict: Verdict
+    run_dir: Path
+    release: Path | None  # the promoted model's folder; None when refused
+
+    @property
+    def metrics(self) -> SlicedMetrics:
+        return self.verdict.candidate.metrics if self.verdict.candidate else {}
 
 
 @dataclass(frozen=True)
@@ -69,6 +95,7 @@ class Pipeline:
         model: Model,
         trainer: Trainer,
         evaluator: Evaluator,
+        gate: ModelGate,
         recorder: RunRecorder,
     ) -> None:
         self.config = config
@@ -79,6 +106,7 @@ class Pipeline:
         self.model = model
         self.trainer = trainer
         self.evaluator = evaluator
+        self.gate = gate
         self.recorder = recorder
 
     @classmethod
@@ -103,7 +131,10 @@ class Pipeline:
             preprocess=Preprocess(config.features.numeric, config.features.categorical),
             model=Model(config.model),
             trainer=Trainer(config.seed),
-            evaluator=Evaluator(),
+            evaluator=Evaluator(
+                config.evaluation.slices, config.evaluation.sensitive_feature
+            ),
+            gate=ModelGate(config.evaluation.thresholds),
             recorder=RunRecorder(config.output.runs, config.root),
         )
 
@@ -121,34 +152,115 @@ class Pipeline:
         return target
 
     @property
-    def model_path(self) -> Path:
-        return self.config.output.models / MODEL_FILE
+    def production(self) -> Path:
+        return production_model(self.config.output.models)
 
     def run(self) -> RunResult:
-        """Bad data or training-serving skew stops the run before anything is fitted."""
-        frame = self.source.read()
-        where = self.source.location
-        refuse(self.validator.validate(frame, "training"), [], where)
-        train, test = self.loader.split(self.loader.to_dataset(frame))
+        """Bad data or skew stops the run before anything is fitted; a candidate the
+        gate refuses stays in its run folder and production is not touched."""
+        frame, train, test = self._split()
         skew = self.validator.compare(
             self.validator.statistics(train.features),
             self.validator.statistics(test.features),
             "skew",
         )
-        refuse([], skew, f"{where} (training vs evaluation split)")
+        refuse([], skew, f"{self.source.location} (training vs evaluation split)")
         artifact = self.trainer.train(self.preprocess, self.model.build(), train)
-        metrics = self.evaluator.evaluate(artifact, test)
-        save_artifact(self.model_path, artifact)
         config = self.config.as_dict()
         run_id = self.recorder.new_run_id(config)
-        record = self.recorder.record(
+        run_dir = self.recorder.run_dir(run_id)
+        save_artifact(run_dir / MODEL_FILE, replace(artifact, version=run_id))
+        verdict = self.judge(run_dir, frame, test)
+        release = self._conclude(run_dir, verdict, promote=True)
+        self.recorder.record(
             run_id,
             config,
-            {where: self.source.fingerprint()},
-            metrics,
-            {"skew": [asdict(c) | {"fired": c.fired} for c in skew]},
+            {self.source.location: self.source.fingerprint()},
+            _results(verdict, release)
+            | {"data_checks": {"skew": [asdict(c) | {"fired": c.fired} for c in skew]}},
         )
-        return RunResult(run_id, metrics, skew, self.model_path, record)
+        return RunResult(run_id, skew, verdict, run_dir, release)
+
+    def evaluate(
+        self, candidate_dir: Path, promote: bool
+    ) -> tuple[Verdict, Path | None]:
+        """Gate a saved model without retraining, on the same evaluation split."""
+        if not (candidate_dir / MODEL_FILE).is_file():
+            raise DataError(
+                f"{candidate_dir}: no {MODEL_FILE} in it; pass a run folder, "
+                "e.g. runs/<run id>"
+            )
+        frame, _, test = self._split()
+        verdict = self.judge(candidate_dir, frame, test)
+        return verdict, self._conclude(candidate_dir, verdict, promote)
+
+    def judge(self, candidate_dir: Path, frame: pd.DataFrame, test: Dataset) -> Verdict:
+        """Load the candidate back as serving would, evaluate it and production on the
+        same rows, and apply the thresholds."""
+        rows = frame.loc[test.features.index].drop(columns=[self.config.data.label])
+        artifact, problem = self._serve(candidate_dir / MODEL_FILE, rows)
+        if artifact is None:
+            return Verdict(None, None, GateResult(False).refusing(_unservable(problem)))
+        candidate = self.evaluator.evaluate(artifact, test)
+        baseline = self._production_evaluation(test)
+        gate = self.gate.validate(
+            candidate.metrics, baseline.metrics if baseline else None
+        )
+        if problem:
+            gate = gate.refusing(_unservable(problem))
+        return Verdict(candidate, baseline, gate)
+
+    def runs(self) -> list[dict[str, Any]]:
+        return self.recorder.history()
+
+    def _split(self) -> tuple[pd.DataFrame, Dataset, Dataset]:
+        frame = self.source.read()
+        refuse(self.validator.validate(frame, "training"), [], self.source.location)
+        train, test = self.loader.split(self.loader.to_dataset(frame))
+        return frame, train, test
+
+    def _serve(
+        self, path: Path, rows: pd.DataFrame
+    ) -> tuple[ModelArtifact | None, str | None]:
+        """TFX's InfraValidator: the saved artifact, loaded as the Predictor loads
+        it, must answer serving-shaped rows (no label) with one known class each."""
+        try:
+            served = Predictor(path, self.validator).predict(rows)
+            artifact = load_artifact(path)
+        except DataError as error:
+            return None, f"cannot be served: {error}"
+        answers = served[f"predicted_{artifact.label}"]
+        known = set(artifact.classes)
+        if len(answers) != len(rows) or not answers.isin(known).all():
+            return artifact, (
+                f"answered {len(answers)} rows with {sorted(map(str, set(answers)))} "
+                f"for {len(rows)} rows and classes {sorted(map(str, known))}"
+            )
+        return artifact, None
+
+    def _production_evaluation(self, test: Dataset) -> Evaluation | None:
+        if not self.production.exists():
+            return None  # the first run: a rubber stamp
+        production = load_artifact(self.production)
+        absent = sorted(set(production.feature_names) - set(test.features.columns))
+        if absent:
+            raise DataError(
+                f"{self.production}: the production model needs features {absent} "
+                "that the config no longer has; to start a new line of models, "
+                "remove that link (its release folder stays)"
+            )
+        return self.evaluator.evaluate(production, test)
+
+    def _conclude(
+        self, candidate_dir: Path, verdict: Verdict, promote: bool
+    ) -> Path | None:
+        """Write the verdict beside the candidate; promote only a blessed one."""
+        write_json(candidate_dir / "validation.json", verdict.gate.as_dict())
+        if not (promote and verdict.gate.validation_ok):
+            return None
+        candidate = candidate_dir / MODEL_FILE
+        version = load_artifact(candidate).version or candidate_dir.name
+        return promote_release(self.config.output.models, candidate, version)
 
     def validate_data(
         self, data: Path, environment: Environment, baseline: Path | None
@@ -182,6 +294,21 @@ class Pipeline:
         return output
 
     def predict(self, rows_path: Path) -> pd.DataFrame:
-        """Serve the saved model, guarded by the schema training was checked against."""
+        """Serve the production model, guarded by the schema training was checked
+        against."""
         rows = CsvSource(rows_path).read()
-        return Predictor(self.model_path, self.validator).predict(rows)
+        return Predictor(self.production, self.validator).predict(rows)
+
+
+def _unservable(problem: str | None) -> Failure:
+    return Failure(OVERALL, "infra_validation", {}, None, None, str(problem))
+
+
+def _results(verdict: Verdict, release: Path | None) -> dict[str, Any]:
+    """The run record's findings: metrics of both models, the verdict, promotion."""
+    return {
+        "metrics": verdict.candidate.metrics if verdict.candidate else {},
+        "baseline_metrics": verdict.baseline.metrics if verdict.baseline else None,
+        "validation": verdict.gate.as_dict(),
+        "promoted": release is not None,
+    }

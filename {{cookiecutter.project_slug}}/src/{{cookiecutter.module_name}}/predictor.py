@@ -22,4 +22,7 @@ class Predictor:
             problems = [str(anomaly) for anomaly in anomalies]
             raise AnomaliesFound.listing("rows", problems, "nothing predicted")
         artifact = load_artifact(self.model_path)
-        return rows.assign(**{f"predicted_{artifact.label}": artifact.predict(rows)})
+        return rows.assign(
+            **{f"predicted_{artifact.label}": artifact.predict(rows)},
+            model_version=artifact.version,
+        )

@@ -1,6 +1,8 @@
-"""Atomic writes: a crash mid-write never leaves half a file where a good one stood."""
+"""Atomic writes: a crash mid-write never leaves half a file where a good one stood,
+and a crash mid-promotion never leaves half a production model."""
 
 import json
+import math
 import os
 import tempfile
 from collections.abc import Callable
@@ -12,6 +14,9 @@ import joblib
 
 from {{ cookiecutter.module_name }}.datatypes import ModelArtifact
 from {{ cookiecutter.module_name }}.errors import DataError
+
+MODEL_FILE = "model.joblib"
+PRODUCTION = "production"
 
 
 def _write_atomically(path: Path, write: Callable[[IO[bytes]], object]) -> None:
@@ -30,8 +35,20 @@ def _write_atomically(path: Path, write: Callable[[IO[bytes]], object]) -> None:
         raise
 
 
+def _strict_json(value: Any) -> Any:
+    """NaN becomes null: JSON has no NaN, and readers other than Python reject it."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _strict_json(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_strict_json(item) for item in value]
+    return value
+
+
 def write_json(path: Path, document: dict[str, Any]) -> None:
-    text = json.dumps(document, indent=2, sort_keys=True) + "\n"
+    strict = _strict_json(document)
+    text = json.dumps(strict, indent=2, sort_keys=True, allow_nan=False) + "\n"
     _write_atomically(path, lambda stream: stream.write(text.encode("utf-8")))
 
 
@@ -49,3 +66,23 @@ def load_artifact(path: Path) -> ModelArtifact:
     if not isinstance(artifact, ModelArtifact):
         raise DataError(f"{path}: not a model artifact of this project")
     return artifact
+
+
+def production_model(models_dir: Path) -> Path:
+    """Where the Predictor serves from: a link to one whole release folder."""
+    return models_dir / PRODUCTION / MODEL_FILE
+
+
+def promote_release(models_dir: Path, candidate: Path, version: str) -> Path:
+    """Copy the candidate into its own release folder, then repoint the production
+    link with one rename. A crash before the rename leaves the old link, after it the
+    new one; both point at a complete folder. Releases stay, so rolling back is
+    repointing the link (see README)."""
+    release = models_dir / version
+    payload = candidate.read_bytes()
+    _write_atomically(release / MODEL_FILE, lambda stream: stream.write(payload))
+    pending = models_dir / f".{PRODUCTION}.next"
+    pending.unlink(missing_ok=True)  # left by a crash between these two steps
+    pending.symlink_to(version, target_is_directory=True)
+    os.replace(pending, models_dir / PRODUCTION)
+    return release

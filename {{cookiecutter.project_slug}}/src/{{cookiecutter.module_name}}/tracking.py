@@ -10,7 +10,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from {{ cookiecutter.module_name }}.datatypes import Metrics
 from {{ cookiecutter.module_name }}.storage import write_json
 
 TRACKED_PACKAGES = ("numpy", "pandas", "pandera", "scikit-learn")
@@ -64,15 +63,18 @@ class RunRecorder:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         return f"{stamp}-{config_hash(config)[:8]}"
 
+    def run_dir(self, run_id: str) -> Path:
+        return self.runs_dir / run_id
+
     def record(
         self,
         run_id: str,
         config: dict[str, Any],
         data_hashes: dict[str, str],
-        metrics: Metrics,
-        data_checks: dict[str, Any],
+        results: dict[str, Any],
     ) -> Path:
-        path = self.runs_dir / run_id / "record.json"
+        """`results`: what the run found (metrics, data checks, the gate's verdict)."""
+        path = self.run_dir(run_id) / "record.json"
         write_json(
             path,
             {
@@ -84,9 +86,18 @@ class RunRecorder:
                 "git_commit": git_commit(self.project_dir),
                 "git_dirty": git_dirty(self.project_dir),
                 "packages": package_versions(),
-                "metrics": metrics,
-                "data_checks": data_checks,
+                **results,
                 "finished_at": datetime.now(UTC).isoformat(),
             },
         )
         return path
+
+    def history(self) -> list[dict[str, Any]]:
+        """Every readable run record, oldest first (run ids start with the time)."""
+        records = []
+        for path in sorted(self.runs_dir.glob("*/record.json")):
+            try:
+                records.append(json.loads(path.read_text(encoding="utf-8")))
+            except (OSError, ValueError):
+                continue  # a run killed mid-write left no record to list
+        return records
