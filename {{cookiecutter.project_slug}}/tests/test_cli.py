@@ -45,11 +45,14 @@ def test_run_then_predict(
     config = ["--config", str(project_copy)]
     assert main(["run", *config]) == 0
     assert "promoted to production" in capsys.readouterr().out
+    assert (tmp_path / "reports" / "evaluation.html").is_file()
     assert (tmp_path / "models" / "production" / "model.joblib").is_file()
     output = tmp_path / "out" / "predictions.csv"
     rows = str(tmp_path / "data" / "sample" / "new_penguins.csv")
     assert main(["predict", rows, *config, "--output", str(output)]) == 0
     assert output.read_text(encoding="utf-8").count("\n") == 11
+    assert main(["predict", rows, *config, "--output", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.endswith("cannot write (Is a directory)\n")
 
 
 def test_a_refused_model_exits_1_and_runs_lists_it(
@@ -130,16 +133,6 @@ def test_run_on_bad_data_exits_1(
     assert main(["run", "--config", str(project_copy)]) == 1
     assert "nothing trained" in capsys.readouterr().err
     assert not (tmp_path / "models").exists()
-
-
-def test_predict_into_a_folder_is_one_line(
-    project_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    config = ["--config", str(project_copy)]
-    assert main(["run", *config]) == 0
-    rows = str(tmp_path / "data" / "sample" / "new_penguins.csv")
-    assert main(["predict", rows, *config, "--output", str(tmp_path)]) == 2
-    assert capsys.readouterr().err.endswith("cannot write (Is a directory)\n")
 
 
 def test_infer_schema_then_refuse_to_overwrite(

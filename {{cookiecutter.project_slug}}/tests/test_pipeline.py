@@ -89,10 +89,13 @@ def test_evaluate_gates_a_saved_model_without_retraining(
     refused = Pipeline.from_config(
         with_estimator(config, "sklearn.dummy.DummyClassifier")
     ).run()
-    verdict, release = pipeline.evaluate(refused.run_dir, promote=True)
-    assert release is None and not verdict.gate.validation_ok
-    verdict, release = pipeline.evaluate(first.run_dir, promote=False)
-    assert verdict.gate.validation_ok and release is None
+    gated = pipeline.evaluate(refused.run_dir, promote=True)
+    assert gated.release is None and not gated.verdict.gate.validation_ok
+    gated = pipeline.evaluate(first.run_dir, promote=False)
+    assert gated.verdict.gate.validation_ok and gated.release is None
+    report = pipeline.write_report(gated)
+    assert report == config.output.reports / "evaluation.html"
+    assert (first.run_dir / "evaluation.html").read_bytes() == report.read_bytes()
     with pytest.raises(DataError, match="no model.joblib in it"):
         pipeline.evaluate(config.output.runs / "absent", promote=False)
     assert not (config.output.runs / "absent").exists()
@@ -103,12 +106,13 @@ def test_a_candidate_that_cannot_be_served_is_refused(config: PipelineConfig) ->
     first = pipeline.run()
     before = production_bytes(config)
     (first.run_dir / "model.joblib").write_bytes(b"truncated")
-    verdict, release = pipeline.evaluate(first.run_dir, promote=True)
-    assert release is None and verdict.candidate is None
-    (failure,) = verdict.gate.failures
+    gated = pipeline.evaluate(first.run_dir, promote=True)
+    assert gated.release is None and gated.verdict.candidate is None
+    (failure,) = gated.verdict.gate.failures
     assert failure.metric == "infra_validation"
     assert "cannot be served" in failure.message
     assert production_bytes(config) == before
+    assert pipeline.write_report(gated) is None
 
 
 def test_serving_predicts_what_evaluation_scored(config: PipelineConfig) -> None:

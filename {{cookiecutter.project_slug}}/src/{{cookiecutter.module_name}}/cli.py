@@ -18,15 +18,16 @@ from {{ cookiecutter.module_name }}.errors import AnomaliesFound
 from {{ cookiecutter.module_name }}.errors import DataError
 from {{ cookiecutter.module_name }}.errors import ProjectError
 from {{ cookiecutter.module_name }}.pipeline import Pipeline
-from {{ cookiecutter.module_name }}.pipeline import Verdict
+from {{ cookiecutter.module_name }}.pipeline import RunResult
 
 EXIT_ANOMALIES = 1
 EXIT_USER_ERROR = 2
 RUNS_COLUMNS = ("accuracy", "f1_macro", "log_loss")
 
 
-def report_verdict(verdict: Verdict, candidate: Path, release: Path | None) -> int:
+def report_verdict(pipeline: Pipeline, result: RunResult) -> int:
     """Every slice's metrics, then the gate's reasons: a refusal names each one."""
+    verdict, candidate, release = result.verdict, result.run_dir, result.release
     if verdict.candidate is not None:
         table = pd.DataFrame(verdict.candidate.metrics).T.rename_axis("slice")
         print(table.to_string(float_format="{:.4f}".format, na_rep="-"))
@@ -35,6 +36,9 @@ def report_verdict(verdict: Verdict, candidate: Path, release: Path | None) -> i
     for failure in verdict.gate.failures:
         print(f"gate: {failure}")
     print(f"validation: {candidate / 'validation.json'}")
+    report = pipeline.write_report(result)
+    if report is not None:
+        print(f"report: {report}")
     if release is not None:
         print(f"promoted to production: {release}")
         return 0
@@ -46,17 +50,19 @@ def report_verdict(verdict: Verdict, candidate: Path, release: Path | None) -> i
 
 
 def run(arguments: argparse.Namespace) -> int:
-    result = Pipeline.from_config(load_config(arguments.config)).run()
+    pipeline = Pipeline.from_config(load_config(arguments.config))
+    result = pipeline.run()
     for comparison in result.skew:
         print(f"skew {comparison}")
     print(f"run {result.run_id}")
-    return report_verdict(result.verdict, result.run_dir, result.release)
+    return report_verdict(pipeline, result)
 
 
 def evaluate(arguments: argparse.Namespace) -> int:
     pipeline = Pipeline.from_config(load_config(arguments.config))
-    verdict, release = pipeline.evaluate(arguments.candidate, arguments.promote)
-    return report_verdict(verdict, arguments.candidate, release)
+    return report_verdict(
+        pipeline, pipeline.evaluate(arguments.candidate, arguments.promote)
+    )
 
 
 def runs(arguments: argparse.Namespace) -> int:

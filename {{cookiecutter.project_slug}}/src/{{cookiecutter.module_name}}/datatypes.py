@@ -16,6 +16,7 @@ Metrics = dict[str, float]
 # Metrics per slice of the evaluation data, keyed by slice_name; OVERALL is all rows.
 SlicedMetrics = dict[str, Metrics]
 OVERALL = "overall"
+Probabilities = npt.NDArray[np.float64]
 
 
 def slice_name(values: Mapping[str, object]) -> str:
@@ -99,10 +100,20 @@ class ModelArtifact:
             predicted, index=features.index, name=f"predicted_{self.label}"
         )
 
-    def predict_proba(self, features: pd.DataFrame) -> npt.NDArray[np.float64] | None:
+    def predict_proba(self, features: pd.DataFrame) -> Probabilities | None:
         """Class probabilities in the order of `classes`, or None for a classifier
         that gives none (log loss and ROC AUC are then not computed)."""
         predict_proba = getattr(self.estimator, "predict_proba", None)
         if predict_proba is None:
             return None
         return np.asarray(predict_proba(self.encode(features)), dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What the Evaluator scored: the metrics, and the predictions behind them."""
+
+    metrics: SlicedMetrics
+    predicted: "pd.Series[Any]"
+    probabilities: Probabilities | None
+    classes: list[Any]

@@ -2,7 +2,6 @@
 average can still fail one island or one sex, and the gate must see that."""
 
 import warnings
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -16,22 +15,12 @@ from sklearn.metrics import roc_auc_score
 
 from {{ cookiecutter.module_name }}.datatypes import OVERALL
 from {{ cookiecutter.module_name }}.datatypes import Dataset
+from {{ cookiecutter.module_name }}.datatypes import Evaluation
 from {{ cookiecutter.module_name }}.datatypes import Metrics
 from {{ cookiecutter.module_name }}.datatypes import ModelArtifact
+from {{ cookiecutter.module_name }}.datatypes import Probabilities
 from {{ cookiecutter.module_name }}.datatypes import SlicedMetrics
 from {{ cookiecutter.module_name }}.datatypes import slice_name
-
-Probabilities = npt.NDArray[np.float64]
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """What was scored: the metrics, and the predictions they were computed from."""
-
-    metrics: SlicedMetrics
-    predicted: "pd.Series[Any]"
-    probabilities: Probabilities | None
-    classes: list[Any]
 
 
 class Evaluator:

@@ -13,6 +13,7 @@ from dataclasses import field
 from typing import Any
 
 from {{ cookiecutter.module_name }}.config import MetricThreshold
+from {{ cookiecutter.module_name }}.datatypes import Evaluation
 from {{ cookiecutter.module_name }}.datatypes import SlicedMetrics
 from {{ cookiecutter.module_name }}.datatypes import slice_name
 
@@ -57,6 +58,16 @@ class GateResult:
             "rubber_stamp": self.rubber_stamp,
             "failures": per_slice,
         }
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The gate's decision on a candidate, and the evaluations it was decided on.
+    `candidate` is None when the saved artifact could not even be served."""
+
+    candidate: Evaluation | None
+    baseline: Evaluation | None
+    gate: GateResult
 
 
 class ModelGate:

@@ -19,16 +19,17 @@ from {{ cookiecutter.module_name }}.datatypes import OVERALL
 from {{ cookiecutter.module_name }}.datatypes import Anomaly
 from {{ cookiecutter.module_name }}.datatypes import Dataset
 from {{ cookiecutter.module_name }}.datatypes import Environment
+from {{ cookiecutter.module_name }}.datatypes import Evaluation
 from {{ cookiecutter.module_name }}.datatypes import ModelArtifact
 from {{ cookiecutter.module_name }}.datatypes import SlicedMetrics
 from {{ cookiecutter.module_name }}.errors import AnomaliesFound
 from {{ cookiecutter.module_name }}.errors import ConfigError
 from {{ cookiecutter.module_name }}.errors import DataError
-from {{ cookiecutter.module_name }}.evaluator import Evaluation
 from {{ cookiecutter.module_name }}.evaluator import Evaluator
 from {{ cookiecutter.module_name }}.gate import Failure
 from {{ cookiecutter.module_name }}.gate import GateResult
 from {{ cookiecutter.module_name }}.gate import ModelGate
+from {{ cookiecutter.module_name }}.gate import Verdict
 from {{ cookiecutter.module_name }}.model import Model
 from {{ cookiecutter.module_name }}.predictor import Predictor
 from {{ cookiecutter.module_name }}.preprocess import Preprocess
@@ -38,27 +39,22 @@ from {{ cookiecutter.module_name }}.storage import production_model
 from {{ cookiecutter.module_name }}.storage import promote_release
 from {{ cookiecutter.module_name }}.storage import save_artifact
 from {{ cookiecutter.module_name }}.storage import write_json
+from {{ cookiecutter.module_name }}.storage import write_text
 from {{ cookiecutter.module_name }}.tracking import RunRecorder
 from {{ cookiecutter.module_name }}.trainer import Trainer
 
 
 @dataclass(frozen=True)
-class Verdict:
-    """The gate's decision on a candidate, and the evaluations it was decided on.
-    `candidate` is None when the saved artifact could not even be served."""
-
-    candidate: Evaluation | None
-    baseline: Evaluation | None
-    gate: GateResult
-
-
-@dataclass(frozen=True)
 class RunResult:
+    """A gated candidate: its folder (a run's, or any saved model's), the verdict, the
+    release it became if promoted, and the evaluation rows, for the report."""
+
     run_id: str
     skew: list[Comparison]
     verdict: Verdict
     run_dir: Path
-    release: Path | None  # the promoted model's folder; None when refused
+    release: Path | None
+    evaluation_rows: Dataset
 
     @property
     def metrics(self) -> SlicedMetrics:
@@ -179,11 +175,9 @@ class Pipeline:
             _results(verdict, release)
             | {"data_checks": {"skew": [asdict(c) | {"fired": c.fired} for c in skew]}},
         )
-        return RunResult(run_id, skew, verdict, run_dir, release)
+        return RunResult(run_id, skew, verdict, run_dir, release, test)
 
-    def evaluate(
-        self, candidate_dir: Path, promote: bool
-    ) -> tuple[Verdict, Path | None]:
+    def evaluate(self, candidate_dir: Path, promote: bool) -> RunResult:
         """Gate a saved model without retraining, on the same evaluation split."""
         if not (candidate_dir / MODEL_FILE).is_file():
             raise DataError(
@@ -192,7 +186,8 @@ class Pipeline:
             )
         frame, _, test = self._split()
         verdict = self.judge(candidate_dir, frame, test)
-        return verdict, self._conclude(candidate_dir, verdict, promote)
+        release = self._conclude(candidate_dir, verdict, promote)
+        return RunResult(candidate_dir.name, [], verdict, candidate_dir, release, test)
 
     def judge(self, candidate_dir: Path, frame: pd.DataFrame, test: Dataset) -> Verdict:
         """Load the candidate back as serving would, evaluate it and production on the
@@ -250,6 +245,27 @@ class Pipeline:
                 "remove that link (its release folder stays)"
             )
         return self.evaluator.evaluate(production, test)
+
+    def write_report(self, result: RunResult) -> Path | None:
+        """The evaluation page, beside the candidate and as reports/evaluation.html;
+        None when the candidate could not be served (validation.json says why).
+        Drawing takes seconds, so the CLI asks for it and the tests mostly do not."""
+        if result.verdict.candidate is None:
+            return None
+        # matplotlib is imported here, not at the top: only this step draws.
+        from {{ cookiecutter.module_name }}.evaluation_report import evaluation_page
+
+        artifact = load_artifact(result.run_dir / MODEL_FILE)
+        text = evaluation_page(
+            result.verdict,
+            self.config.evaluation.thresholds,
+            artifact,
+            result.evaluation_rows,
+        )
+        write_text(result.run_dir / "evaluation.html", text)
+        report = self.config.output.reports / "evaluation.html"
+        write_text(report, text)
+        return report
 
     def _conclude(
         self, candidate_dir: Path, verdict: Verdict, promote: bool

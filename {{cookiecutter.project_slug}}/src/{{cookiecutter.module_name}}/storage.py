@@ -46,10 +46,15 @@ def _strict_json(value: Any) -> Any:
     return value
 
 
+def write_text(path: Path, text: str) -> None:
+    _write_atomically(path, lambda stream: stream.write(text.encode("utf-8")))
+
+
 def write_json(path: Path, document: dict[str, Any]) -> None:
     strict = _strict_json(document)
-    text = json.dumps(strict, indent=2, sort_keys=True, allow_nan=False) + "\n"
-    _write_atomically(path, lambda stream: stream.write(text.encode("utf-8")))
+    write_text(
+        path, json.dumps(strict, indent=2, sort_keys=True, allow_nan=False) + "\n"
+    )
 
 
 def save_artifact(path: Path, artifact: ModelArtifact) -> None:

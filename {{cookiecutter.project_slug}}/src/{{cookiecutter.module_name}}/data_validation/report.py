@@ -3,7 +3,6 @@ the summary numbers and both datasets' histograms overlaid, anomalies and drift 
 Figures are inline SVG from matplotlib: the page opens offline in any browser."""
 
 import html
-import io
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -14,16 +13,10 @@ from {{ cookiecutter.module_name }}.data_validation.comparators import Compariso
 from {{ cookiecutter.module_name }}.data_validation.statistics import DatasetStatistics
 from {{ cookiecutter.module_name }}.data_validation.statistics import FeatureStatistics
 from {{ cookiecutter.module_name }}.datatypes import Anomaly
+from {{ cookiecutter.module_name }}.html_page import page
+from {{ cookiecutter.module_name }}.html_page import svg
 
 TOP_VALUES = 10
-STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
-table { border-collapse: collapse; width: 100%; }
-td, th { border-bottom: 1px solid #ddd; padding: .5rem; vertical-align: top; }
-th { text-align: left; }
-tr.flagged { background: #fde8e8; }
-.problem { color: #b00020; font-weight: 600; }
-"""
 
 
 def statistics_page(
@@ -49,13 +42,12 @@ def statistics_page(
         for a in anomalies
         if a.feature == "<dataset>"
     )
-    return (
-        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-        f"<title>Data statistics</title><style>{STYLE}</style></head><body>"
-        f"<h1>Data statistics</h1><p>{counts}</p>{dataset_lines}"
+    return page(
+        "Data statistics",
+        f"<p>{counts}</p>{dataset_lines}"
         "<table><tr><th>feature</th><th>statistics</th><th>distribution</th></tr>"
         + "".join(rows)
-        + "</table></body></html>\n"
+        + "</table>",
     )
 
 
@@ -117,11 +109,7 @@ def _figure(features: dict[str, FeatureStatistics]) -> str:
     else:
         _bars(axes, features)
     axes.legend(fontsize="small")
-    stream = io.StringIO()
-    # No date in the metadata: the same data gives the same page.
-    figure.savefig(stream, format="svg", bbox_inches="tight", metadata={"Date": None})
-    svg = stream.getvalue()
-    return svg[svg.index("<svg") :]
+    return svg(figure)
 
 
 def _bars(axes: Axes, features: dict[str, FeatureStatistics]) -> None:
