@@ -15,6 +15,7 @@ ANSWERS: dict[str, object] = json.loads(r"""{{ cookiecutter | tojson }}""")
 SUPPORTED_PYTHONS = ("3.11", "3.12", "3.13", "3.14")
 LICENSES = ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary")
 YES_NO = ("yes", "no")
+EXPERIMENT_TRACKING = ("local", "mlflow")
 COVERAGE_SERVICES = ("qlty", "codecov", "none")
 
 # Beyond sys.stdlib_module_names: the stdlib's own test package and the top-level
@@ -89,6 +90,7 @@ CHECKS: dict[str, Callable[[str], str | None]] = {
     "python_version": one_of(SUPPORTED_PYTHONS),
     "coverage_service": one_of(COVERAGE_SERVICES),
     "include_notebooks": one_of(YES_NO),
+    "experiment_tracking": one_of(EXPERIMENT_TRACKING),
 }
 
 

@@ -1,7 +1,14 @@
 import json
 import subprocess
 from pathlib import Path
+{%- if cookiecutter.experiment_tracking == "mlflow" %}
 
+from mlflow import MlflowClient
+{%- endif %}
+
+{% if cookiecutter.experiment_tracking == "mlflow" -%}
+from {{ cookiecutter.module_name }}.tracking import MlflowRecorder
+{% endif -%}
 from {{ cookiecutter.module_name }}.tracking import RunRecorder
 from {{ cookiecutter.module_name }}.tracking import config_hash
 from {{ cookiecutter.module_name }}.tracking import git_commit
@@ -66,3 +73,52 @@ def test_history_lists_readable_records_oldest_first(tmp_path: Path) -> None:
         "20260101T000000000000Z-a",
         "20260102T000000000000Z-b",
     ]
+
+
+def test_attach_keeps_a_later_file_with_the_run(tmp_path: Path) -> None:
+    recorder = RunRecorder(tmp_path / "runs", tmp_path)
+    recorder.record("run-1", {"seed": 1}, {}, {})
+    page = tmp_path / "reports" / "evaluation.html"
+    page.parent.mkdir()
+    page.write_text("<html></html>", encoding="utf-8")
+    recorder.attach(recorder.run_dir("run-1"), page)
+    kept = recorder.run_dir("run-1") / "evaluation.html"
+    assert kept.read_text(encoding="utf-8") == "<html></html>"
+{%- if cookiecutter.experiment_tracking == "mlflow" %}
+
+
+def test_mlflow_gets_the_same_record(tmp_path: Path) -> None:
+    recorder = MlflowRecorder(tmp_path / "runs", tmp_path, experiment="tests")
+    config = {"seed": 3, "model": {"estimator": "x", "params": {"n": 2}}}
+    run_id = recorder.new_run_id(config)
+    results = {
+        "metrics": {
+            "overall": {"accuracy": 0.75, "roc_auc_ovr": None},  # NaN, as written
+            "island=Dream, sex=female": {"accuracy": 0.5},
+        },
+        "validation": {"validation_ok": False, "rubber_stamp": True},
+        "promoted": False,
+    }
+    recorder.record(run_id, config, {"data.csv": "abc"}, results)
+    page = tmp_path / "evaluation.html"
+    page.write_text("<html></html>", encoding="utf-8")
+    recorder.attach(recorder.run_dir(run_id), page)
+    recorder.attach(tmp_path / "not-a-run", page)  # nothing to log it to
+
+    client = MlflowClient(tracking_uri=recorder.tracking_uri)
+    experiment = client.get_experiment_by_name("tests")
+    assert experiment is not None
+    (run,) = client.search_runs([experiment.experiment_id])
+    assert run.info.run_name == run_id
+    assert run.data.params["model.estimator"] == "x"
+    assert run.data.params["model.params.n"] == "2"
+    assert run.data.metrics == {
+        "overall/accuracy": 0.75,
+        "island_Dream_ sex_female/accuracy": 0.5,
+    }
+    assert run.data.tags["validation_ok"] == "False"
+    assert run.data.tags["promoted"] == "False"
+    artifacts = {item.path for item in client.list_artifacts(run.info.run_id)}
+    assert artifacts == {"record.json", "evaluation.html"}
+    assert (tmp_path / "mlflow.db").is_file()
+{%- endif %}

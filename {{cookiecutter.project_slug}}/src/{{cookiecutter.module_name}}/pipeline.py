@@ -40,6 +40,9 @@ from {{ cookiecutter.module_name }}.storage import promote_release
 from {{ cookiecutter.module_name }}.storage import save_artifact
 from {{ cookiecutter.module_name }}.storage import write_json
 from {{ cookiecutter.module_name }}.storage import write_text
+{%- if cookiecutter.experiment_tracking == "mlflow" %}
+from {{ cookiecutter.module_name }}.tracking import MlflowRecorder
+{%- endif %}
 from {{ cookiecutter.module_name }}.tracking import RunRecorder
 from {{ cookiecutter.module_name }}.trainer import Trainer
 
@@ -131,7 +134,13 @@ class Pipeline:
                 config.evaluation.slices, config.evaluation.sensitive_feature
             ),
             gate=ModelGate(config.evaluation.thresholds),
+{%- if cookiecutter.experiment_tracking == "mlflow" %}
+            recorder=MlflowRecorder(
+                config.output.runs, config.root, experiment="{{ cookiecutter.module_name }}"
+            ),
+{%- else %}
             recorder=RunRecorder(config.output.runs, config.root),
+{%- endif %}
         )
 
     @staticmethod
@@ -262,9 +271,9 @@ class Pipeline:
             artifact,
             result.evaluation_rows,
         )
-        write_text(result.run_dir / "evaluation.html", text)
         report = self.config.output.reports / "evaluation.html"
         write_text(report, text)
+        self.recorder.attach(result.run_dir, report)
         return report
 
     def _conclude(

@@ -2,7 +2,13 @@
 
 import hashlib
 import json
+{%- if cookiecutter.experiment_tracking == "mlflow" %}
+import logging
+{%- endif %}
 import platform
+{%- if cookiecutter.experiment_tracking == "mlflow" %}
+import re
+{%- endif %}
 import subprocess
 from datetime import UTC
 from datetime import datetime
@@ -11,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from {{ cookiecutter.module_name }}.storage import write_json
+from {{ cookiecutter.module_name }}.storage import write_text
 
 TRACKED_PACKAGES = ("numpy", "pandas", "pandera", "scikit-learn")
 
@@ -92,6 +99,10 @@ class RunRecorder:
         )
         return path
 
+    def attach(self, run_dir: Path, file: Path) -> None:
+        """Keep a file written after the record (the evaluation page) with the run."""
+        write_text(run_dir / file.name, file.read_text(encoding="utf-8"))
+
     def history(self) -> list[dict[str, Any]]:
         """Every readable run record, oldest first (run ids start with the time)."""
         records = []
@@ -101,3 +112,100 @@ class RunRecorder:
             except (OSError, ValueError):
                 continue  # a run killed mid-write left no record to list
         return records
+{%- if cookiecutter.experiment_tracking == "mlflow" %}
+
+
+def flatten(document: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested tables as dotted keys: MLflow's params are flat."""
+    flat: dict[str, Any] = {}
+    for key, value in document.items():
+        if isinstance(value, dict) and value:
+            flat |= flatten(value, f"{prefix}{key}.")
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def metric_key(slice_name: str, metric: str) -> str:
+    """MLflow allows letters, digits, _ - . space : and / in a metric name."""
+    return re.sub(r"[^\w\-. :/]", "_", f"{slice_name}/{metric}")
+
+
+class MlflowRecorder(RunRecorder):
+    """Writes the JSON record as RunRecorder does, and logs the same to MLflow's local
+    store: a SQLite file beside the runs folder, no server to start. Params are the
+    config, metrics are per slice, tags hold the verdict, and the run folder (model,
+    validation.json, record.json, evaluation.html) goes in as artifacts."""
+
+    def __init__(self, runs_dir: Path, project_dir: Path, experiment: str) -> None:
+        super().__init__(runs_dir, project_dir)
+        self.experiment = experiment
+        store = runs_dir.parent / "mlflow.db"
+        self.tracking_uri = f"sqlite:///{store.as_posix()}"
+        self.artifact_root = (runs_dir.parent / "mlartifacts").as_uri()
+
+    def record(
+        self,
+        run_id: str,
+        config: dict[str, Any],
+        data_hashes: dict[str, str],
+        results: dict[str, Any],
+    ) -> Path:
+        path = super().record(run_id, config, data_hashes, results)
+        self._log(run_id, json.loads(path.read_text(encoding="utf-8")), path.parent)
+        return path
+
+    def attach(self, run_dir: Path, file: Path) -> None:
+        super().attach(run_dir, file)
+        client = self._client()
+        experiment = client.get_experiment_by_name(self.experiment)
+        if experiment is None:
+            return  # nothing logged yet
+        name = run_dir.name.replace("'", "")
+        found = client.search_runs(
+            [experiment.experiment_id], filter_string=f"attributes.run_name = '{name}'"
+        )
+        for run in found:  # none for a folder that `evaluate` gated outside a run
+            client.log_artifact(run.info.run_id, str(file))
+
+    def _client(self) -> Any:
+        # Imported here: mlflow takes seconds to import, and only runs need it.
+        from mlflow import MlflowClient
+
+        logging.getLogger("mlflow").setLevel(logging.WARNING)
+        return MlflowClient(tracking_uri=self.tracking_uri)
+
+    def _log(self, run_id: str, record: dict[str, Any], run_dir: Path) -> None:
+        from mlflow.entities import Metric
+        from mlflow.entities import Param
+
+        client = self._client()
+        experiment = client.get_experiment_by_name(self.experiment)
+        experiment_id = (
+            experiment.experiment_id
+            if experiment is not None
+            else client.create_experiment(self.experiment, self.artifact_root)
+        )
+        validation = record.get("validation", {})
+        tags = {
+            "validation_ok": str(validation.get("validation_ok")),
+            "rubber_stamp": str(validation.get("rubber_stamp")),
+            "promoted": str(record.get("promoted")),
+            "git_commit": str(record["git_commit"]),
+        }
+        run = client.create_run(experiment_id, run_name=run_id, tags=tags)
+        stamp = int(datetime.now(UTC).timestamp() * 1000)
+        metrics = [
+            Metric(metric_key(slice_name, name), value, stamp, 0)
+            for slice_name, values in record.get("metrics", {}).items()
+            for name, value in values.items()
+            if value is not None  # NaN was written as null: undefined, not logged
+        ]
+        params = [
+            Param(key, value if isinstance(value, str) else json.dumps(value))
+            for key, value in flatten(record["config"]).items()
+        ]
+        client.log_batch(run.info.run_id, metrics=metrics, params=params)
+        client.log_artifacts(run.info.run_id, str(run_dir))
+        client.set_terminated(run.info.run_id)
+{%- endif %}
