@@ -25,6 +25,7 @@ BAD_ANSWERS = [
     ("python_version", "3.15", "3.11, 3.12, 3.13, 3.14"),
     ("license", "GPL", "MIT, Apache-2.0, BSD-3-Clause, Proprietary"),
     ("include_notebooks", "maybe", "yes, no"),
+    ("experiment_tracking", "wandb", "local, mlflow"),
     ("project_name", "   ", "non-empty text"),
     ("description", "two\nlines", "one line of printable text"),
 ]

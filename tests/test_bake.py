@@ -13,6 +13,7 @@ from conftest import project_environment
 PYTHONS = ("3.11", "3.12", "3.13", "3.14")
 LICENSES = ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary")
 SERVICES = ("qlty", "codecov", "none")
+TRACKING = ("local", "mlflow")
 # GitHub expressions (${{ ... }}) are meant to survive baking; Jinja is not.
 JINJA_LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%|cookiecutter\.")
 
@@ -22,8 +23,14 @@ def pyproject(project: Path) -> dict[str, object]:
 
 
 @pytest.mark.parametrize(
-    ("python_version", "license_name", "include_notebooks", "coverage_service"),
-    list(itertools.product(PYTHONS, LICENSES, ("yes", "no"), SERVICES)),
+    (
+        "python_version",
+        "license_name",
+        "include_notebooks",
+        "coverage_service",
+        "tracking",
+    ),
+    list(itertools.product(PYTHONS, LICENSES, ("yes", "no"), SERVICES, TRACKING)),
 )
 def test_every_option_set_bakes_without_leftover_jinja(
     tmp_path: Path,
@@ -31,6 +38,7 @@ def test_every_option_set_bakes_without_leftover_jinja(
     license_name: str,
     include_notebooks: str,
     coverage_service: str,
+    tracking: str,
 ) -> None:
     project = bake(
         tmp_path,
@@ -38,6 +46,7 @@ def test_every_option_set_bakes_without_leftover_jinja(
         license=license_name,
         include_notebooks=include_notebooks,
         coverage_service=coverage_service,
+        experiment_tracking=tracking,
     )
     leftovers = [
         str(path.relative_to(project))
@@ -46,6 +55,8 @@ def test_every_option_set_bakes_without_leftover_jinja(
     ]
     assert leftovers == []
     assert (project / "notebooks").is_dir() == (include_notebooks == "yes")
+    dependencies = pyproject(project)["project"]["dependencies"]  # type: ignore[index]
+    assert ("mlflow==3.17.2" in dependencies) == (tracking == "mlflow")
     assert pyproject(project)["project"]["license"] in (  # type: ignore[index]
         license_name,
         "LicenseRef-Proprietary",
@@ -93,8 +104,11 @@ def test_pins_install_as_wheels_on_newer_pythons(
     tmp_path: Path, python_version: str
 ) -> None:
     """Only 3.11 runs here; uv still resolves the exact pins for a newer Python, wheels
-    only, as a Linux machine with that Python would install them."""
-    project = bake(tmp_path, python_version=python_version)
+    only, as a Linux machine with that Python would install them. The mlflow option's
+    pins are a superset of the default's."""
+    project = bake(
+        tmp_path, python_version=python_version, experiment_tracking="mlflow"
+    )
     completed = subprocess.run(
         ["uv", "pip", "compile", "pyproject.toml", "--group", "dev", "--quiet"]
         + ["--python-version", python_version, "--only-binary", ":all:"]
@@ -108,6 +122,7 @@ def test_pins_install_as_wheels_on_newer_pythons(
     assert completed.returncode == 0, completed.stderr
     pins = (project / "requirements.txt").read_text(encoding="utf-8")
     assert "\npandas==3.1.1\n" in pins and "\nmypy==2.4.1\n" in pins
+    assert "\nmlflow==3.17.2\n" in pins
 
 
 AWKWARD = {

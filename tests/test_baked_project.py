@@ -129,6 +129,30 @@ def test_every_option_set_passes_make_check(
     assert_make_passes(bake(tmp_path, **answers), "check")
 
 
+def test_mlflow_option_logs_each_run_to_a_local_store(tmp_path: Path) -> None:
+    """The same record in MLflow's SQLite store: what `make mlflow-ui` shows."""
+    project = bake(tmp_path, experiment_tracking="mlflow", include_notebooks="no")
+    assert "promoted to production" in assert_make_passes(project, "pipeline")
+    query = (
+        "from mlflow import MlflowClient\n"
+        "client = MlflowClient(tracking_uri='sqlite:///mlflow.db')\n"
+        f"experiment = client.get_experiment_by_name('{DEFAULT_MODULE}')\n"
+        "(found,) = client.search_runs([experiment.experiment_id])\n"
+        "artifacts = [a.path for a in client.list_artifacts(found.info.run_id)]\n"
+        "print(found.info.run_name, found.data.metrics['overall/accuracy'],\n"
+        "      found.data.tags['promoted'], sorted(artifacts))\n"
+    )
+    logged = run(project, "uv", "run", "--no-sync", "python", "-c", query)
+    (run_dir,) = (project / "runs").iterdir()
+    assert logged.returncode == 0, logged.stdout
+    name, accuracy, promoted = logged.stdout.split()[:3]
+    assert (name, promoted) == (run_dir.name, "True") and float(accuracy) > 0.9
+    for artifact in ("evaluation.html", "model.joblib", "record.json"):
+        assert artifact in logged.stdout
+    assert "mlflow-ui" in make(project, "help").stdout
+    assert_make_passes(project, "check")
+
+
 def test_longest_module_name_still_passes_lint(tmp_path: Path) -> None:
     project = bake(tmp_path, project_slug="long", module_name="m" * 24)
     assert_make_passes(project, "lint")
