@@ -10,6 +10,7 @@ from {{ cookiecutter.module_name }}.config import DataConfig
 from {{ cookiecutter.module_name }}.config import ModelConfig
 from {{ cookiecutter.module_name }}.config import PipelineConfig
 from {{ cookiecutter.module_name }}.data_loader import CsvSource
+from {{ cookiecutter.module_name }}.datatypes import ModelArtifact
 from {{ cookiecutter.module_name }}.errors import AnomaliesFound
 from {{ cookiecutter.module_name }}.errors import ConfigError
 from {{ cookiecutter.module_name }}.errors import DataError
@@ -113,6 +114,24 @@ def test_a_candidate_that_cannot_be_served_is_refused(config: PipelineConfig) ->
     assert "cannot be served" in failure.message
     assert production_bytes(config) == before
     assert pipeline.write_report(gated) is None
+
+
+def test_a_candidate_that_answers_wrongly_is_refused(
+    config: PipelineConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pipeline = Pipeline.from_config(config)
+    first = pipeline.run()
+    before = production_bytes(config)
+
+    def unknown_class(self: ModelArtifact, features: pd.DataFrame) -> "pd.Series[str]":
+        return pd.Series("Atlantis penguin", index=features.index)
+
+    monkeypatch.setattr(ModelArtifact, "predict", unknown_class)
+    gated = pipeline.evaluate(first.run_dir, promote=True)
+    (failure,) = gated.verdict.gate.failures
+    assert failure.metric == "infra_validation"
+    assert "['Atlantis penguin'] for 86 rows" in failure.message
+    assert gated.release is None and production_bytes(config) == before
 
 
 def test_serving_predicts_what_evaluation_scored(config: PipelineConfig) -> None:

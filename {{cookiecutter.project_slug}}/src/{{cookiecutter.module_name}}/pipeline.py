@@ -20,7 +20,6 @@ from {{ cookiecutter.module_name }}.datatypes import Anomaly
 from {{ cookiecutter.module_name }}.datatypes import Dataset
 from {{ cookiecutter.module_name }}.datatypes import Environment
 from {{ cookiecutter.module_name }}.datatypes import Evaluation
-from {{ cookiecutter.module_name }}.datatypes import ModelArtifact
 from {{ cookiecutter.module_name }}.datatypes import SlicedMetrics
 from {{ cookiecutter.module_name }}.errors import AnomaliesFound
 from {{ cookiecutter.module_name }}.errors import ConfigError
@@ -202,16 +201,16 @@ class Pipeline:
         """Load the candidate back as serving would, evaluate it and production on the
         same rows, and apply the thresholds."""
         rows = frame.loc[test.features.index].drop(columns=[self.config.data.label])
-        artifact, problem = self._serve(candidate_dir / MODEL_FILE, rows)
-        if artifact is None:
+        problem = self._serving_problem(candidate_dir / MODEL_FILE, rows)
+        if problem is not None:
             return Verdict(None, None, GateResult(False).refusing(_unservable(problem)))
-        candidate = self.evaluator.evaluate(artifact, test)
+        candidate = self.evaluator.evaluate(
+            load_artifact(candidate_dir / MODEL_FILE), test
+        )
         baseline = self._production_evaluation(test)
         gate = self.gate.validate(
             candidate.metrics, baseline.metrics if baseline else None
         )
-        if problem:
-            gate = gate.refusing(_unservable(problem))
         return Verdict(candidate, baseline, gate)
 
     def runs(self) -> list[dict[str, Any]]:
@@ -223,24 +222,22 @@ class Pipeline:
         train, test = self.loader.split(self.loader.to_dataset(frame))
         return frame, train, test
 
-    def _serve(
-        self, path: Path, rows: pd.DataFrame
-    ) -> tuple[ModelArtifact | None, str | None]:
+    def _serving_problem(self, path: Path, rows: pd.DataFrame) -> str | None:
         """TFX's InfraValidator: the saved artifact, loaded as the Predictor loads
         it, must answer serving-shaped rows (no label) with one known class each."""
         try:
             served = Predictor(path, self.validator).predict(rows)
             artifact = load_artifact(path)
         except DataError as error:
-            return None, f"cannot be served: {error}"
+            return f"cannot be served: {error}"
         answers = served[f"predicted_{artifact.label}"]
         known = set(artifact.classes)
         if len(answers) != len(rows) or not answers.isin(known).all():
-            return artifact, (
+            return (
                 f"answered {len(answers)} rows with {sorted(map(str, set(answers)))} "
                 f"for {len(rows)} rows and classes {sorted(map(str, known))}"
             )
-        return artifact, None
+        return None
 
     def _production_evaluation(self, test: Dataset) -> Evaluation | None:
         if not self.production.exists():
@@ -325,8 +322,8 @@ class Pipeline:
         return Predictor(self.production, self.validator).predict(rows)
 
 
-def _unservable(problem: str | None) -> Failure:
-    return Failure(OVERALL, "infra_validation", {}, None, None, str(problem))
+def _unservable(problem: str) -> Failure:
+    return Failure(OVERALL, "infra_validation", {}, None, None, problem)
 
 
 def _results(verdict: Verdict, release: Path | None) -> dict[str, Any]:
