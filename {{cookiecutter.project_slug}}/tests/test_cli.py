@@ -75,9 +75,10 @@ def test_a_refused_model_exits_1_and_runs_lists_it(
     assert "gate: overall: accuracy" in printed
     assert "refused: production unchanged" in printed
     assert main(["runs", *config]) == 0
-    listed = capsys.readouterr().out.splitlines()
-    assert len(listed) == 3 and listed[1].endswith("True      True")
-    assert listed[2].endswith("False     False")
+    header, blessed, refused = capsys.readouterr().out.splitlines()
+    assert header.split()[-3:] == ["blessed", "promoted", "serving"]
+    assert blessed.split()[-3:] == ["True", "True", "True"]
+    assert refused.split()[-3:] == ["False", "False", "False"]
     candidate = ["--candidate", str(project_copy.parents[1] / "runs" / "absent")]
     assert main(["evaluate", *candidate, *config]) == 2
 

@@ -52,7 +52,18 @@ def test_invalid_toml_is_reported(tmp_path: Path) -> None:
         ('higher_is_better"\nabsolute', 'up"\nabsolute', "'higher_is_better' or"),
         ('direction = "lower_is_better"\n', "", r"thresholds\] direction"),
         ("lower_bound = 0.9\n", "", "a threshold with a bound or a change"),
-        ('slice = { sex = "female" }', 'slice = { year = "2007" }', "feature = value"),
+        (
+            'slice = { sex = "female" }',
+            'slice = { year = "2007" }',
+            r"\['year'\] are not",
+        ),
+        (
+            'slice = { sex = "female" }',
+            'slices = { sex = "female" }',
+            "slices is not a",
+        ),
+        ('metric = "log_loss"', 'metric = "logloss"', "use accuracy, balanced_"),
+        ("lower_bound = 0.85", "lower_bound = 0.85\nupper_bound = 0.5", "at or above"),
     ],
 )
 def test_bad_values_name_the_key(

@@ -7,6 +7,7 @@ import pytest
 
 from {{ cookiecutter.module_name }}.config import MetricThreshold
 from {{ cookiecutter.module_name }}.datatypes import SlicedMetrics
+from {{ cookiecutter.module_name }}.datatypes import slice_name
 from {{ cookiecutter.module_name }}.gate import GateResult
 from {{ cookiecutter.module_name }}.gate import ModelGate
 
@@ -98,7 +99,9 @@ def test_first_run_is_a_rubber_stamp_that_keeps_value_thresholds() -> None:
 def test_a_metric_not_computed_fails() -> None:
     threshold = MetricThreshold("log_loss", upper_bound=1.0)
     result = ModelGate((threshold,)).validate({"overall": {"accuracy": 1.0}}, None)
-    assert [f.message for f in result.failures] == ["log_loss not computed"]
+    assert [f.message for f in result.failures] == [
+        "log_loss not computed (it needs a classifier with predict_proba)"
+    ]
     change = MetricThreshold("log_loss", direction=LOWER, absolute=0.0)
     baseline: SlicedMetrics = {"overall": {"accuracy": 1.0}}
     result = ModelGate((change,)).validate({"overall": {"log_loss": 0.1}}, baseline)
@@ -137,3 +140,10 @@ def test_result_document_groups_failures_per_slice() -> None:
     settings = {"lower_bound": 0.9, "direction": HIGHER, "absolute": 0}
     assert failures[1]["threshold"] == settings
     json.dumps(document, allow_nan=False)
+
+
+def test_a_slice_is_named_the_same_whatever_the_key_order() -> None:
+    assert slice_name({"sex": "female", "island": "Dream"}) == (
+        slice_name({"island": "Dream", "sex": "female"})
+    )
+    assert slice_name({}) == "overall"

@@ -94,12 +94,16 @@ def test_evaluate_gates_a_saved_model_without_retraining(
     assert gated.release is None and not gated.verdict.gate.validation_ok
     gated = pipeline.evaluate(first.run_dir, promote=False)
     assert gated.verdict.gate.validation_ok and gated.release is None
-    report = pipeline.write_report(gated)
-    assert report == config.output.reports / "evaluation.html"
-    assert (first.run_dir / "evaluation.html").read_bytes() == report.read_bytes()
-    with pytest.raises(DataError, match="no model.joblib in it"):
+    assert pipeline.write_report(gated) == config.output.reports / "evaluation.html"
+    assert (config.output.reports / "validation.json").is_file()
+    # The run's own verdict and folder stay as the run left them.
+    assert not (first.run_dir / "evaluation.html").exists()
+    assert read_json(first.run_dir / "validation.json")["rubber_stamp"] is True
+    with pytest.raises(DataError, match="no such folder"):
         pipeline.evaluate(config.output.runs / "absent", promote=False)
     assert not (config.output.runs / "absent").exists()
+    with pytest.raises(DataError, match="no model.joblib in it"):
+        pipeline.evaluate(config.output.runs, promote=False)
 
 
 def test_a_candidate_that_cannot_be_served_is_refused(config: PipelineConfig) -> None:
@@ -132,6 +136,16 @@ def test_a_candidate_that_answers_wrongly_is_refused(
     assert failure.metric == "infra_validation"
     assert "['Atlantis penguin'] for 86 rows" in failure.message
     assert gated.release is None and production_bytes(config) == before
+
+
+def test_a_damaged_production_model_stops_the_run_before_fitting(
+    config: PipelineConfig,
+) -> None:
+    first = Pipeline.from_config(config).run()
+    (config.output.models / "production" / "model.joblib").write_bytes(b"garbage")
+    with pytest.raises(DataError, match="remove the link"):
+        Pipeline.from_config(config).run()
+    assert [path.name for path in config.output.runs.iterdir()] == [first.run_id]
 
 
 def test_serving_predicts_what_evaluation_scored(config: PipelineConfig) -> None:

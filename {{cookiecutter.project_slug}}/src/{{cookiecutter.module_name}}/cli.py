@@ -35,7 +35,8 @@ def report_verdict(pipeline: Pipeline, result: RunResult) -> int:
         print("no production model yet: change thresholds skipped (rubber stamp)")
     for failure in verdict.gate.failures:
         print(f"gate: {failure}")
-    print(f"validation: {candidate / 'validation.json'}")
+    verdict_dir = candidate if result.recorded else pipeline.config.output.reports
+    print(f"validation: {verdict_dir / 'validation.json'}")
     report = pipeline.write_report(result)
     if report is not None:
         print(f"report: {report}")
@@ -66,7 +67,8 @@ def evaluate(arguments: argparse.Namespace) -> int:
 
 
 def runs(arguments: argparse.Namespace) -> int:
-    records = Pipeline.from_config(load_config(arguments.config)).runs()
+    pipeline = Pipeline.from_config(load_config(arguments.config))
+    records, serving = pipeline.runs(), pipeline.serving_version()
     if not records:
         print("no runs recorded yet: `make pipeline` makes one")
         return 0
@@ -79,6 +81,7 @@ def runs(arguments: argparse.Namespace) -> int:
             },
             "blessed": record.get("validation", {}).get("validation_ok", False),
             "promoted": record.get("promoted", False),
+            "serving": record["run_id"] == serving,
         }
         for record in records
     )

@@ -70,6 +70,18 @@ class ValidationConfig:
 
 
 DIRECTIONS = ("higher_is_better", "lower_is_better")
+THRESHOLD_SETTINGS = ("lower_bound", "upper_bound", "direction", "absolute", "relative")
+# What the Evaluator computes; log_loss and roc_auc_ovr need predict_proba.
+METRIC_NAMES = (
+    "accuracy",
+    "balanced_accuracy",
+    "f1_macro",
+    "log_loss",
+    "roc_auc_ovr",
+    "example_count",
+    "accuracy_gap",
+    "demographic_parity_difference",
+)
 
 
 @dataclass(frozen=True)
@@ -177,6 +189,15 @@ class _Table:
         if key not in self.values:
             return None
         return self.fraction(key, inclusive=True)
+
+    def only(self, *keys: str) -> None:
+        """A misspelt key would otherwise be ignored, and weaken what it configures."""
+        for key in self.values:
+            if key not in keys:
+                raise ConfigError(
+                    f"{self.source}: [{self.name}] {key} is not a known key: "
+                    f"use {', '.join(keys)}"
+                )
 
     def tables(self, key: str) -> list["_Table"]:
         """An array of tables, [[key]] in TOML."""
@@ -292,9 +313,8 @@ def _relaxation(table: _Table) -> FeatureRelaxation:
 
 
 def _evaluation(table: _Table, features: FeatureConfig) -> EvaluationConfig:
-    slices = tuple(item.names("feature_keys") for item in table.tables("slices"))
-    if any(not keys or not set(keys) <= set(features.columns) for keys in slices):
-        raise table._fail("slices", "tables whose feature_keys are feature names")
+    table.only("slices", "sensitive_feature", "thresholds")
+    slices = tuple(_slice_keys(item, features) for item in table.tables("slices"))
     sensitive = table.values.get("sensitive_feature")
     if sensitive is not None and sensitive not in features.columns:
         raise table._fail("sensitive_feature", "one of the features")
@@ -306,10 +326,23 @@ def _evaluation(table: _Table, features: FeatureConfig) -> EvaluationConfig:
     return EvaluationConfig(slices, sensitive, thresholds)
 
 
+def _slice_keys(table: _Table, features: FeatureConfig) -> tuple[str, ...]:
+    table.only("feature_keys")
+    keys = table.names("feature_keys")
+    unknown = sorted(set(keys) - set(features.columns))
+    if not keys or unknown:
+        raise table._fail("feature_keys", f"feature names ({unknown} are not features)")
+    return keys
+
+
 def _threshold(table: _Table, features: FeatureConfig) -> MetricThreshold:
+    table.only("metric", "slice", *THRESHOLD_SETTINGS)
     slice_values = table.table("slice").values
-    if not set(slice_values) <= set(features.columns):
-        raise table._fail("slice", "a table of feature = value")
+    unknown = sorted(set(slice_values) - set(features.columns))
+    if unknown:
+        raise table._fail("slice", f"feature = value ({unknown} are not features)")
+    if table.values.get("metric") not in METRIC_NAMES:
+        raise table._fail("metric", ", ".join(METRIC_NAMES))
     threshold = MetricThreshold(
         metric=table.text("metric"),
         slice=tuple((key, str(value)) for key, value in slice_values.items()),
@@ -319,9 +352,11 @@ def _threshold(table: _Table, features: FeatureConfig) -> MetricThreshold:
         absolute=table.optional_number("absolute"),
         relative=table.optional_number("relative"),
     )
-    bounds = (threshold.lower_bound, threshold.upper_bound)
+    lower, upper = threshold.lower_bound, threshold.upper_bound
     if threshold.has_change and threshold.direction is None:
         raise table._fail("direction", " or ".join(DIRECTIONS))
-    if not threshold.has_change and all(bound is None for bound in bounds):
+    if not threshold.has_change and lower is None and upper is None:
         raise table._fail("metric", "a threshold with a bound or a change")
+    if lower is not None and upper is not None and lower > upper:
+        raise table._fail("upper_bound", f"a bound at or above lower_bound {lower}")
     return threshold

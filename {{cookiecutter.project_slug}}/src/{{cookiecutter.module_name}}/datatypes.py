@@ -20,8 +20,10 @@ Probabilities = npt.NDArray[np.float64]
 
 
 def slice_name(values: Mapping[str, object]) -> str:
-    """One spelling of a slice, shared by the Evaluator, the gate and the config."""
-    return ", ".join(f"{key}={value}" for key, value in values.items()) or OVERALL
+    """One spelling of a slice, shared by the Evaluator, the gate and the config;
+    keys sorted, since their order in a config table means nothing."""
+    pairs = sorted(values.items())
+    return ", ".join(f"{key}={value}" for key, value in pairs) or OVERALL
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from sklearn.metrics import RocCurveDisplay
 from sklearn.metrics import pairwise_distances
 from sklearn.pipeline import make_pipeline
 
+from {{ cookiecutter.module_name }}.config import THRESHOLD_SETTINGS
 from {{ cookiecutter.module_name }}.config import MetricThreshold
 from {{ cookiecutter.module_name }}.datatypes import OVERALL
 from {{ cookiecutter.module_name }}.datatypes import Dataset
@@ -91,14 +92,12 @@ def _verdict(
             }
         )
     css = "problem" if not gate.validation_ok else ""
-    return f'<h2 class="{css}">{html.escape(heading)}</h2>{stamp}' + _table(
-        pd.DataFrame(rows)
-    )
+    table = _table(pd.DataFrame(rows), index=False)
+    return f'<h2 class="{css}">{html.escape(heading)}</h2>{stamp}{table}'
 
 
 def _settings(threshold: MetricThreshold) -> str:
-    names = ("lower_bound", "upper_bound", "direction", "absolute", "relative")
-    values = {name: getattr(threshold, name) for name in names}
+    values = {name: getattr(threshold, name) for name in THRESHOLD_SETTINGS}
     return ", ".join(
         f"{key}={value}" for key, value in values.items() if value is not None
     )

@@ -17,6 +17,8 @@ from {{ cookiecutter.module_name }}.datatypes import Evaluation
 from {{ cookiecutter.module_name }}.datatypes import SlicedMetrics
 from {{ cookiecutter.module_name }}.datatypes import slice_name
 
+PROBABILITY_METRICS = ("log_loss", "roc_auc_ovr")
+
 
 @dataclass(frozen=True)
 class Failure:
@@ -108,7 +110,9 @@ def _check(
         return [failure("slice not found in the evaluation data", None, None)]
     observed = candidate[where].get(threshold.metric)
     if observed is None:
-        return [failure(f"{threshold.metric} not computed", None, None)]
+        needs = " (it needs a classifier with predict_proba)"
+        why = needs if threshold.metric in PROBABILITY_METRICS else ""
+        return [failure(f"{threshold.metric} not computed{why}", None, None)]
     problems = [
         failure(m, observed, None) for m in _value_problems(threshold, observed)
     ]

@@ -19,7 +19,7 @@ from {{ cookiecutter.module_name }}.datatypes import OVERALL
 from {{ cookiecutter.module_name }}.datatypes import Anomaly
 from {{ cookiecutter.module_name }}.datatypes import Dataset
 from {{ cookiecutter.module_name }}.datatypes import Environment
-from {{ cookiecutter.module_name }}.datatypes import Evaluation
+from {{ cookiecutter.module_name }}.datatypes import ModelArtifact
 from {{ cookiecutter.module_name }}.datatypes import SlicedMetrics
 from {{ cookiecutter.module_name }}.errors import AnomaliesFound
 from {{ cookiecutter.module_name }}.errors import ConfigError
@@ -57,6 +57,9 @@ class RunResult:
     run_dir: Path
     release: Path | None
     evaluation_rows: Dataset
+    # False for `evaluate`: the verdict and page go to reports/, not into the folder
+    # of a run whose own record they would contradict.
+    recorded: bool = True
 
     @property
     def metrics(self) -> SlicedMetrics:
@@ -163,6 +166,7 @@ class Pipeline:
         """Bad data or skew stops the run before anything is fitted; a candidate the
         gate refuses stays in its run folder and production is not touched."""
         frame, train, test = self._split()
+        production = self._production_model(test)  # before fitting: fail early
         skew = self.validator.compare(
             self.validator.statistics(train.features),
             self.validator.statistics(test.features),
@@ -174,8 +178,8 @@ class Pipeline:
         run_id = self.recorder.new_run_id(config)
         run_dir = self.recorder.run_dir(run_id)
         save_artifact(run_dir / MODEL_FILE, replace(artifact, version=run_id))
-        verdict = self.judge(run_dir, frame, test)
-        release = self._conclude(run_dir, verdict, promote=True)
+        verdict = self.judge(run_dir, frame, test, production)
+        release = self._conclude(run_dir, verdict, run_dir, promote=True)
         self.recorder.record(
             run_id,
             config,
@@ -187,17 +191,28 @@ class Pipeline:
 
     def evaluate(self, candidate_dir: Path, promote: bool) -> RunResult:
         """Gate a saved model without retraining, on the same evaluation split."""
+        if not candidate_dir.is_dir():
+            raise DataError(f"{candidate_dir}: no such folder; pass e.g. runs/<run id>")
         if not (candidate_dir / MODEL_FILE).is_file():
             raise DataError(
                 f"{candidate_dir}: no {MODEL_FILE} in it; pass a run folder, "
                 "e.g. runs/<run id>"
             )
         frame, _, test = self._split()
-        verdict = self.judge(candidate_dir, frame, test)
-        release = self._conclude(candidate_dir, verdict, promote)
-        return RunResult(candidate_dir.name, [], verdict, candidate_dir, release, test)
+        verdict = self.judge(candidate_dir, frame, test, self._production_model(test))
+        reports = self.config.output.reports
+        release = self._conclude(candidate_dir, verdict, reports, promote)
+        return RunResult(
+            candidate_dir.name, [], verdict, candidate_dir, release, test, False
+        )
 
-    def judge(self, candidate_dir: Path, frame: pd.DataFrame, test: Dataset) -> Verdict:
+    def judge(
+        self,
+        candidate_dir: Path,
+        frame: pd.DataFrame,
+        test: Dataset,
+        production: ModelArtifact | None,
+    ) -> Verdict:
         """Load the candidate back as serving would, evaluate it and production on the
         same rows, and apply the thresholds."""
         rows = frame.loc[test.features.index].drop(columns=[self.config.data.label])
@@ -207,7 +222,9 @@ class Pipeline:
         candidate = self.evaluator.evaluate(
             load_artifact(candidate_dir / MODEL_FILE), test
         )
-        baseline = self._production_evaluation(test)
+        baseline = (
+            None if production is None else self.evaluator.evaluate(production, test)
+        )
         gate = self.gate.validate(
             candidate.metrics, baseline.metrics if baseline else None
         )
@@ -239,10 +256,17 @@ class Pipeline:
             )
         return None
 
-    def _production_evaluation(self, test: Dataset) -> Evaluation | None:
+    def _production_model(self, test: Dataset) -> ModelArtifact | None:
+        """The model to beat, checked before anything is fitted."""
         if not self.production.exists():
-            return None  # the first run: a rubber stamp
-        production = load_artifact(self.production)
+            return None  # the first run, or a link removed on purpose: a rubber stamp
+        try:
+            production = load_artifact(self.production)
+        except DataError as error:
+            raise DataError(
+                f"{error}; remove the link {self.production.parent} to gate against "
+                "no production model (a rubber stamp)"
+            ) from None
         absent = sorted(set(production.feature_names) - set(test.features.columns))
         if absent:
             raise DataError(
@@ -250,11 +274,17 @@ class Pipeline:
                 "that the config no longer has; to start a new line of models, "
                 "remove that link (its release folder stays)"
             )
-        return self.evaluator.evaluate(production, test)
+        return production
+
+    def serving_version(self) -> str | None:
+        """The run id of the model in production, if any."""
+        return (
+            self.production.parent.resolve().name if self.production.exists() else None
+        )
 
     def write_report(self, result: RunResult) -> Path | None:
-        """The evaluation page, beside the candidate and as reports/evaluation.html;
-        None when the candidate could not be served (validation.json says why).
+        """reports/evaluation.html, also kept in the run's folder; None when the
+        candidate could not be served (validation.json says why).
         Drawing takes seconds, so the CLI asks for it and the tests mostly do not."""
         if result.verdict.candidate is None:
             return None
@@ -270,14 +300,15 @@ class Pipeline:
         )
         report = self.config.output.reports / "evaluation.html"
         write_text(report, text)
-        self.recorder.attach(result.run_dir, report)
+        if result.recorded:
+            self.recorder.attach(result.run_dir, report)
         return report
 
     def _conclude(
-        self, candidate_dir: Path, verdict: Verdict, promote: bool
+        self, candidate_dir: Path, verdict: Verdict, verdict_dir: Path, promote: bool
     ) -> Path | None:
-        """Write the verdict beside the candidate; promote only a blessed one."""
-        write_json(candidate_dir / "validation.json", verdict.gate.as_dict())
+        """Write the verdict; promote only a blessed candidate."""
+        write_json(verdict_dir / "validation.json", verdict.gate.as_dict())
         if not (promote and verdict.gate.validation_ok):
             return None
         candidate = candidate_dir / MODEL_FILE
