@@ -43,15 +43,15 @@ class Evaluator:
         predicted = artifact.predict(test.features)
         probabilities = artifact.predict_proba(test.features)
         scored = Evaluation({}, predicted, probabilities, artifact.classes)
-        everything = np.arange(len(test))
-        metrics = {OVERALL: _scores(test.labels, scored, everything)}
+        metrics = scored.metrics  # filled in place: overall, then slice by slice
+        metrics[OVERALL] = _scores(test.labels, scored, np.arange(len(test)))
         for keys in self.slices:
             groups = test.features.groupby(list(keys), dropna=True, sort=True).indices
             for values, positions in groups.items():
                 key = slice_name(dict(zip(keys, _as_tuple(values))))
                 metrics[key] = _scores(test.labels, scored, np.asarray(positions))
         metrics[OVERALL] |= self._gaps(metrics, test, predicted)
-        return Evaluation(metrics, predicted, probabilities, artifact.classes)
+        return scored
 
     def _gaps(
         self, metrics: SlicedMetrics, test: Dataset, predicted: "pd.Series[Any]"

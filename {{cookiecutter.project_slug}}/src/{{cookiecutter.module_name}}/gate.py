@@ -46,9 +46,6 @@ class GateResult:
     def validation_ok(self) -> bool:
         return not self.failures
 
-    def refusing(self, failure: Failure) -> "GateResult":
-        return GateResult(self.rubber_stamp, [*self.failures, failure])
-
     def as_dict(self) -> dict[str, Any]:
         """validation.json: failures grouped per slice, as TFMA writes them."""
         per_slice: dict[str, list[dict[str, Any]]] = {}

@@ -218,7 +218,7 @@ class Pipeline:
         rows = frame.loc[test.features.index].drop(columns=[self.config.data.label])
         problem = self._serving_problem(candidate_dir / MODEL_FILE, rows)
         if problem is not None:
-            return Verdict(None, None, GateResult(False).refusing(_unservable(problem)))
+            return Verdict(None, None, GateResult(False, [_unservable(problem)]))
         candidate = self.evaluator.evaluate(
             load_artifact(candidate_dir / MODEL_FILE), test
         )
@@ -341,9 +341,7 @@ class Pipeline:
         if other is not None:
             left, right = datasets.values()
             comparisons = self.validator.compare(left, right, "skew")
-        output.parent.mkdir(parents=True, exist_ok=True)
-        page = statistics_page(datasets, anomalies, comparisons)
-        output.write_text(page, encoding="utf-8")
+        write_text(output, statistics_page(datasets, anomalies, comparisons))
         return output
 
     def predict(self, rows_path: Path) -> pd.DataFrame:
