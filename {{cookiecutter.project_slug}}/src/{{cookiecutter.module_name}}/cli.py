@@ -44,7 +44,8 @@ def report_verdict(pipeline: Pipeline, result: RunResult) -> int:
         print(f"promoted to production: {release}")
         return 0
     if verdict.gate.validation_ok:
-        print("blessed, not promoted (pass --promote to promote it)")
+        how = "--no-promote: an experiment" if result.recorded else "pass --promote"
+        print(f"blessed: would have been promoted; not released ({how})")
         return 0
     print(f"refused: production unchanged; the candidate stays in {candidate}")
     return EXIT_ANOMALIES
@@ -52,7 +53,10 @@ def report_verdict(pipeline: Pipeline, result: RunResult) -> int:
 
 def run(arguments: argparse.Namespace) -> int:
     pipeline = Pipeline.from_config(load_config(arguments.config))
-    result = pipeline.run()
+    print(f"task: {pipeline.config.task} of {pipeline.config.data.label!r}")
+    result = pipeline.run(promote=not arguments.no_promote)
+    if result.evaluation_rows.unlabelled:
+        print(f"dropped {result.evaluation_rows.unlabelled} rows without a label")
     for comparison in result.skew:
         print(f"skew {comparison}")
     print(f"run {result.run_id}")
@@ -153,7 +157,14 @@ def parser() -> argparse.ArgumentParser:
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
         return commands.add_parser(name, parents=[config_option], help=help_text)
 
-    command("run", "validate the data, train, gate and promote a model; record the run")
+    running = command(
+        "run", "validate the data, train, gate and promote a model; record the run"
+    )
+    running.add_argument(
+        "--no-promote",
+        action="store_true",
+        help="an experiment: gate and record the candidate, never release it",
+    )
     evaluating = command("evaluate", "gate a saved model against the production one")
     evaluating.add_argument(
         "--candidate",

@@ -5,9 +5,13 @@ import tomllib
 from dataclasses import asdict
 from dataclasses import dataclass
 from dataclasses import field
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from typing import cast
 
+from {{ cookiecutter.module_name }}.datatypes import TASKS
+from {{ cookiecutter.module_name }}.datatypes import Task
 from {{ cookiecutter.module_name }}.errors import ConfigError
 
 DEFAULT_CONFIG = Path("configs/pipeline.toml")
@@ -18,6 +22,8 @@ class DataConfig:
     train: Path
     schema: Path
     label: str
+    # Rows without labels that `predict`, `validate-data` and `stats` use by default.
+    serving: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,8 @@ class FeatureConfig:
 class ModelConfig:
     estimator: str
     params: dict[str, Any] = field(default_factory=dict)
+    # None: inferred from the label's type in the schema (text or int: classification).
+    task: Task | None = None
 
 
 @dataclass(frozen=True)
@@ -71,17 +79,36 @@ class ValidationConfig:
 
 DIRECTIONS = ("higher_is_better", "lower_is_better")
 THRESHOLD_SETTINGS = ("lower_bound", "upper_bound", "direction", "absolute", "relative")
-# What the Evaluator computes; log_loss and roc_auc_ovr need predict_proba.
-METRIC_NAMES = (
-    "accuracy",
-    "balanced_accuracy",
-    "f1_macro",
-    "log_loss",
-    "roc_auc_ovr",
-    "example_count",
-    "accuracy_gap",
-    "demographic_parity_difference",
-)
+# What the Evaluator computes per task, with TFMA's names where TFMA has them.
+# log_loss, the AUCs and brier_score need predict_proba; precision, recall,
+# auc_precision_recall and brier_score are for binary labels (positive: the class
+# that sorts last). calibration is mean prediction / mean label.
+TASK_METRICS: dict[Task, tuple[str, ...]] = {
+    "classification": (
+        "accuracy",
+        "balanced_accuracy",
+        "f1_macro",
+        "log_loss",
+        "roc_auc_ovr",
+        "precision",
+        "recall",
+        "auc_precision_recall",
+        "brier_score",
+        "example_count",
+        "accuracy_gap",
+        "demographic_parity_difference",
+    ),
+    "regression": (
+        "mean_squared_error",
+        "root_mean_squared_error",
+        "mean_absolute_error",
+        "r2",
+        "calibration",
+        "example_count",
+        "error_gap",
+    ),
+}
+METRIC_NAMES = tuple(dict.fromkeys(name for names in TASK_METRICS.values() for name in names))
 
 
 @dataclass(frozen=True)
@@ -104,15 +131,28 @@ class MetricThreshold:
 
 
 # Without thresholds in the config: a candidate must not be worse than production
-# on accuracy (TFMA's "not worse" idiom: higher is better, absolute -1e-10).
-NOT_WORSE = MetricThreshold("accuracy", direction="higher_is_better", absolute=-1e-10)
+# (TFMA's "not worse" idiom: a change of at most 1e-10 the wrong way).
+NOT_WORSE: dict[Task, MetricThreshold] = {
+    "classification": MetricThreshold(
+        "accuracy", direction="higher_is_better", absolute=-1e-10
+    ),
+    "regression": MetricThreshold(
+        "root_mean_squared_error", direction="lower_is_better", absolute=1e-10
+    ),
+}
 
 
 @dataclass(frozen=True)
 class EvaluationConfig:
     slices: tuple[tuple[str, ...], ...] = ()
     sensitive_feature: str | None = None
-    thresholds: tuple[MetricThreshold, ...] = (NOT_WORSE,)
+    thresholds: tuple[MetricThreshold, ...] = (NOT_WORSE["classification"],)
+    # Binary: cost of a false positive / cost of a false negative, for the What-If
+    # tool's cost view on the evaluation page.
+    cost_ratio: float | None = None
+    # Regression: a counterfactual is the nearest row whose prediction differs by
+    # more than this; None: one standard deviation of the labels.
+    counterfactual_delta: float | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +167,11 @@ class PipelineConfig:
     evaluation: EvaluationConfig = EvaluationConfig()
     # The config file's folder: relative paths in the file are relative to it.
     root: Path = Path(".")
+
+    @property
+    def task(self) -> Task:
+        """Settled by for_task when the Pipeline is built; classification until then."""
+        return self.model.task or "classification"
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready copy for run records, paths as written in the file, so the same
@@ -249,6 +294,7 @@ def _parse(root: _Table) -> PipelineConfig:
     data, features, model, output = (
         root.table(name) for name in ("data", "features", "model", "output")
     )
+    model.only("estimator", "params", "task")
     parsed_features = FeatureConfig(
         numeric=features.names("numeric"), categorical=features.names("categorical")
     )
@@ -263,11 +309,14 @@ def _parse(root: _Table) -> PipelineConfig:
             train=data.path("train"),
             schema=data.path("schema"),
             label=label,
+            serving=data.path("serving") if "serving" in data.values else None,
         ),
         split=SplitConfig(test_fraction=root.table("split").fraction("test_fraction")),
         features=parsed_features,
         model=ModelConfig(
-            estimator=model.text("estimator"), params=model.table("params").values
+            estimator=model.text("estimator"),
+            params=model.table("params").values,
+            task=cast(Task | None, model.optional_text("task", TASKS)),
         ),
         output=OutputConfig(
             models=output.path("models"),
@@ -313,7 +362,13 @@ def _relaxation(table: _Table) -> FeatureRelaxation:
 
 
 def _evaluation(table: _Table, features: FeatureConfig) -> EvaluationConfig:
-    table.only("slices", "sensitive_feature", "thresholds")
+    table.only(
+        "slices",
+        "sensitive_feature",
+        "thresholds",
+        "cost_ratio",
+        "counterfactual_delta",
+    )
     slices = tuple(_slice_keys(item, features) for item in table.tables("slices"))
     sensitive = table.values.get("sensitive_feature")
     if sensitive is not None and sensitive not in features.columns:
@@ -321,9 +376,43 @@ def _evaluation(table: _Table, features: FeatureConfig) -> EvaluationConfig:
     thresholds = (
         tuple(_threshold(item, features) for item in table.tables("thresholds"))
         if "thresholds" in table.values
-        else (NOT_WORSE,)
+        else ()
     )
-    return EvaluationConfig(slices, sensitive, thresholds)
+    cost_ratio = table.optional_number("cost_ratio")
+    if cost_ratio is not None and not cost_ratio > 0:
+        raise table._fail("cost_ratio", "a number above 0")
+    delta = table.optional_number("counterfactual_delta")
+    if delta is not None and not delta > 0:
+        raise table._fail("counterfactual_delta", "a number above 0")
+    return EvaluationConfig(slices, sensitive, thresholds, cost_ratio, delta)
+
+
+def for_task(config: PipelineConfig, task: Task) -> PipelineConfig:
+    """The config with its task settled (stated, or inferred from the schema), checked
+    against it: every threshold names a metric the task computes. Without thresholds
+    the gate is the task's "not worse than production"."""
+    stated = config.model.task
+    if stated is not None and stated != task:
+        raise ConfigError(f"[model] task = {stated!r} but the schema implies {task!r}")
+    evaluation = config.evaluation
+    allowed = TASK_METRICS[task]
+    for threshold in evaluation.thresholds:
+        if threshold.metric not in allowed:
+            raise ConfigError(
+                f"[[evaluation.thresholds]] metric = {threshold.metric!r} is not "
+                f"computed for {task}: use {', '.join(allowed)}"
+            )
+    if task == "regression" and evaluation.sensitive_feature is not None:
+        raise ConfigError(
+            "[evaluation] sensitive_feature applies to classification only "
+            "(demographic parity of predicted classes): remove it for regression"
+        )
+    thresholds = evaluation.thresholds or (NOT_WORSE[task],)
+    return replace(
+        config,
+        model=replace(config.model, task=task),
+        evaluation=replace(evaluation, thresholds=thresholds),
+    )
 
 
 def _slice_keys(table: _Table, features: FeatureConfig) -> tuple[str, ...]:

@@ -5,13 +5,14 @@ from dataclasses import dataclass
 from typing import Any
 from typing import Literal
 from typing import Protocol
-from typing import Self
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 Environment = Literal["training", "serving"]
+Task = Literal["classification", "regression"]
+TASKS: tuple[Task, ...] = ("classification", "regression")
 Metrics = dict[str, float]
 # Metrics per slice of the evaluation data, keyed by slice_name; OVERALL is all rows.
 SlicedMetrics = dict[str, Metrics]
@@ -32,6 +33,8 @@ class Dataset:
 
     features: pd.DataFrame
     labels: "pd.Series[Any]"
+    # Rows of the source dropped because their label was missing, reported not hidden.
+    unlabelled: int = 0
 
     def __len__(self) -> int:
         return len(self.features)
@@ -59,56 +62,54 @@ class FrameValidator(Protocol):
     ) -> list[Anomaly]: ...
 
 
-class FeatureTransformer(Protocol):
-    def fit(self, features: pd.DataFrame) -> Self: ...
-
-    def transform(self, features: pd.DataFrame) -> npt.NDArray[np.float64]: ...
-
-
-class Classifier(Protocol):
-    """scikit-learn's estimator interface, as far as this project uses it."""
+class Estimator(Protocol):
+    """scikit-learn's estimator interface, as far as this project uses it: a
+    classifier, a regressor, or the fitted Pipeline that ends in one."""
 
     def fit(self, features: Any, labels: Any) -> Any: ...
 
     def predict(self, features: Any) -> Any: ...
 
-    def get_params(self) -> dict[str, Any]: ...
+    def get_params(self, deep: bool = True) -> dict[str, Any]: ...
 
     def set_params(self, **params: Any) -> Any: ...
 
 
 @dataclass(frozen=True)
 class ModelArtifact:
-    """A fitted transformer and classifier saved as one, so serving preprocesses exactly
-    as training did."""
+    """One fitted scikit-learn Pipeline (a ColumnTransformer, then the estimator), so
+    serving can never preprocess differently and inspection tools take it as it is."""
 
-    transformer: FeatureTransformer
-    estimator: Classifier
+    model: Any  # sklearn.pipeline.Pipeline, fitted
     feature_names: tuple[str, ...]
     label: str
+    task: Task
     # The run that trained it; predictions carry it, so each answer names its model.
     version: str = ""
 
     @property
     def classes(self) -> list[Any]:
-        return list(getattr(self.estimator, "classes_", []))
+        return list(getattr(self.model, "classes_", []))
 
     def encode(self, features: pd.DataFrame) -> npt.NDArray[np.float64]:
-        return self.transformer.transform(features[list(self.feature_names)])
+        """The preprocessed features the estimator sees (the Pipeline minus its last
+        step), for distances between rows."""
+        encoded = self.model[:-1].transform(features[list(self.feature_names)])
+        return np.asarray(encoded, dtype=np.float64)
 
     def predict(self, features: pd.DataFrame) -> "pd.Series[Any]":
-        predicted = np.asarray(self.estimator.predict(self.encode(features)))
+        predicted = np.asarray(self.model.predict(features[list(self.feature_names)]))
         return pd.Series(
             predicted, index=features.index, name=f"predicted_{self.label}"
         )
 
     def predict_proba(self, features: pd.DataFrame) -> Probabilities | None:
-        """Class probabilities in the order of `classes`, or None for a classifier
-        that gives none (log loss and ROC AUC are then not computed)."""
-        predict_proba = getattr(self.estimator, "predict_proba", None)
-        if predict_proba is None:
+        """Class probabilities in the order of `classes`, or None for a regressor or a
+        classifier that gives none (log loss and AUCs are then not computed)."""
+        if self.task != "classification" or not hasattr(self.model, "predict_proba"):
             return None
-        return np.asarray(predict_proba(self.encode(features)), dtype=np.float64)
+        rows = features[list(self.feature_names)]
+        return np.asarray(self.model.predict_proba(rows), dtype=np.float64)
 
 
 @dataclass(frozen=True)

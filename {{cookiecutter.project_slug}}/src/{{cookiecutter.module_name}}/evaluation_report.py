@@ -14,7 +14,6 @@ from sklearn.inspection import permutation_importance
 from sklearn.metrics import ConfusionMatrixDisplay
 from sklearn.metrics import RocCurveDisplay
 from sklearn.metrics import pairwise_distances
-from sklearn.pipeline import make_pipeline
 
 from {{ cookiecutter.module_name }}.config import THRESHOLD_SETTINGS
 from {{ cookiecutter.module_name }}.config import MetricThreshold
@@ -164,7 +163,7 @@ def _slice_bars(candidate: Evaluation, baseline: Evaluation | None) -> str:
 def _partial_dependence(artifact: ModelArtifact, test: Dataset) -> str:
     """The features whose shuffling costs most accuracy, and how the predicted
     probability of each class moves along each of them."""
-    served = make_pipeline(artifact.transformer, artifact.estimator)
+    served = artifact.model
     importance = permutation_importance(
         served, test.features, test.labels, n_repeats=5, random_state=0
     )

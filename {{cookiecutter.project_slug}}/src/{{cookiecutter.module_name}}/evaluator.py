@@ -1,16 +1,25 @@
 """Held-out metrics overall and per slice, as TFMA slices them: a model that is good on
-average can still fail one island or one sex, and the gate must see that."""
+average can still fail one slice of the data, and the gate must see that."""
 
+import math
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from sklearn.metrics import accuracy_score
+from sklearn.metrics import average_precision_score
 from sklearn.metrics import balanced_accuracy_score
+from sklearn.metrics import brier_score_loss
 from sklearn.metrics import f1_score
 from sklearn.metrics import log_loss
+from sklearn.metrics import mean_absolute_error
+from sklearn.metrics import mean_squared_error
+from sklearn.metrics import precision_score
+from sklearn.metrics import r2_score
+from sklearn.metrics import recall_score
 from sklearn.metrics import roc_auc_score
 
 from {{ cookiecutter.module_name }}.datatypes import OVERALL
@@ -43,25 +52,32 @@ class Evaluator:
         predicted = artifact.predict(test.features)
         probabilities = artifact.predict_proba(test.features)
         scored = Evaluation({}, predicted, probabilities, artifact.classes)
+        scores = _SCORES[artifact.task]
         metrics = scored.metrics  # filled in place: overall, then slice by slice
-        metrics[OVERALL] = _scores(test.labels, scored, np.arange(len(test)))
+        metrics[OVERALL] = scores(test.labels, scored, np.arange(len(test)))
         for keys in self.slices:
             groups = test.features.groupby(list(keys), dropna=True, sort=True).indices
             for values, positions in groups.items():
                 key = slice_name(dict(zip(keys, _as_tuple(values))))
-                metrics[key] = _scores(test.labels, scored, np.asarray(positions))
-        metrics[OVERALL] |= self._gaps(metrics, test, predicted)
+                metrics[key] = scores(test.labels, scored, np.asarray(positions))
+        metrics[OVERALL] |= self._gaps(metrics, test, predicted, artifact.task)
         return scored
 
     def _gaps(
-        self, metrics: SlicedMetrics, test: Dataset, predicted: "pd.Series[Any]"
+        self,
+        metrics: SlicedMetrics,
+        test: Dataset,
+        predicted: "pd.Series[Any]",
+        task: str,
     ) -> Metrics:
-        """The What-If tool's fairness view: how far apart the slices are."""
+        """The What-If tool's fairness view: how far apart the slices are (largest
+        accuracy gap; for regression, largest gap in mean absolute error)."""
         gaps: Metrics = {}
-        accuracies = [m["accuracy"] for key, m in metrics.items() if key != OVERALL]
-        if accuracies:
-            gaps["accuracy_gap"] = max(accuracies) - min(accuracies)
-        if self.sensitive_feature is not None:
+        name, gap = GAPS[task]
+        values = [m[name] for key, m in metrics.items() if key != OVERALL]
+        if values:
+            gaps[gap] = max(values) - min(values)
+        if self.sensitive_feature is not None and task == "classification":
             groups = test.features[self.sensitive_feature]
             gaps["demographic_parity_difference"] = demographic_parity(
                 predicted, groups
@@ -82,7 +98,7 @@ def _as_tuple(values: Any) -> tuple[Any, ...]:
     return values if isinstance(values, tuple) else (values,)
 
 
-def _scores(
+def _classification_scores(
     labels: "pd.Series[Any]", scored: Evaluation, positions: npt.NDArray[np.intp]
 ) -> Metrics:
     truth = labels.to_numpy()[positions]
@@ -104,7 +120,63 @@ def _scores(
                 log_loss(truth, probabilities, labels=scored.classes)
             )
             metrics["roc_auc_ovr"] = _roc_auc(truth, probabilities, scored.classes)
+        if len(scored.classes) == 2:
+            metrics |= _binary_scores(truth, predicted, scored, positions)
     return metrics
+
+
+def _binary_scores(
+    truth: npt.NDArray[Any],
+    predicted: npt.NDArray[Any],
+    scored: Evaluation,
+    positions: npt.NDArray[np.intp],
+) -> Metrics:
+    """TFMA's binary metrics; the positive class is the one that sorts last."""
+    positive = scored.classes[1]
+    actual = truth == positive
+    metrics = {
+        "precision": float(precision_score(actual, predicted == positive, zero_division=0)),
+        "recall": float(recall_score(actual, predicted == positive, zero_division=0)),
+    }
+    if scored.probabilities is not None:
+        score = scored.probabilities[positions, 1]
+        metrics["brier_score"] = float(brier_score_loss(actual, score))
+        metrics["auc_precision_recall"] = (
+            float(average_precision_score(actual, score)) if actual.any() else math.nan
+        )
+    return metrics
+
+
+def _regression_scores(
+    labels: "pd.Series[Any]", scored: Evaluation, positions: npt.NDArray[np.intp]
+) -> Metrics:
+    truth = labels.to_numpy(dtype=np.float64)[positions]
+    predicted = scored.predicted.to_numpy(dtype=np.float64)[positions]
+    squared = float(mean_squared_error(truth, predicted))
+    mean_label = float(truth.mean())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # r2 of one row is undefined: NaN
+        r2 = float(r2_score(truth, predicted)) if len(truth) > 1 else math.nan
+    return {
+        "example_count": float(len(truth)),
+        "mean_squared_error": squared,
+        "root_mean_squared_error": math.sqrt(squared),
+        "mean_absolute_error": float(mean_absolute_error(truth, predicted)),
+        "r2": r2,
+        # TFMA's calibration: mean prediction / mean label; 1 is calibrated.
+        "calibration": float(predicted.mean()) / mean_label if mean_label else math.nan,
+    }
+
+
+Scores = Callable[["pd.Series[Any]", Evaluation, npt.NDArray[np.intp]], Metrics]
+_SCORES: dict[str, Scores] = {
+    "classification": _classification_scores,
+    "regression": _regression_scores,
+}
+GAPS = {
+    "classification": ("accuracy", "accuracy_gap"),
+    "regression": ("mean_absolute_error", "error_gap"),
+}
 
 
 def _roc_auc(

@@ -17,7 +17,8 @@ from {{ cookiecutter.module_name }}.datatypes import Evaluation
 from {{ cookiecutter.module_name }}.datatypes import SlicedMetrics
 from {{ cookiecutter.module_name }}.datatypes import slice_name
 
-PROBABILITY_METRICS = ("log_loss", "roc_auc_ovr")
+PROBABILITY_METRICS = ("log_loss", "roc_auc_ovr", "auc_precision_recall", "brier_score")
+BINARY_METRICS = ("precision", "recall", "auc_precision_recall", "brier_score")
 
 
 @dataclass(frozen=True)
@@ -107,8 +108,11 @@ def _check(
         return [failure("slice not found in the evaluation data", None, None)]
     observed = candidate[where].get(threshold.metric)
     if observed is None:
-        needs = " (it needs a classifier with predict_proba)"
-        why = needs if threshold.metric in PROBABILITY_METRICS else ""
+        why = ""
+        if threshold.metric in BINARY_METRICS:
+            why = " (it needs a binary label)"
+        if threshold.metric in PROBABILITY_METRICS:
+            why = " (it needs a classifier with predict_proba)"
         return [failure(f"{threshold.metric} not computed{why}", None, None)]
     problems = [
         failure(m, observed, None) for m in _value_problems(threshold, observed)

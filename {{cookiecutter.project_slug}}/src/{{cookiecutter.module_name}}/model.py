@@ -1,31 +1,45 @@
-"""The model's definition from config: which scikit-learn classifier, which params."""
+"""The model's definition from config: which scikit-learn estimator, which params."""
 
 import importlib
 from typing import Any
 
 from sklearn.base import is_classifier
+from sklearn.base import is_regressor
 
 from {{ cookiecutter.module_name }}.config import ModelConfig
-from {{ cookiecutter.module_name }}.datatypes import Classifier
+from {{ cookiecutter.module_name }}.datatypes import Estimator
+from {{ cookiecutter.module_name }}.datatypes import Task
 from {{ cookiecutter.module_name }}.errors import ConfigError
+
+EXAMPLES = {
+    "classification": "sklearn.ensemble.RandomForestClassifier",
+    "regression": "sklearn.ensemble.RandomForestRegressor",
+}
 
 
 class Model:
-    """Builds an unfitted classifier from a dotted import path and keyword arguments."""
+    """Builds an unfitted estimator of the task from a dotted import path and keyword
+    arguments: scikit-learn's, xgboost's, lightgbm's or the project's own."""
 
-    def __init__(self, config: ModelConfig) -> None:
+    def __init__(self, config: ModelConfig, task: Task = "classification") -> None:
         self.config = config
+        self.task = task
 
-    def build(self) -> Classifier:
+    def build(self) -> Estimator:
         path = self.config.estimator
         try:
             estimator = self._estimator_class()(**self.config.params)
         except TypeError as error:
             raise ConfigError(f"[model.params] do not fit {path}: {error}") from None
-        if not is_classifier(estimator):
-            raise ConfigError(f"[model] estimator = {path!r} is not a classifier")
-        classifier: Classifier = estimator
-        return classifier
+        fits = is_classifier if self.task == "classification" else is_regressor
+        if not fits(estimator):
+            kind = "classifier" if self.task == "classification" else "regressor"
+            raise ConfigError(
+                f"[model] estimator = {path!r} is not a {kind}, and the task is "
+                f"{self.task}: use e.g. {EXAMPLES[self.task]}"
+            )
+        built: Estimator = estimator
+        return built
 
     def _estimator_class(self) -> Any:
         path = self.config.estimator
@@ -35,8 +49,7 @@ class Model:
         except (ImportError, AttributeError, ValueError):
             raise ConfigError(
                 f"[model] estimator = {path!r} is not importable: use the dotted "
-                "path of a scikit-learn classifier, "
-                "e.g. sklearn.ensemble.RandomForestClassifier"
+                f"path of a scikit-learn estimator, e.g. {EXAMPLES[self.task]}"
             ) from None
         if not isinstance(estimator_class, type):
             raise ConfigError(f"[model] estimator = {path!r} is not a class")

@@ -6,9 +6,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from {{ cookiecutter.module_name }}.config import PipelineConfig
+from {{ cookiecutter.module_name }}.config import for_task
 from {{ cookiecutter.module_name }}.data_loader import CsvSource
 from {{ cookiecutter.module_name }}.data_loader import DataLoader
 from {{ cookiecutter.module_name }}.data_loader import DataSource
@@ -60,6 +62,8 @@ class RunResult:
     # False for `evaluate`: the verdict and page go to reports/, not into the folder
     # of a run whose own record they would contradict.
     recorded: bool = True
+    # False for an experiment: a blessed candidate is not released.
+    promote: bool = True
 
     @property
     def metrics(self) -> SlicedMetrics:
@@ -111,13 +115,15 @@ class Pipeline:
         self.recorder = recorder
 
     @classmethod
-    def from_config(cls, config: PipelineConfig) -> "Pipeline":
-        schema = Schema.load(config.data.schema)
-        if schema.label != config.data.label:
+    def from_config(cls, loaded: PipelineConfig) -> "Pipeline":
+        schema = Schema.load(loaded.data.schema)
+        if schema.label != loaded.data.label:
             raise ConfigError(
-                f"[data] label = {config.data.label!r} but {config.data.schema} was "
+                f"[data] label = {loaded.data.label!r} but {loaded.data.schema} was "
                 f"inferred for {schema.label!r}: run infer-schema --force, then review"
             )
+        config = for_task(loaded, loaded.model.task or schema.task)
+        task = config.task
         return cls(
             config=config,
             source=CsvSource(config.data.train),
@@ -127,11 +133,12 @@ class Pipeline:
                 categorical=config.features.categorical,
                 test_fraction=config.split.test_fraction,
                 seed=config.seed,
+                task=task,
             ),
             validator=DataValidator(schema, config.validation),
             preprocess=Preprocess(config.features.numeric, config.features.categorical),
-            model=Model(config.model),
-            trainer=Trainer(config.seed),
+            model=Model(config.model, task),
+            trainer=Trainer(config.seed, task),
             evaluator=Evaluator(
                 config.evaluation.slices, config.evaluation.sensitive_feature
             ),
@@ -162,9 +169,10 @@ class Pipeline:
     def production(self) -> Path:
         return production_model(self.config.output.models)
 
-    def run(self) -> RunResult:
+    def run(self, promote: bool = True) -> RunResult:
         """Bad data or skew stops the run before anything is fitted; a candidate the
-        gate refuses stays in its run folder and production is not touched."""
+        gate refuses stays in its run folder and production is not touched. With
+        promote=False the run is an experiment: gated, recorded, never released."""
         frame, train, test = self._split()
         production = self._production_model(test)  # before fitting: fail early
         skew = self.validator.compare(
@@ -173,21 +181,22 @@ class Pipeline:
             "skew",
         )
         refuse([], skew, f"{self.source.location} (training vs evaluation split)")
-        artifact = self.trainer.train(self.preprocess, self.model.build(), train)
+        artifact = self.trainer.train(self.preprocess.build(), self.model.build(), train)
         config = self.config.as_dict()
         run_id = self.recorder.new_run_id(config)
         run_dir = self.recorder.run_dir(run_id)
         save_artifact(run_dir / MODEL_FILE, replace(artifact, version=run_id))
         verdict = self.judge(run_dir, frame, test, production)
-        release = self._conclude(run_dir, verdict, run_dir, promote=True)
+        release = self._conclude(run_dir, verdict, run_dir, promote)
         self.recorder.record(
             run_id,
             config,
             {self.source.location: self.source.fingerprint()},
             _results(verdict, release)
+            | {"task": self.config.task, "experiment": not promote}
             | {"data_checks": {"skew": [asdict(c) | {"fired": c.fired} for c in skew]}},
         )
-        return RunResult(run_id, skew, verdict, run_dir, release, test)
+        return RunResult(run_id, skew, verdict, run_dir, release, test, True, promote)
 
     def evaluate(self, candidate_dir: Path, promote: bool) -> RunResult:
         """Gate a saved model without retraining, on the same evaluation split."""
@@ -203,7 +212,7 @@ class Pipeline:
         reports = self.config.output.reports
         release = self._conclude(candidate_dir, verdict, reports, promote)
         return RunResult(
-            candidate_dir.name, [], verdict, candidate_dir, release, test, False
+            candidate_dir.name, [], verdict, candidate_dir, release, test, False, promote
         )
 
     def judge(
@@ -248,11 +257,18 @@ class Pipeline:
         except DataError as error:
             return f"cannot be served: {error}"
         answers = served[f"predicted_{artifact.label}"]
+        if len(answers) != len(rows):
+            return f"answered {len(answers)} rows for {len(rows)}"
+        if artifact.task == "regression":
+            numbers = pd.to_numeric(answers, errors="coerce")
+            if numbers.isna().any() or not np.isfinite(numbers).all():
+                return "answered with values that are not finite numbers"
+            return None
         known = set(artifact.classes)
-        if len(answers) != len(rows) or not answers.isin(known).all():
+        if not answers.isin(known).all():
             return (
-                f"answered {len(answers)} rows with {sorted(map(str, set(answers)))} "
-                f"for {len(rows)} rows and classes {sorted(map(str, known))}"
+                f"answered with {sorted(map(str, set(answers)))} "
+                f"for classes {sorted(map(str, known))}"
             )
         return None
 
@@ -270,8 +286,14 @@ class Pipeline:
         absent = sorted(set(production.feature_names) - set(test.features.columns))
         if absent:
             raise DataError(
-                f"{self.production}: the production model needs features {absent} "
-                "that the config no longer has; to start a new line of models, "
+                f"{self.production}: the production model needs columns {absent} "
+                "that the data no longer has; to start a new line of models, "
+                "remove that link (its release folder stays)"
+            )
+        if production.task != self.config.task:
+            raise DataError(
+                f"{self.production}: the production model is for {production.task}, "
+                f"the config for {self.config.task}; to start a new line of models, "
                 "remove that link (its release folder stays)"
             )
         return production

@@ -1,10 +1,6 @@
-"""Feature encoding learned from training rows only, then applied unchanged."""
+"""Feature encoding, defined once: the Trainer fits it on training rows only, inside
+the same scikit-learn Pipeline that serving loads, so the two cannot differ."""
 
-from typing import Self
-
-import numpy as np
-import numpy.typing as npt
-import pandas as pd
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import make_pipeline
@@ -15,15 +11,17 @@ from sklearn.preprocessing import StandardScaler
 class Preprocess:
     """Imputes and scales numeric columns, imputes and one-hot encodes categorical ones.
 
-    Unknown categories at serving time encode as all zeros instead of failing.
+    Unknown categories at serving time encode as all zeros instead of failing; columns
+    that are not features are dropped, so rows may carry any other columns.
     """
 
     def __init__(self, numeric: tuple[str, ...], categorical: tuple[str, ...]) -> None:
         self.numeric = numeric
         self.categorical = categorical
 
-    def fit(self, features: pd.DataFrame) -> Self:
-        self.encoder_ = ColumnTransformer(
+    def build(self) -> ColumnTransformer:
+        """An unfitted transformer; fitting is the Trainer's job."""
+        return ColumnTransformer(
             [
                 (
                     "numeric",
@@ -38,12 +36,6 @@ class Preprocess:
                     ),
                     list(self.categorical),
                 ),
-            ]
+            ],
+            remainder="drop",
         )
-        self.encoder_.fit(features)
-        return self
-
-    def transform(self, features: pd.DataFrame) -> npt.NDArray[np.float64]:
-        if not hasattr(self, "encoder_"):
-            raise RuntimeError("Preprocess.transform called before fit")
-        return np.asarray(self.encoder_.transform(features), dtype=np.float64)

@@ -17,6 +17,7 @@ from {{ cookiecutter.module_name }}.config import FeatureRelaxation
 from {{ cookiecutter.module_name }}.data_validation.statistics import DatasetStatistics
 from {{ cookiecutter.module_name }}.data_validation.statistics import FeatureStatistics
 from {{ cookiecutter.module_name }}.data_validation.statistics import statistics_of
+from {{ cookiecutter.module_name }}.datatypes import Task
 from {{ cookiecutter.module_name }}.errors import DataError
 
 TYPES = ("float", "int", "string")
@@ -84,6 +85,13 @@ def _widest(current: float | None, wanted: float | None, pick: Any) -> float | N
 class Schema:
     label: str
     features: dict[str, FeatureSchema]
+
+    @property
+    def task(self) -> Task:
+        """What the label's type implies: a float label is regressed, text or
+        integer labels are classes."""
+        label = self.features.get(self.label)
+        return "regression" if label and label.type == "float" else "classification"
 
     @property
     def numeric_names(self) -> set[str]:
