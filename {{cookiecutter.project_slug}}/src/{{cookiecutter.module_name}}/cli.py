@@ -11,10 +11,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from {{ cookiecutter.module_name }}.adopt import adopt
 from {{ cookiecutter.module_name }}.config import DEFAULT_CONFIG
 from {{ cookiecutter.module_name }}.config import load_config
 from {{ cookiecutter.module_name }}.datatypes import OVERALL
+from {{ cookiecutter.module_name }}.datatypes import TASKS
 from {{ cookiecutter.module_name }}.errors import AnomaliesFound
+from {{ cookiecutter.module_name }}.errors import ConfigError
 from {{ cookiecutter.module_name }}.errors import DataError
 from {{ cookiecutter.module_name }}.errors import ProjectError
 from {{ cookiecutter.module_name }}.pipeline import Pipeline
@@ -22,7 +25,10 @@ from {{ cookiecutter.module_name }}.pipeline import RunResult
 
 EXIT_ANOMALIES = 1
 EXIT_USER_ERROR = 2
-RUNS_COLUMNS = ("accuracy", "f1_macro", "log_loss")
+RUNS_COLUMNS = {
+    "classification": ("accuracy", "f1_macro", "log_loss"),
+    "regression": ("root_mean_squared_error", "mean_absolute_error", "r2"),
+}
 
 
 def report_verdict(pipeline: Pipeline, result: RunResult) -> int:
@@ -81,7 +87,7 @@ def runs(arguments: argparse.Namespace) -> int:
             "run": record["run_id"],
             **{
                 name: record.get("metrics", {}).get(OVERALL, {}).get(name)
-                for name in RUNS_COLUMNS
+                for name in RUNS_COLUMNS[pipeline.config.task]
             },
             "blessed": record.get("validation", {}).get("validation_ok", False),
             "promoted": record.get("promoted", False),
@@ -93,9 +99,17 @@ def runs(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def serving_rows(pipeline: Pipeline, given: Path | None) -> Path:
+    """The file named on the command line, else the config's [data] serving rows."""
+    chosen = given or pipeline.config.data.serving
+    if chosen is None:
+        raise ConfigError("name a CSV file of rows, or set [data] serving in the config")
+    return chosen
+
+
 def predict(arguments: argparse.Namespace) -> int:
     pipeline = Pipeline.from_config(load_config(arguments.config))
-    predictions = pipeline.predict(arguments.file)
+    predictions = pipeline.predict(serving_rows(pipeline, arguments.file))
     try:
         arguments.output.parent.mkdir(parents=True, exist_ok=True)
         predictions.to_csv(arguments.output, index=False)
@@ -104,6 +118,13 @@ def predict(arguments: argparse.Namespace) -> int:
             f"{arguments.output}: cannot write ({error.strerror})"
         ) from None
     print(f"{len(predictions)} predictions written to {arguments.output}")
+    return 0
+
+
+def adopt_table(arguments: argparse.Namespace) -> int:
+    adoption = adopt(arguments.config, arguments.file, arguments.label, arguments.task)
+    for line in adoption.lines():
+        print(line)
     return 0
 
 
@@ -116,22 +137,29 @@ def infer_schema(arguments: argparse.Namespace) -> int:
 
 def validate_data(arguments: argparse.Namespace) -> int:
     pipeline = Pipeline.from_config(load_config(arguments.config))
-    report = pipeline.validate_data(arguments.file, arguments.env, arguments.baseline)
+    data = (
+        serving_rows(pipeline, arguments.file)
+        if arguments.env == "serving"
+        else arguments.file or pipeline.config.data.train
+    )
+    report = pipeline.validate_data(data, arguments.env, arguments.baseline)
     for anomaly in report.anomalies:
         print(anomaly)
     for comparison in report.drift:
         print(f"drift {comparison}")
     if report.clean:
-        print(f"{arguments.file}: no anomalies ({arguments.env})")
+        print(f"{data}: no anomalies ({arguments.env})")
         return 0
     return EXIT_ANOMALIES
 
 
 def stats(arguments: argparse.Namespace) -> int:
     pipeline = Pipeline.from_config(load_config(arguments.config))
-    written = pipeline.write_statistics(
-        arguments.file, arguments.other, arguments.output
-    )
+    data = arguments.file or pipeline.config.data.train
+    other = arguments.rows or arguments.other
+    if other is None and arguments.file is None:
+        other = pipeline.config.data.serving
+    written = pipeline.write_statistics(data, other, arguments.output)
     print(f"statistics written to {written}")
     return 0
 
@@ -177,12 +205,29 @@ def parser() -> argparse.ArgumentParser:
     )
     command("runs", "list the recorded runs with their metrics and verdicts")
     predicting = command("predict", "predict the label for the rows of a CSV file")
-    predicting.add_argument("file", type=Path, help="CSV file of rows to predict")
+    predicting.add_argument(
+        "file",
+        type=Path,
+        nargs="?",
+        help="CSV file of rows to predict (default: the config's [data] serving)",
+    )
     predicting.add_argument(
         "--output",
         type=Path,
         default=Path("predictions.csv"),
         help="where to write the rows with their predictions (default: %(default)s)",
+    )
+    adopting = command(
+        "adopt",
+        "make a CSV table the project's data: config, schema and a serving sample",
+    )
+    adopting.add_argument("file", type=Path, help="the CSV table, with a label column")
+    adopting.add_argument("--label", required=True, help="the column to predict")
+    adopting.add_argument(
+        "--task",
+        choices=TASKS,
+        help="default: classification for text or at most 20 whole numbers, "
+        "else regression",
     )
     infer = command("infer-schema", "infer schema/schema.json from training data")
     infer.add_argument(
@@ -190,7 +235,13 @@ def parser() -> argparse.ArgumentParser:
     )
     infer.add_argument("--force", action="store_true", help="replace a schema")
     validate = command("validate-data", "check a CSV file against the schema")
-    validate.add_argument("file", type=Path, help="CSV file to check")
+    validate.add_argument(
+        "file",
+        type=Path,
+        nargs="?",
+        help="CSV file to check (default: the config's training data, or with "
+        "--env serving its [data] serving rows)",
+    )
     validate.add_argument(
         "--env",
         choices=["training", "serving"],
@@ -201,9 +252,18 @@ def parser() -> argparse.ArgumentParser:
         "--baseline", type=Path, help="a previous CSV file to measure drift against"
     )
     statistics = command("stats", "write a static HTML page of the data's statistics")
-    statistics.add_argument("file", type=Path, help="CSV file, e.g. training data")
+    statistics.add_argument(
+        "file",
+        type=Path,
+        nargs="?",
+        help="CSV file (default: the config's training data, overlaid with its "
+        "[data] serving rows)",
+    )
     statistics.add_argument(
         "other", type=Path, nargs="?", help="a second CSV file to overlay"
+    )
+    statistics.add_argument(
+        "--rows", type=Path, help="serving rows to overlay on the training data"
     )
     statistics.add_argument(
         "--output",
@@ -219,6 +279,7 @@ HANDLERS = {
     "evaluate": evaluate,
     "runs": runs,
     "predict": predict,
+    "adopt": adopt_table,
     "infer-schema": infer_schema,
     "validate-data": validate_data,
     "stats": stats,

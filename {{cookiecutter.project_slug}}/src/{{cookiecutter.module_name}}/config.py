@@ -388,12 +388,10 @@ def _evaluation(table: _Table, features: FeatureConfig) -> EvaluationConfig:
 
 
 def for_task(config: PipelineConfig, task: Task) -> PipelineConfig:
-    """The config with its task settled (stated, or inferred from the schema), checked
+    """The config with its task settled (as stated, else inferred from the schema),
+    checked
     against it: every threshold names a metric the task computes. Without thresholds
     the gate is the task's "not worse than production"."""
-    stated = config.model.task
-    if stated is not None and stated != task:
-        raise ConfigError(f"[model] task = {stated!r} but the schema implies {task!r}")
     evaluation = config.evaluation
     allowed = TASK_METRICS[task]
     for threshold in evaluation.thresholds:

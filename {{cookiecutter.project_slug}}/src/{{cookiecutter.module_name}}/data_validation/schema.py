@@ -19,11 +19,13 @@ from {{ cookiecutter.module_name }}.data_validation.statistics import FeatureSta
 from {{ cookiecutter.module_name }}.data_validation.statistics import statistics_of
 from {{ cookiecutter.module_name }}.datatypes import Task
 from {{ cookiecutter.module_name }}.errors import DataError
+from {{ cookiecutter.module_name }}.storage import write_text
 
 TYPES = ("float", "int", "string")
 NUMERIC_TYPES = ("float", "int")
 # A text column with more distinct values than this is free text, not a category.
 MAX_DOMAIN_SIZE = 50
+RARE_COUNT = 5
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ class FeatureSchema:
             }
         elif self.domain is not None:
             document["domain"] = list(self.domain)
+            document["min_domain_mass"] = self.min_domain_mass
         return document
 
 
@@ -140,9 +143,7 @@ class Schema:
                 name: feature.as_json() for name, feature in self.features.items()
             },
         }
-        path.parent.mkdir(parents=True, exist_ok=True)
-        text = json.dumps(document, indent=2, sort_keys=True) + "\n"
-        path.write_text(text, encoding="utf-8")
+        write_text(path, json.dumps(document, indent=2, sort_keys=True) + "\n")
 
     def relaxed(self, relaxations: dict[str, FeatureRelaxation]) -> "Schema":
         features = {
@@ -153,25 +154,50 @@ class Schema:
 
 
 def _infer_feature(statistics: FeatureStatistics) -> FeatureSchema:
-    presence = math.floor(statistics.fraction_present * 100) / 100
+    """The inference policy: what a fresh sample of the same distribution would also
+    meet, as TFDV's infer_schema intends. No numeric range is pinned to the observed
+    min and max (TFDV sets none); only the sign the data always had is kept, so a
+    negative mass or count is still caught."""
+    presence = _presence_floor(statistics)
     if statistics.numeric and statistics.invalid == 0:
         integral = statistics.non_integral == 0 and statistics.present > 0
+        minimum, maximum = statistics.minimum, statistics.maximum
         return FeatureSchema(
             name=statistics.name,
             type="int" if integral and statistics.nan == 0 else "float",
             min_fraction_present=presence,
-            minimum=statistics.minimum,
-            maximum=statistics.maximum,
+            minimum=0.0 if minimum is not None and minimum >= 0 else None,
+            maximum=0.0 if maximum is not None and maximum <= 0 else None,
             disallow_nan=statistics.nan == 0,
         )
     values = statistics.value_counts
-    domain = tuple(sorted(values)) if len(values) <= MAX_DOMAIN_SIZE else None
+    if len(values) > MAX_DOMAIN_SIZE:
+        return FeatureSchema(statistics.name, "string", presence)
     return FeatureSchema(
         name=statistics.name,
         type="string",
         min_fraction_present=presence,
-        domain=domain,
+        domain=tuple(sorted(values)),
+        min_domain_mass=_domain_mass(values),
     )
+
+
+def _presence_floor(statistics: FeatureStatistics) -> float:
+    """Always present stays required (TFDV: min_fraction 1.0); a column with gaps may
+    have gaps, but not be mostly empty: half its observed presence, floored."""
+    if statistics.present == statistics.rows:
+        return 1.0
+    return math.floor(statistics.fraction_present * 50) / 100
+
+
+def _domain_mass(values: dict[str, int]) -> float:
+    """Values seen fewer than RARE_COUNT times say other rare values exist that this
+    sample missed: allow twice their share outside the domain; none, allow none."""
+    total = sum(values.values())
+    rare = sum(count for count in values.values() if count < RARE_COUNT)
+    if not total or not rare:
+        return 1.0
+    return max(0.0, math.floor((1 - 2 * rare / total) * 100) / 100)
 
 
 def _feature_from_json(name: str, spec: dict[str, Any]) -> FeatureSchema:
@@ -186,4 +212,5 @@ def _feature_from_json(name: str, spec: dict[str, Any]) -> FeatureSchema:
         maximum=spec.get("max"),
         disallow_nan=bool(spec.get("disallow_nan", False)),
         domain=None if domain is None else tuple(str(value) for value in domain),
+        min_domain_mass=float(spec.get("min_domain_mass", 1.0)),
     )
