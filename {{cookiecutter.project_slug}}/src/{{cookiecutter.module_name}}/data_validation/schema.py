@@ -14,7 +14,6 @@ from typing import Any
 import pandas as pd
 
 from {{ cookiecutter.module_name }}.config import FeatureRelaxation
-from {{ cookiecutter.module_name }}.data_validation.statistics import DatasetStatistics
 from {{ cookiecutter.module_name }}.data_validation.statistics import FeatureStatistics
 from {{ cookiecutter.module_name }}.data_validation.statistics import statistics_of
 from {{ cookiecutter.module_name }}.datatypes import Task
@@ -102,20 +101,21 @@ class Schema:
 
     @classmethod
     def infer_from(cls, frame: pd.DataFrame, label: str) -> "Schema":
-        """Columns pandas reads as numbers are numeric; the rest are text."""
+        """Columns pandas reads as numbers are numeric, as whole numbers when the file
+        spells them so ("45", not "45.0"): a sample of whole floats is no promise that
+        the next has only whole ones. The rest are text."""
         numeric = {
             str(name)
             for name, column in frame.items()
             if pd.api.types.is_numeric_dtype(column)
         }
-        return cls.infer(statistics_of(frame, numeric), label)
-
-    @classmethod
-    def infer(cls, statistics: DatasetStatistics, label: str) -> "Schema":
-        if label not in statistics.features:
+        if label not in frame.columns:
             raise DataError(f"label column {label!r} is not in the data")
+        statistics = statistics_of(frame, numeric)
         features = {
-            name: _infer_feature(feature)
+            name: _infer_feature(
+                feature, pd.api.types.is_integer_dtype(frame[name].dtype)
+            )
             for name, feature in sorted(statistics.features.items())
         }
         return cls(label=label, features=features)
@@ -153,14 +153,14 @@ class Schema:
         return replace(self, features=features)
 
 
-def _infer_feature(statistics: FeatureStatistics) -> FeatureSchema:
+def _infer_feature(statistics: FeatureStatistics, whole: bool) -> FeatureSchema:
     """The inference policy: what a fresh sample of the same distribution would also
     meet, as TFDV's infer_schema intends. No numeric range is pinned to the observed
     min and max (TFDV sets none); only the sign the data always had is kept, so a
     negative mass or count is still caught."""
     presence = _presence_floor(statistics)
     if statistics.numeric and statistics.invalid == 0:
-        integral = statistics.non_integral == 0 and statistics.present > 0
+        integral = whole and statistics.present > 0
         minimum, maximum = statistics.minimum, statistics.maximum
         return FeatureSchema(
             name=statistics.name,

@@ -1,0 +1,204 @@
+"""Adopting a table the project never saw: scikit-learn's own real tables (shipped in
+its wheel), and small hand-made ones for the refusals."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import load_diabetes
+from sklearn.datasets import load_wine
+
+from {{ cookiecutter.module_name }}.adopt import adopt
+from {{ cookiecutter.module_name }}.adopt import infer_task
+from {{ cookiecutter.module_name }}.cli import main
+from {{ cookiecutter.module_name }}.config import load_config
+from {{ cookiecutter.module_name }}.errors import DataError
+from {{ cookiecutter.module_name }}.pipeline import Pipeline
+
+STARTING_CONFIG = """\
+seed = 3  # the researcher's own: adopt keeps it
+
+[data]
+train = "../data/old.csv"
+schema = "../schema/schema.json"
+label = "old_label"
+
+[split]
+test_fraction = 0.25
+
+[features]
+numeric = ["old"]
+categorical = []
+
+[model]
+estimator = "sklearn.ensemble.RandomForestClassifier"
+
+[model.params]
+n_estimators = 10
+
+[output]
+models = "../models"
+runs = "../runs"
+reports = "../reports"
+
+[validation]
+min_examples = 5000
+
+[validation.features.old]
+min = 0
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A project folder with a config that names another table."""
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs" / "pipeline.toml").write_text(STARTING_CONFIG)
+    return tmp_path
+
+
+def write_table(folder: Path, frame: pd.DataFrame, name: str) -> Path:
+    path = folder / name
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_a_multiclass_table_becomes_the_projects_data(
+    project: Path, tmp_path: Path
+) -> None:
+    table = write_table(tmp_path, load_wine(as_frame=True).frame, "wine.csv")
+    config_path = project / "configs" / "pipeline.toml"
+    adoption = adopt(config_path, table, "target")
+    config = load_config(config_path)
+    assert adoption.task == "classification" and config.model.task == "classification"
+    assert config.seed == 3 and "# the researcher's own" in config_path.read_text()
+    assert config.data.train == project / "data" / "wine.csv"
+    assert len(config.features.numeric) == 13 and config.features.categorical == ()
+    assert config.validation.features == {}  # the old table's relaxations are gone
+    assert config.validation.min_examples == 89
+    serving = pd.read_csv(project / "data" / "wine_serving.csv")
+    assert "target" not in serving.columns and len(serving) == 10
+
+    result = Pipeline.from_config(config).run()
+    assert result.verdict.gate.validation_ok and result.release is not None
+    predicted = Pipeline.from_config(config).predict(project / "data" / "wine_serving.csv")
+    assert predicted["predicted_target"].isin([0, 1, 2]).all()
+
+
+def test_a_regression_table_gets_a_regressor_slices_and_its_thresholds(
+    project: Path, tmp_path: Path
+) -> None:
+    frame = load_diabetes(as_frame=True, scaled=False).frame
+    table = write_table(tmp_path, frame, "diabetes.csv")
+    config_path = project / "configs" / "pipeline.toml"
+    adoption = adopt(config_path, table, "target")
+    config = load_config(config_path)
+    assert adoption.task == "regression"
+    assert config.model.estimator == "sklearn.ensemble.RandomForestRegressor"
+    assert config.evaluation.slices == (("sex",),)  # coded 1 or 2
+    assert {t.metric for t in config.evaluation.thresholds} == {
+        "r2",
+        "root_mean_squared_error",
+    }
+    result = Pipeline.from_config(config).run()
+    assert result.metrics["overall"]["r2"] > 0.2
+    assert {"sex=1.0", "sex=2.0"} <= set(result.metrics)
+
+
+def test_identifiers_and_free_text_are_left_out_with_a_reason(
+    project: Path, tmp_path: Path
+) -> None:
+    rows = 120
+    generator = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "row_id": np.arange(rows),
+            "comment": [f"note {i % 90} of many" for i in range(rows)],
+            "size": generator.normal(10, 2, rows),
+            "colour": generator.choice(["red", "blue"], rows),
+            "empty": [None] * rows,
+            "label": generator.choice(["yes", "no"], rows),
+        }
+    )
+    adoption = adopt(
+        project / "configs" / "pipeline.toml",
+        write_table(tmp_path, frame, "t.csv"),
+        "label",
+    )
+    assert set(adoption.left_out) == {"row_id", "comment", "empty"}
+    assert "identifier" in adoption.left_out["row_id"]
+    assert "free text" in adoption.left_out["comment"]
+    assert adoption.numeric == ["size"] and adoption.categorical == ["colour"]
+    assert adoption.slices == ["colour"]
+    assert any(line.startswith("left out comment: ") for line in adoption.lines())
+
+
+REFUSALS = {
+    "no such column": (
+        pd.DataFrame({"a": [1, 2, 3], "b": [1, 0, 1]}),
+        "no column 'label'",
+    ),
+    "one value": (
+        pd.DataFrame({"a": [1, 2, 3], "label": ["x", "x", None]}),
+        "1 distinct value",
+    ),
+    "no features": (
+        pd.DataFrame({"label": [1, 0, 1]}),
+        "no usable feature",
+    ),
+    "text to regress": (
+        pd.DataFrame({"a": [1, 2, 3], "label": ["x", "y", "z"]}),
+        "is not numeric",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", REFUSALS)
+def test_a_table_that_cannot_be_adopted_is_refused_and_nothing_is_written(
+    project: Path, tmp_path: Path, case: str
+) -> None:
+    frame, message = REFUSALS[case]
+    config_path = project / "configs" / "pipeline.toml"
+    task = "regression" if case == "text to regress" else None
+    with pytest.raises(DataError, match=message) as refused:
+        adopt(config_path, write_table(tmp_path, frame, "t.csv"), "label", task)
+    assert "\n" not in str(refused.value)
+    assert config_path.read_text() == STARTING_CONFIG
+    assert not (project / "data").exists() and not (project / "schema").exists()
+
+
+def test_the_cli_refuses_an_unreadable_file_in_one_line(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    binary = tmp_path / "table.csv"
+    binary.write_bytes(bytes(range(256)))
+    config = str(project / "configs" / "pipeline.toml")
+    code = main(["adopt", str(binary), "--label", "x", "--config", config])
+    assert code == 2
+    assert capsys.readouterr().err.strip().count("\n") == 0
+
+
+def test_the_cli_prints_what_adopt_decided(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    frame = load_wine(as_frame=True).frame
+    table = write_table(tmp_path, frame, "wine.csv")
+    config = str(project / "configs" / "pipeline.toml")
+    assert main(["adopt", str(table), "--label", "target", "--config", config]) == 0
+    printed = capsys.readouterr().out
+    assert "task: classification, 178 labelled rows" in printed
+    assert "then run `make pipeline`" in printed
+
+
+@pytest.mark.parametrize(
+    ("values", "task"),
+    [
+        (["a", "b", "a"], "classification"),
+        ([0, 1, 2, 1], "classification"),
+        ([0.5, 1.25, 3.0], "regression"),
+        (list(range(30)), "regression"),  # too many whole numbers to be classes
+    ],
+)
+def test_the_task_follows_the_label(values: list[object], task: str) -> None:
+    assert infer_task(pd.Series(values)) == task
