@@ -82,7 +82,9 @@ def test_a_multiclass_table_becomes_the_projects_data(
 
     result = Pipeline.from_config(config).run()
     assert result.verdict.gate.validation_ok and result.release is not None
-    predicted = Pipeline.from_config(config).predict(project / "data" / "wine_serving.csv")
+    predicted = Pipeline.from_config(config).predict(
+        project / "data" / "wine_serving.csv"
+    )
     assert predicted["predicted_target"].isin([0, 1, 2]).all()
 
 

@@ -18,7 +18,9 @@ from {{ cookiecutter.module_name }}.data_validation import Schema
 def gappy_table(rows: int = 400) -> pd.DataFrame:
     """Missing values, a rare category and signed numbers, as real tables have."""
     generator = np.random.default_rng(1)
-    colour = generator.choice(["red", "blue", "green", "violet"], rows, p=[0.5, 0.3, 0.19, 0.01])
+    colour = generator.choice(
+        ["red", "blue", "green", "violet"], rows, p=[0.5, 0.3, 0.19, 0.01]
+    )
     weight = generator.normal(50, 10, rows).round(1)
     weight[generator.random(rows) < 0.2] = np.nan
     return pd.DataFrame(

@@ -3,7 +3,6 @@ into the config, data and schema that every make target then works on, so the
 bundled sample is an example, never the only table the project knows."""
 
 import math
-import shutil
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
@@ -19,6 +18,7 @@ from {{ cookiecutter.module_name }}.data_validation import Schema
 from {{ cookiecutter.module_name }}.datatypes import Task
 from {{ cookiecutter.module_name }}.errors import ConfigError
 from {{ cookiecutter.module_name }}.errors import DataError
+from {{ cookiecutter.module_name }}.storage import copy_file
 from {{ cookiecutter.module_name }}.storage import write_text
 
 # A numeric label with at most this many distinct integers is a class label.
@@ -34,9 +34,9 @@ GATE_COMMENT = (
     "per slice (one slice per value of each feature key). A candidate is promoted",
     "to models/production only when every threshold passes. Value thresholds:",
     "lower_bound <= metric <= upper_bound. Change thresholds compare with the",
-    "production model on the same rows: direction = \"higher_is_better\" or",
-    "\"lower_is_better\", absolute (candidate - production) and/or relative",
-    "((candidate - production) / production). slice = { column = \"value\" } holds",
+    'production model on the same rows: direction = "higher_is_better" or',
+    '"lower_is_better", absolute (candidate - production) and/or relative',
+    '((candidate - production) / production). slice = { column = "value" } holds',
     "one slice to a threshold. The task's metrics are listed in the README.",
 )
 ESTIMATORS = {
@@ -88,7 +88,9 @@ def adopt(
         )
     chosen = task or infer_task(labels)
     if chosen == "regression" and not pd.api.types.is_numeric_dtype(labels):
-        raise DataError(f"{source}: label {label!r} is not numeric: use --task classification")
+        raise DataError(
+            f"{source}: label {label!r} is not numeric: use --task classification"
+        )
     adoption = Adoption(chosen, len(labels))
     _choose_features(frame.drop(columns=[label]), adoption)
     if not adoption.numeric and not adoption.categorical:
@@ -103,7 +105,11 @@ def infer_task(labels: "pd.Series[Any]") -> Task:
     if not pd.api.types.is_numeric_dtype(labels):
         return "classification"
     integral = bool((labels == labels.round()).all())
-    return "classification" if integral and labels.nunique() <= MAX_CLASSES else "regression"
+    return (
+        "classification"
+        if integral and labels.nunique() <= MAX_CLASSES
+        else "regression"
+    )
 
 
 def _choose_features(features: pd.DataFrame, adoption: Adoption) -> None:
@@ -161,8 +167,7 @@ def _write(
     data_dir = config_path.parent.parent / "data"
     target = data_dir / source.name
     if source.resolve() != target.resolve():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
+        copy_file(source, target)
     serving = data_dir / f"{source.stem}_serving.csv"
     sample = frame.dropna(subset=[label]).sample(
         min(SERVING_ROWS, len(frame)), random_state=0
@@ -186,12 +191,16 @@ def _rewrite_config(
     try:
         document = tomlkit.parse(config_path.read_text(encoding="utf-8"))
     except Exception as error:  # tomlkit raises its own and ValueError subclasses
-        raise ConfigError(f"{config_path}: not a readable TOML file ({error})") from None
+        raise ConfigError(
+            f"{config_path}: not a readable TOML file ({error})"
+        ) from None
     relative = Path("..") / train.relative_to(config_path.parent.parent)
     data = _table(document, "data")
     data["train"] = relative.as_posix()
     data["label"] = label
-    data["serving"] = (Path("..") / serving.relative_to(config_path.parent.parent)).as_posix()
+    data["serving"] = (
+        Path("..") / serving.relative_to(config_path.parent.parent)
+    ).as_posix()
     features = _table(document, "features")
     features["numeric"] = adoption.numeric
     features["categorical"] = adoption.categorical
@@ -252,6 +261,9 @@ def _thresholds(task: Task, labels: "pd.Series[Any]") -> list[dict[str, Any]]:
         ]
     chance = 1 / labels.dropna().nunique()  # balanced accuracy of a constant guess
     return [
-        {"metric": "balanced_accuracy", "lower_bound": math.floor((chance + 0.05) * 100) / 100},
+        {
+            "metric": "balanced_accuracy",
+            "lower_bound": math.floor((chance + 0.05) * 100) / 100,
+        },
         {"metric": "accuracy", "direction": "higher_is_better", "absolute": -1e-10},
     ]

@@ -103,7 +103,9 @@ def serving_rows(pipeline: Pipeline, given: Path | None) -> Path:
     """The file named on the command line, else the config's [data] serving rows."""
     chosen = given or pipeline.config.data.serving
     if chosen is None:
-        raise ConfigError("name a CSV file of rows, or set [data] serving in the config")
+        raise ConfigError(
+            "name a CSV file of rows, or set [data] serving in the config"
+        )
     return chosen
 
 

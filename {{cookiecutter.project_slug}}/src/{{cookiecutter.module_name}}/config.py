@@ -108,7 +108,9 @@ TASK_METRICS: dict[Task, tuple[str, ...]] = {
         "error_gap",
     ),
 }
-METRIC_NAMES = tuple(dict.fromkeys(name for names in TASK_METRICS.values() for name in names))
+METRIC_NAMES = tuple(
+    dict.fromkeys(name for names in TASK_METRICS.values() for name in names)
+)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ and a crash mid-promotion never leaves half a production model."""
 import json
 import math
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -48,6 +49,11 @@ def _strict_json(value: Any) -> Any:
 
 def write_text(path: Path, text: str) -> None:
     _write_atomically(path, lambda stream: stream.write(text.encode("utf-8")))
+
+
+def copy_file(source: Path, target: Path) -> None:
+    with source.open("rb") as stream:
+        _write_atomically(target, lambda out: shutil.copyfileobj(stream, out))
 
 
 def write_json(path: Path, document: dict[str, Any]) -> None:
