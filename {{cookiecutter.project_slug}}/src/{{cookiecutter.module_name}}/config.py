@@ -77,6 +77,24 @@ class ValidationConfig:
     features: dict[str, FeatureRelaxation] = field(default_factory=dict)
 
 
+TABLE_KEYS = (
+    "seed",
+    "data",
+    "split",
+    "features",
+    "model",
+    "output",
+    "validation",
+    "evaluation",
+)
+RELAXATION_KEYS = (
+    "min",
+    "max",
+    "extra_domain",
+    "min_domain_mass",
+    "skew_threshold",
+    "drift_threshold",
+)
 DIRECTIONS = ("higher_is_better", "lower_is_better")
 THRESHOLD_SETTINGS = ("lower_bound", "upper_bound", "direction", "absolute", "relative")
 # What the Evaluator computes per task, with TFMA's names where TFMA has them.
@@ -241,8 +259,9 @@ class _Table:
         """A misspelt key would otherwise be ignored, and weaken what it configures."""
         for key in self.values:
             if key not in keys:
+                where = f"[{self.name}] {key}" if self.name else key
                 raise ConfigError(
-                    f"{self.source}: [{self.name}] {key} is not a known key: "
+                    f"{self.source}: {where} is not a known key: "
                     f"use {', '.join(keys)}"
                 )
 
@@ -296,7 +315,12 @@ def _parse(root: _Table) -> PipelineConfig:
     data, features, model, output = (
         root.table(name) for name in ("data", "features", "model", "output")
     )
+    root.only(*TABLE_KEYS)
+    data.only("train", "schema", "label", "serving")
+    features.only("numeric", "categorical")
     model.only("estimator", "params", "task")
+    output.only("models", "runs", "reports")
+    root.table("split").only("test_fraction")
     parsed_features = FeatureConfig(
         numeric=features.names("numeric"), categorical=features.names("categorical")
     )
@@ -329,17 +353,18 @@ def _parse(root: _Table) -> PipelineConfig:
                 else (root.source.parent / "../reports").resolve()
             ),
         ),
-        validation=_validation(root.table("validation")),
+        validation=_validation(root.table("validation"), parsed_features, label),
         evaluation=_evaluation(root.table("evaluation"), parsed_features),
         root=root.source.parent.resolve(),
     )
 
 
-def _validation(table: _Table) -> ValidationConfig:
+def _validation(table: _Table, features: FeatureConfig, label: str) -> ValidationConfig:
+    table.only("min_examples", "skew_threshold", "drift_threshold", "features")
     defaults = ValidationConfig()
     skew = table.optional_fraction("skew_threshold")
     drift = table.optional_fraction("drift_threshold")
-    features = table.table("features")
+    relaxations = table.table("features")
     return ValidationConfig(
         min_examples=(
             table.integer("min_examples")
@@ -348,11 +373,23 @@ def _validation(table: _Table) -> ValidationConfig:
         ),
         skew_threshold=defaults.skew_threshold if skew is None else skew,
         drift_threshold=defaults.drift_threshold if drift is None else drift,
-        features={name: _relaxation(features.table(name)) for name in features.values},
+        features={
+            name: _relaxation(relaxations, name, (*features.columns, label))
+            for name in relaxations.values
+        },
     )
 
 
-def _relaxation(table: _Table) -> FeatureRelaxation:
+def _relaxation(
+    relaxations: _Table, name: str, columns: tuple[str, ...]
+) -> FeatureRelaxation:
+    if name not in columns:
+        raise ConfigError(
+            f"{relaxations.source}: [{relaxations.name}.{name}] names no feature or "
+            f"label: use one of {', '.join(columns)}"
+        )
+    table = relaxations.table(name)
+    table.only(*RELAXATION_KEYS)
     return FeatureRelaxation(
         minimum=table.optional_number("min"),
         maximum=table.optional_number("max"),
