@@ -1,21 +1,32 @@
 """reports/evaluation.html: what TFMA's and the What-If tool's views show a reviewer,
-as one static page. The gate's verdict with every threshold, metrics per slice, the
-confusion matrix, ROC curves, partial dependence of the most important features, and
-for each misclassified row its nearest counterfactual."""
+as one static page. The gate's verdict with every threshold and metrics per slice for
+every task; then the task's own views: for classification the confusion matrix and ROC
+curves (binary: precision-recall and the cost-ratio threshold too), for regression
+predicted against actual and the residuals; for both, partial dependence of the most
+important features and the nearest counterfactual of each badly predicted row."""
 
 import html
+import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from matplotlib.figure import Figure
+from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.inspection import partial_dependence
 from sklearn.inspection import permutation_importance
 from sklearn.metrics import ConfusionMatrixDisplay
+from sklearn.metrics import PrecisionRecallDisplay
+from sklearn.metrics import PredictionErrorDisplay
 from sklearn.metrics import RocCurveDisplay
+from sklearn.metrics import confusion_matrix
 from sklearn.metrics import pairwise_distances
+from sklearn.metrics import roc_curve
 
 from {{ cookiecutter.module_name }}.config import THRESHOLD_SETTINGS
+from {{ cookiecutter.module_name }}.config import EvaluationConfig
 from {{ cookiecutter.module_name }}.config import MetricThreshold
 from {{ cookiecutter.module_name }}.datatypes import OVERALL
 from {{ cookiecutter.module_name }}.datatypes import Dataset
@@ -31,26 +42,50 @@ TOP_FEATURES = 3
 GRID_POINTS = 20  # partial dependence predicts every row once per grid point
 NAN = float("nan")
 MAX_COUNTERFACTUALS = 50
+SCATTER_POINTS = 1000  # more points add bytes to the page, not information
+Positions = npt.NDArray[np.intp]
 
 
 def evaluation_page(
     verdict: Verdict,
-    thresholds: tuple[MetricThreshold, ...],
+    settings: EvaluationConfig,
     artifact: ModelArtifact,
     test: Dataset,
 ) -> str:
-    """`verdict.candidate` must be set: an unservable model has nothing to show."""
+    """`verdict.candidate` must be set: an unservable model has nothing to show.
+    `settings` gives the thresholds, the slice keys the verdict was sliced by, and
+    the cost ratio and counterfactual delta of the task's views."""
     candidate = verdict.candidate
     if candidate is None:
         raise ValueError("an unservable candidate has no evaluation to report")
     sections = [
-        _verdict(verdict, thresholds, candidate),
+        _verdict(verdict, settings.thresholds, candidate),
         _slices(candidate, verdict.baseline),
-        _figures(candidate, verdict.baseline, test),
-        _partial_dependence(artifact, test),
-        _counterfactuals(artifact, candidate, test),
+        *_task_sections(candidate, verdict.baseline, settings, artifact, test),
     ]
     return page(f"Model evaluation: {artifact.version}", "".join(sections))
+
+
+def _task_sections(
+    candidate: Evaluation,
+    baseline: Evaluation | None,
+    settings: EvaluationConfig,
+    artifact: ModelArtifact,
+    test: Dataset,
+) -> list[str]:
+    if artifact.task == "regression":
+        return [
+            _regression_figures(candidate, baseline, test),
+            _partial_dependence(artifact, test),
+            _largest_errors(artifact, candidate, test, settings.counterfactual_delta),
+        ]
+    sections = [_classification_figures(candidate, baseline, test)]
+    if len(candidate.classes) == 2:
+        sections.append(_cost_view(candidate, test, settings))
+    return sections + [
+        _partial_dependence(artifact, test),
+        _misclassified(artifact, candidate, test),
+    ]
 
 
 def _table(frame: pd.DataFrame, index: bool = True) -> str:
@@ -111,11 +146,42 @@ def _slices(candidate: Evaluation, baseline: Evaluation | None) -> str:
     return section
 
 
-def _figures(candidate: Evaluation, baseline: Evaluation | None, test: Dataset) -> str:
-    figures = [_confusion(candidate, test), _slice_bars(candidate, baseline)]
-    if candidate.probabilities is not None:
-        figures.append(_roc(candidate, test))
+def _figure_section(figures: list[str]) -> str:
     return "<h2>Where it errs</h2><div class='figures'>" + "".join(figures) + "</div>"
+
+
+def _classification_figures(
+    candidate: Evaluation, baseline: Evaluation | None, test: Dataset
+) -> str:
+    figures = [
+        _confusion(candidate, test),
+        _slice_bars(candidate, baseline, "accuracy"),
+    ]
+    if candidate.probabilities is not None and len(candidate.classes) == 2:
+        figures += [_binary_roc(candidate, test), _precision_recall(candidate, test)]
+    elif candidate.probabilities is not None:
+        figures.append(_roc(candidate, test))
+    return _figure_section(figures)
+
+
+def _regression_figures(
+    candidate: Evaluation, baseline: Evaluation | None, test: Dataset
+) -> str:
+    figures = [
+        _prediction_error(candidate, test, "actual_vs_predicted"),
+        _prediction_error(candidate, test, "residual_vs_predicted"),
+        _slice_bars(candidate, baseline, "mean_absolute_error"),
+    ]
+    return _figure_section(figures)
+
+
+def _captioned(figure: Figure, caption: str) -> str:
+    """The title as HTML, not drawn: readers and screen readers find it, and the
+    drawing keeps its room for the data."""
+    return (
+        f"<figure>{svg(figure)}"
+        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+    )
 
 
 def _confusion(candidate: Evaluation, test: Dataset) -> str:
@@ -125,8 +191,7 @@ def _confusion(candidate: Evaluation, test: Dataset) -> str:
         test.labels, candidate.predicted, labels=candidate.classes, ax=axes,
         colorbar=False,
     )  # fmt: skip
-    axes.set_title("confusion matrix (rows: truth)")
-    return svg(figure)
+    return _captioned(figure, "confusion matrix (rows: truth)")
 
 
 def _roc(candidate: Evaluation, test: Dataset) -> str:
@@ -137,32 +202,173 @@ def _roc(candidate: Evaluation, test: Dataset) -> str:
         RocCurveDisplay.from_predictions(
             test.labels == label, probabilities[:, column], name=str(label), ax=axes
         )
-    axes.set_title("ROC, one class against the rest")
-    return svg(figure)
+    return _captioned(figure, "ROC, one class against the rest")
 
 
-def _slice_bars(candidate: Evaluation, baseline: Evaluation | None) -> str:
+def _positive_score(candidate: Evaluation) -> npt.NDArray[np.float64]:
+    """Binary: the probability of classes[1], the class the Evaluator's precision,
+    recall and AUCs count as positive."""
+    return np.asarray(candidate.probabilities)[:, 1]
+
+
+def _binary_roc(candidate: Evaluation, test: Dataset) -> str:
+    figure = Figure(figsize=(4.5, 4))
+    axes = figure.subplots()
+    positive = candidate.classes[1]
+    RocCurveDisplay.from_predictions(
+        test.labels, _positive_score(candidate), pos_label=positive,
+        name=str(positive), ax=axes, plot_chance_level=True,
+    )  # fmt: skip
+    return _captioned(figure, "ROC")
+
+
+def _precision_recall(candidate: Evaluation, test: Dataset) -> str:
+    figure = Figure(figsize=(4.5, 4))
+    axes = figure.subplots()
+    positive = candidate.classes[1]
+    PrecisionRecallDisplay.from_predictions(
+        test.labels, _positive_score(candidate), pos_label=positive,
+        name=str(positive), ax=axes, plot_chance_level=True,
+    )  # fmt: skip
+    return _captioned(figure, "precision-recall")
+
+
+def _prediction_error(candidate: Evaluation, test: Dataset, kind: str) -> str:
+    """scikit-learn's regression views, on a fixed sample of at most
+    SCATTER_POINTS rows so the page stays small and the same data draws the same."""
+    figure = Figure(figsize=(4.5, 4))
+    axes = figure.subplots()
+    PredictionErrorDisplay.from_predictions(
+        test.labels.to_numpy(dtype=np.float64),
+        candidate.predicted.to_numpy(dtype=np.float64),
+        kind=kind, subsample=SCATTER_POINTS, random_state=0, ax=axes,
+    )  # fmt: skip
+    titles = {
+        "actual_vs_predicted": "actual against predicted (on the diagonal: exact)",
+        "residual_vs_predicted": "residuals (actual - predicted) against predicted",
+    }
+    return _captioned(figure, titles[kind])
+
+
+def _slice_bars(candidate: Evaluation, baseline: Evaluation | None, metric: str) -> str:
     names = [name for name in candidate.metrics if name != OVERALL]
+    if not names:
+        return ""
     models = {"candidate": candidate} | ({"production": baseline} if baseline else {})
     figure = Figure(figsize=(5, 0.35 * len(names) + 1.2))
     axes = figure.subplots()
     height = 0.8 / len(models)
     for offset, (label, evaluation) in enumerate(models.items()):
-        accuracy = [
-            evaluation.metrics.get(name, {}).get("accuracy", np.nan) for name in names
+        values = [
+            evaluation.metrics.get(name, {}).get(metric, np.nan) for name in names
         ]
-        axes.barh(
-            np.arange(len(names)) + offset * height, accuracy, height, label=label
-        )
+        axes.barh(np.arange(len(names)) + offset * height, values, height, label=label)
     axes.set_yticks(np.arange(len(names)) + 0.4 - height / 2, names)
-    axes.set_xlabel("accuracy")
-    axes.legend(fontsize="small")
-    return svg(figure)
+    axes.set_xlabel(metric)
+    axes.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return _captioned(figure, f"{metric} per slice")
+
+
+def _cost_view(candidate: Evaluation, test: Dataset, settings: EvaluationConfig) -> str:
+    """The What-If tool's cost-ratio view: the threshold on the positive class's
+    probability that a false positive costing `cost_ratio` false negatives calls
+    for, overall and per slice (a slice may deserve its own threshold)."""
+    heading = "<h2>Decision threshold for a cost ratio</h2>"
+    ratio = settings.cost_ratio
+    if ratio is None:
+        return heading + (
+            "<p>Set <code>cost_ratio</code> (the cost of a false positive over that "
+            "of a false negative) under <code>[evaluation]</code> in the config to "
+            "see the threshold that minimises cost, overall and per slice.</p>"
+        )
+    if candidate.probabilities is None:
+        return heading + "<p>The model gives no probabilities to threshold.</p>"
+    positive = candidate.classes[1]
+    actual = test.labels.to_numpy() == positive
+    served = candidate.predicted.to_numpy() == positive
+    score = _positive_score(candidate)
+    rows = [
+        _cost_row(name, actual[where], score[where], served[where], ratio)
+        for name, where in _slice_rows(test, settings.slices, candidate).items()
+    ]
+    meaning = (
+        f"<p>Cost = {ratio:g} × false positives + false negatives; a row is "
+        f"predicted {html.escape(str(positive))} when its probability is at least "
+        "the threshold. Counts are at that threshold.</p>"
+    )
+    return heading + meaning + _table(pd.DataFrame(rows), index=False)
+
+
+def _slice_rows(
+    test: Dataset, slices: tuple[tuple[str, ...], ...], candidate: Evaluation
+) -> dict[str, Positions]:
+    """The rows of each slice the Evaluator scored, grouped as it groups them."""
+    rows = {OVERALL: np.arange(len(test), dtype=np.intp)}
+    for keys in slices:
+        groups = test.features.groupby(list(keys), dropna=True, sort=True).indices
+        for values, positions in groups.items():
+            name = slice_name(dict(zip(keys, _as_tuple(values))))
+            if name in candidate.metrics:
+                rows[name] = np.asarray(positions, dtype=np.intp)
+    return rows
+
+
+def _as_tuple(values: Any) -> tuple[Any, ...]:
+    """pandas keys a group by one column with a bare value, by several with a
+    tuple."""
+    return values if isinstance(values, tuple) else (values,)
+
+
+def _cost_row(
+    name: str,
+    actual: npt.NDArray[np.bool_],
+    score: npt.NDArray[np.float64],
+    served: npt.NDArray[np.bool_],
+    ratio: float,
+) -> dict[str, Any]:
+    threshold = _cheapest_threshold(actual, score, ratio)
+    tn, fp, fn, tp = _counts(actual, score >= threshold)
+    _, served_fp, served_fn, _ = _counts(actual, served)
+    return {
+        "slice": name,
+        "rows": len(actual),
+        "threshold": f"{threshold:.4f}" if np.isfinite(threshold) else "none positive",
+        "cost": ratio * fp + fn,
+        "tn": tn,
+        "fp": fp,
+        "fn": fn,
+        "tp": tp,
+        "cost as served": ratio * served_fp + served_fn,
+    }
+
+
+def _cheapest_threshold(
+    actual: npt.NDArray[np.bool_], score: npt.NDArray[np.float64], ratio: float
+) -> float:
+    """The ROC curve's thresholds are every distinct decision; the cheapest one wins,
+    the highest on a tie. A slice of one class has an undefined rate (NaN), which
+    counts zero rows."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UndefinedMetricWarning)
+        fpr, tpr, thresholds = roc_curve(actual, score, drop_intermediate=False)
+    false_positives = np.nan_to_num(fpr) * np.count_nonzero(~actual)
+    false_negatives = (1 - np.nan_to_num(tpr)) * np.count_nonzero(actual)
+    return float(thresholds[np.argmin(ratio * false_positives + false_negatives)])
+
+
+def _counts(
+    actual: npt.NDArray[np.bool_], predicted: npt.NDArray[np.bool_]
+) -> tuple[int, int, int, int]:
+    """tn, fp, fn, tp; both labels named, so a slice of one class still has four."""
+    tn, fp, fn, tp = confusion_matrix(actual, predicted, labels=[False, True]).ravel()
+    return int(tn), int(fp), int(fn), int(tp)
 
 
 def _partial_dependence(artifact: ModelArtifact, test: Dataset) -> str:
-    """The features whose shuffling costs most accuracy, and how the predicted
-    probability of each class moves along each of them."""
+    """The features whose shuffling costs most score (accuracy, or R² for
+    regression), and how the prediction moves along each of them: per class for
+    classification, one curve for a binary classifier's positive class or a
+    regressor."""
     served = artifact.model
     importance = permutation_importance(
         served, test.features, test.labels, n_repeats=5, random_state=0
@@ -179,54 +385,116 @@ def _partial_dependence(artifact: ModelArtifact, test: Dataset) -> str:
             categorical_features=categorical,
             grid_resolution=GRID_POINTS,
         )
-        plots.append(_dependence_plot(feature, dependence, artifact.classes))
+        plots.append(_dependence_plot(feature, dependence, _curve_names(artifact)))
     listing = ", ".join(f"{name} {ranked[name]:.3f}" for name in top)
+    score = "R²" if artifact.task == "regression" else "accuracy"
     return (
         "<h2>Partial dependence of the most important features</h2>"
-        "<p>Permutation importance (accuracy lost when shuffled): "
+        f"<p>Permutation importance ({score} lost when shuffled): "
         f"{html.escape(listing)}</p>"
         "<div class='figures'>" + "".join(plots) + "</div>"
     )
 
 
-def _dependence_plot(feature: str, dependence: Any, classes: list[Any]) -> str:
+def _curve_names(artifact: ModelArtifact) -> list[str]:
+    """partial_dependence gives one curve per class, except one for a binary
+    classifier (its positive class) and one for a regressor (the prediction)."""
+    classes = [str(label) for label in artifact.classes]
+    if artifact.task == "regression":
+        return [f"predicted {artifact.label}"]
+    return classes if len(classes) > 2 else classes[-1:]
+
+
+def _dependence_plot(feature: str, dependence: Any, names: list[str]) -> str:
     figure = Figure(figsize=(4.5, 3))
     axes = figure.subplots()
     grid = [str(value) for value in dependence["grid_values"][0]]
     numeric = np.issubdtype(np.asarray(dependence["grid_values"][0]).dtype, np.number)
     positions = dependence["grid_values"][0] if numeric else np.arange(len(grid))
-    averages = dependence["average"]
-    labels = classes if len(averages) == len(classes) else [classes[-1]]
-    for curve, label in zip(averages, labels):
-        axes.plot(positions, curve, marker="" if numeric else "o", label=str(label))
+    for curve, name in zip(dependence["average"], names):
+        axes.plot(positions, curve, marker="" if numeric else "o", label=name)
     if not numeric:
         axes.set_xticks(positions, grid, rotation=30)
     axes.set_xlabel(feature)
     axes.set_ylabel("partial dependence")
     axes.legend(fontsize="small")
-    return svg(figure)
+    return _captioned(figure, f"partial dependence on {feature}")
 
 
-def _counterfactuals(
+def _misclassified(
     artifact: ModelArtifact, candidate: Evaluation, test: Dataset
 ) -> str:
-    """For each misclassified row, the most similar evaluation row (distance on the
-    preprocessed features) that the model classifies differently."""
+    """For each misclassified row, the most similar evaluation row that the model
+    classifies differently."""
     predicted = candidate.predicted.to_numpy()
     wrong = np.flatnonzero(predicted != test.labels.to_numpy())[:MAX_COUNTERFACTUALS]
     heading = "<h2>Misclassified rows and their nearest counterfactuals</h2>"
     if not wrong.size:
         return heading + "<p>Every evaluation row is classified correctly.</p>"
-    encoded = artifact.encode(test.features)
-    distances = pairwise_distances(encoded[wrong], encoded)
-    rows = []
-    for row, position in enumerate(wrong):
-        other = np.flatnonzero(predicted != predicted[position])
-        if not other.size:
-            continue
-        nearest = other[np.argmin(distances[row, other])]
-        rows.append(_counterfactual_row(test, predicted, position, nearest))
+    pairs = _nearest(
+        artifact.encode(test.features),
+        wrong,
+        lambda position: np.flatnonzero(predicted != predicted[position]),
+    )
+    rows = [
+        _counterfactual_row(test, predicted, position, nearest)
+        for position, nearest in pairs
+    ]
     return heading + _table(pd.DataFrame(rows), index=False)
+
+
+def _largest_errors(
+    artifact: ModelArtifact,
+    candidate: Evaluation,
+    test: Dataset,
+    delta: float | None,
+) -> str:
+    """For the rows predicted worst, the most similar evaluation row whose
+    prediction differs by more than `delta` (default: one standard deviation of
+    the labels, a change a reader would call different)."""
+    truth = test.labels.to_numpy(dtype=np.float64)
+    predicted = candidate.predicted.to_numpy(dtype=np.float64)
+    errors = np.abs(truth - predicted)
+    worst = np.argsort(-errors, kind="stable")[:MAX_COUNTERFACTUALS]
+    change = float(test.labels.std()) if delta is None else delta
+    pairs = _nearest(
+        artifact.encode(test.features),
+        worst,
+        lambda position: np.flatnonzero(
+            np.abs(predicted - predicted[position]) > change
+        ),
+    )
+    rows = [
+        {"absolute error": errors[position]}
+        | _counterfactual_row(test, predicted, position, nearest)
+        for position, nearest in pairs
+    ]
+    heading = "<h2>Largest errors and their nearest counterfactuals</h2>"
+    note = (
+        f"<p>For the {worst.size} rows with the largest absolute error, the nearest "
+        f"row whose prediction differs by more than {change:.4g}.</p>"
+    )
+    if not rows:
+        return heading + note + "<p>No row's prediction differs that much.</p>"
+    return heading + note + _table(pd.DataFrame(rows), index=False)
+
+
+def _nearest(
+    encoded: npt.NDArray[np.float64],
+    sources: Positions,
+    candidates: Callable[[int], Positions],
+) -> list[tuple[int, int]]:
+    """Each source row with its nearest candidate row, distance measured on the
+    features as the estimator sees them (the project's preprocessing scales and
+    one-hot encodes, so no feature outweighs another by its units); sources without
+    any candidate are left out."""
+    distances = pairwise_distances(encoded[sources], encoded)
+    pairs = []
+    for row, position in enumerate(sources):
+        other = candidates(int(position))
+        if other.size:
+            pairs.append((int(position), int(other[np.argmin(distances[row, other])])))
+    return pairs
 
 
 def _counterfactual_row(
@@ -234,7 +502,7 @@ def _counterfactual_row(
 ) -> dict[str, Any]:
     mine, theirs = test.features.iloc[position], test.features.iloc[nearest]
     differing = [
-        f"{name}: {mine[name]} → {theirs[name]}"
+        f"{name}: {_shown(mine[name])} → {_shown(theirs[name])}"
         for name in test.features.columns
         if not (pd.isna(mine[name]) and pd.isna(theirs[name]))
         and mine[name] != theirs[name]
@@ -247,3 +515,8 @@ def _counterfactual_row(
         "its prediction": predicted[nearest],
         "features that differ": "; ".join(differing),
     }
+
+
+def _shown(value: Any) -> str:
+    """Four significant digits: enough to see what changed, short enough to read."""
+    return f"{value:.4g}" if isinstance(value, float) else str(value)

@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
-table { border-collapse: collapse; width: 100%; }
+table { border-collapse: collapse; display: block; overflow-x: auto; max-width: 100%; }
 td, th { border-bottom: 1px solid #ddd; padding: .5rem; vertical-align: top; }
 th { text-align: left; }
 tr.flagged { background: #fde8e8; }

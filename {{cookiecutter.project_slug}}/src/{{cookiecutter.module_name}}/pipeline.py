@@ -316,7 +316,7 @@ class Pipeline:
         artifact = load_artifact(result.run_dir / MODEL_FILE)
         text = evaluation_page(
             result.verdict,
-            self.config.evaluation.thresholds,
+            self.config.evaluation,
             artifact,
             result.evaluation_rows,
         )
