@@ -32,8 +32,9 @@ RUNS_COLUMNS = {
 
 
 def report_verdict(pipeline: Pipeline, result: RunResult) -> int:
-    """Every slice's metrics, then the gate's reasons: a refusal names each one."""
-    verdict, candidate, release = result.verdict, result.run_dir, result.release
+    """Every slice's metrics, then the gate's reasons (a refusal names each one), and
+    what became of the candidate before the page is drawn, which takes seconds."""
+    verdict = result.verdict
     if verdict.candidate is not None:
         table = pd.DataFrame(verdict.candidate.metrics).T.rename_axis("slice")
         print(table.to_string(float_format="{:.4f}".format, na_rep="-"))
@@ -41,20 +42,22 @@ def report_verdict(pipeline: Pipeline, result: RunResult) -> int:
         print("no production model yet: change thresholds skipped (rubber stamp)")
     for failure in verdict.gate.failures:
         print(f"gate: {failure}")
-    verdict_dir = candidate if result.recorded else pipeline.config.output.reports
+    verdict_dir = result.run_dir if result.recorded else pipeline.config.output.reports
     print(f"validation: {verdict_dir / 'validation.json'}")
+    print(outcome(result))
     report = pipeline.write_report(result)
     if report is not None:
         print(f"report: {report}")
-    if release is not None:
-        print(f"promoted to production: {release}")
-        return 0
-    if verdict.gate.validation_ok:
+    return 0 if verdict.gate.validation_ok else EXIT_ANOMALIES
+
+
+def outcome(result: RunResult) -> str:
+    if result.release is not None:
+        return f"promoted to production: {result.release}"
+    if result.verdict.gate.validation_ok:
         how = "--no-promote: an experiment" if result.recorded else "pass --promote"
-        print(f"blessed: would have been promoted; not released ({how})")
-        return 0
-    print(f"refused: production unchanged; the candidate stays in {candidate}")
-    return EXIT_ANOMALIES
+        return f"blessed: would have been promoted; not released ({how})"
+    return f"refused: production unchanged; the candidate stays in {result.run_dir}"
 
 
 def run(arguments: argparse.Namespace) -> int:

@@ -382,7 +382,7 @@ def _partial_dependence(artifact: ModelArtifact, test: Dataset) -> str:
             served,
             test.features,
             [feature],
-            categorical_features=categorical,
+            categorical_features=categorical or None,
             grid_resolution=GRID_POINTS,
         )
         plots.append(_dependence_plot(feature, dependence, _curve_names(artifact)))
