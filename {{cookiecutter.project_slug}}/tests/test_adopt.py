@@ -13,6 +13,7 @@ from {{ cookiecutter.module_name }}.adopt import adopt
 from {{ cookiecutter.module_name }}.adopt import infer_task
 from {{ cookiecutter.module_name }}.cli import main
 from {{ cookiecutter.module_name }}.config import load_config
+from {{ cookiecutter.module_name }}.datatypes import Task
 from {{ cookiecutter.module_name }}.errors import DataError
 from {{ cookiecutter.module_name }}.pipeline import Pipeline
 
@@ -162,7 +163,7 @@ def test_a_table_that_cannot_be_adopted_is_refused_and_nothing_is_written(
 ) -> None:
     frame, message = REFUSALS[case]
     config_path = project / "configs" / "pipeline.toml"
-    task = "regression" if case == "text to regress" else None
+    task: Task | None = "regression" if case == "text to regress" else None
     with pytest.raises(DataError, match=message) as refused:
         adopt(config_path, write_table(tmp_path, frame, "t.csv"), "label", task)
     assert "\n" not in str(refused.value)

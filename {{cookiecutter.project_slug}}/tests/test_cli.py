@@ -1,21 +1,38 @@
 import json
 import re
 import runpy
-import shutil
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import LABEL
+from conftest import ROWS
+from conftest import SERVING_ROWS
+from conftest import table
+from conftest import write_project
 
 from {{ cookiecutter.module_name }}.cli import main
+from {{ cookiecutter.module_name }}.pipeline import Pipeline
+
+
+@pytest.fixture(autouse=True)
+def in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Outputs whose default is relative to the working folder (predictions.csv,
+    reports/statistics.html) land in tmp_path, never in the project."""
+    monkeypatch.chdir(tmp_path)
 
 
 @pytest.fixture
-def project_copy(config_path: Path, tmp_path: Path) -> Path:
-    """The project's config, data and schema copied, so outputs land in tmp_path."""
-    for folder in ("configs", "data", "schema"):
-        shutil.copytree(config_path.parents[1] / folder, tmp_path / folder)
-    return tmp_path / "configs" / config_path.name
+def no_drawing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Drawing the evaluation page takes a second and is tested on its own (here in
+    test_run_then_predict); the other commands are tested without it."""
+    monkeypatch.setattr(Pipeline, "write_report", lambda self, result: None)
+
+
+@pytest.fixture
+def project_config(tmp_path: Path) -> Path:
+    """A multiclass project whose outputs all land in tmp_path."""
+    return write_project(tmp_path, "multiclass")
 
 
 @pytest.mark.parametrize(
@@ -26,6 +43,7 @@ def project_copy(config_path: Path, tmp_path: Path) -> Path:
         ["evaluate"],
         ["runs"],
         ["predict"],
+        ["adopt"],
         ["infer-schema"],
         ["validate-data"],
         ["stats"],
@@ -41,46 +59,107 @@ def test_every_command_has_help(
 
 
 def test_run_then_predict(
-    project_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    project_config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = ["--config", str(project_copy)]
+    config = ["--config", str(project_config)]
     assert main(["run", *config]) == 0
-    assert "promoted to production" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert f"task: classification of '{LABEL}'" in printed
+    assert "promoted to production" in printed and "dropped" not in printed
     assert (tmp_path / "reports" / "evaluation.html").is_file()
     assert (tmp_path / "models" / "production" / "model.joblib").is_file()
     output = tmp_path / "out" / "predictions.csv"
-    rows = str(tmp_path / "data" / "sample" / "new_penguins.csv")
+    rows = str(tmp_path / "data" / "serving.csv")
     assert main(["predict", rows, *config, "--output", str(output)]) == 0
-    assert output.read_text(encoding="utf-8").count("\n") == 11
+    assert output.read_text(encoding="utf-8").count("\n") == SERVING_ROWS + 1
     assert main(["predict", rows, *config, "--output", str(tmp_path)]) == 2
     assert capsys.readouterr().err.endswith("cannot write (Is a directory)\n")
 
 
-def test_a_refused_model_exits_1_and_runs_lists_it(
-    project_copy: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.usefixtures("no_drawing")
+def test_predict_defaults_to_the_configs_serving_rows(
+    project_config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = ["--config", str(project_copy)]
+    config = ["--config", str(project_config)]
+    assert main(["predict", *config]) == 2
+    assert "run `make pipeline` first" in capsys.readouterr().err
+    assert main(["run", "--no-promote", *config]) == 0
+    assert "not released (--no-promote: an experiment)" in capsys.readouterr().out
+    assert not (tmp_path / "models" / "production").exists()
+    assert main(["run", *config]) == 0
+    assert main(["predict", *config]) == 0
+    written = tmp_path / "predictions.csv"
+    assert f"{SERVING_ROWS} predictions written to predictions.csv" in (
+        capsys.readouterr().out
+    )
+    header = written.read_text(encoding="utf-8").splitlines()[0]
+    assert header.endswith(f",predicted_{LABEL},model_version")
+    text = project_config.read_text(encoding="utf-8")
+    project_config.write_text(
+        text.replace('serving = "../data/serving.csv"\n', ""), encoding="utf-8"
+    )
+    assert main(["predict", *config]) == 2
+    assert "set [data] serving in the config" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("no_drawing")
+def test_a_refused_model_exits_1_and_runs_lists_it(
+    project_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = ["--config", str(project_config)]
     assert main(["runs", *config]) == 0
     assert "no runs recorded yet" in capsys.readouterr().out
     assert main(["run", *config]) == 0
     assert "(rubber stamp)" in capsys.readouterr().out
-    text = project_copy.read_text(encoding="utf-8")
+    text = project_config.read_text(encoding="utf-8")
     dummy = re.sub(
         r'\nestimator = "[^"]*"', '\nestimator = "sklearn.dummy.DummyClassifier"', text
     )
-    dummy = re.sub(r"(?m)^\[model\.params\][^\[]*", "", dummy)  # tuned or not
-    project_copy.write_text(dummy, encoding="utf-8")
+    dummy = re.sub(r"(?m)^\[model\.params\][^\[]*", "", dummy)
+    project_config.write_text(dummy, encoding="utf-8")
     assert main(["run", *config]) == 1
     printed = capsys.readouterr().out
     assert "gate: overall: accuracy" in printed
     assert "refused: production unchanged" in printed
     assert main(["runs", *config]) == 0
     header, blessed, refused = capsys.readouterr().out.splitlines()
+    assert header.split()[:3] == ["run", "accuracy", "f1_macro"]
     assert header.split()[-3:] == ["blessed", "promoted", "serving"]
     assert blessed.split()[-3:] == ["True", "True", "True"]
     assert refused.split()[-3:] == ["False", "False", "False"]
-    candidate = ["--candidate", str(project_copy.parents[1] / "runs" / "absent")]
+    candidate = ["--candidate", str(project_config.parents[1] / "runs" / "absent")]
     assert main(["evaluate", *candidate, *config]) == 2
+
+
+@pytest.mark.usefixtures("no_drawing")
+def test_evaluate_promotes_a_blessed_saved_model_when_asked(
+    project_config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = ["--config", str(project_config)]
+    assert main(["run", "--no-promote", *config]) == 0
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    capsys.readouterr()
+    assert main(["evaluate", "--candidate", str(run_dir), *config]) == 0
+    assert "not released (pass --promote)" in capsys.readouterr().out
+    assert main(["evaluate", "--candidate", str(run_dir), "--promote", *config]) == 0
+    assert "promoted to production" in capsys.readouterr().out
+    assert (tmp_path / "models" / "production").resolve().name == run_dir.name
+
+
+@pytest.mark.usefixtures("no_drawing")
+def test_a_regression_run_reports_dropped_rows_and_its_own_columns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    frame = table("regression")
+    frame.loc[:3, LABEL] = None
+    config = ["--config", str(write_project(tmp_path / "gaps", "regression", frame))]
+    assert main(["run", *config]) == 0
+    printed = capsys.readouterr().out
+    assert f"task: regression of '{LABEL}'" in printed
+    assert "dropped 4 rows without a label" in printed
+    assert main(["runs", *config]) == 0
+    header = capsys.readouterr().out.splitlines()[0].split()
+    assert header[1:4] == ["root_mean_squared_error", "mean_absolute_error", "r2"]
 
 
 def test_user_errors_are_one_line_and_exit_2(
@@ -92,74 +171,80 @@ def test_user_errors_are_one_line_and_exit_2(
 
 
 def test_validate_data_exit_codes(
-    project_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    project_config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = ["--config", str(project_copy)]
-    sample = tmp_path / "data" / "sample" / "penguins.csv"
-    assert main(["validate-data", str(sample), *config]) == 0
+    config = ["--config", str(project_config)]
+    data = tmp_path / "data" / "table.csv"
+    assert main(["validate-data", str(data), *config]) == 0
     assert "no anomalies (training)" in capsys.readouterr().out
+    assert main(["validate-data", *config]) == 0  # the config's training data
+    assert f"{data}: no anomalies (training)" in capsys.readouterr().out
 
     corrupted = tmp_path / "corrupted.csv"
     corrupted.write_text(
-        sample.read_text(encoding="utf-8").replace("Dream", "Atlantis"),
+        data.read_text(encoding="utf-8").replace("north", "atlantis"),
         encoding="utf-8",
     )
     assert main(["validate-data", str(corrupted), *config]) == 1
     printed = capsys.readouterr().out
-    assert "island: ENUM_TYPE_UNEXPECTED_STRING_VALUES: observed 'Atlantis'" in printed
+    assert "site: ENUM_TYPE_UNEXPECTED_STRING_VALUES: observed 'atlantis'" in printed
 
-    drift = ["--baseline", str(sample)]
-    assert main(["validate-data", str(sample), *config, *drift]) == 0
-    assert "drift island: L-infinity distance 0.0000" in capsys.readouterr().out
+    drift = ["--baseline", str(data)]
+    assert main(["validate-data", str(data), *config, *drift]) == 0
+    assert "drift site: L-infinity distance 0.0000" in capsys.readouterr().out
 
     assert main(["validate-data", str(tmp_path / "absent.csv"), *config]) == 2
     assert capsys.readouterr().err.count("\n") == 1
 
 
 def test_serving_rows_without_label_are_clean(
-    project_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    project_config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    rows = tmp_path / "data" / "sample" / "new_penguins.csv"
-    arguments = ["validate-data", str(rows), "--env", "serving"]
-    assert main([*arguments, "--config", str(project_copy)]) == 0
-    assert main(["validate-data", str(rows), "--config", str(project_copy)]) == 1
-    assert "species: SCHEMA_MISSING_COLUMN" in capsys.readouterr().out
+    rows = tmp_path / "data" / "serving.csv"
+    config = ["--config", str(project_config)]
+    assert main(["validate-data", "--env", "serving", *config]) == 0
+    assert f"{rows}: no anomalies (serving)" in capsys.readouterr().out
+    assert main(["validate-data", str(rows), *config]) == 1
+    assert f"{LABEL}: SCHEMA_MISSING_COLUMN" in capsys.readouterr().out
 
 
 def test_run_on_bad_data_exits_1(
-    project_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    project_config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    sample = tmp_path / "data" / "sample" / "penguins.csv"
-    sample.write_text(sample.read_text().replace("Dream", "Atlantis"), encoding="utf-8")
-    assert main(["run", "--config", str(project_copy)]) == 1
+    data = tmp_path / "data" / "table.csv"
+    data.write_text(data.read_text().replace("north", "atlantis"), encoding="utf-8")
+    assert main(["run", "--config", str(project_config)]) == 1
     assert "nothing trained" in capsys.readouterr().err
     assert not (tmp_path / "models").exists()
 
 
 def test_infer_schema_then_refuse_to_overwrite(
-    project_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    project_config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     schema = tmp_path / "schema" / "schema.json"
     schema.write_text('{"reviewed": true}', encoding="utf-8")
-    assert main(["infer-schema", "--config", str(project_copy)]) == 2
+    assert main(["infer-schema", "--config", str(project_config)]) == 2
     assert "pass --force" in capsys.readouterr().err
     assert schema.read_text(encoding="utf-8") == '{"reviewed": true}'
-    assert main(["infer-schema", "--force", "--config", str(project_copy)]) == 0
+    assert main(["infer-schema", "--force", "--config", str(project_config)]) == 0
     inferred = json.loads(schema.read_text(encoding="utf-8"))
-    assert inferred["label"] == "species" and len(inferred["features"]) == 8
+    assert inferred["label"] == LABEL and len(inferred["features"]) == 6
 
 
 def test_stats_writes_one_page(
-    project_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    project_config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    sample = tmp_path / "data" / "sample"
-    files = [str(sample / "penguins.csv"), str(sample / "new_penguins.csv")]
-    output = tmp_path / "reports" / "statistics.html"
+    data = tmp_path / "data"
+    files = [str(data / "table.csv"), str(data / "serving.csv")]
+    output = tmp_path / "pages" / "statistics.html"
     arguments = ["stats", *files, "--output", str(output)]
-    assert main([*arguments, "--config", str(project_copy)]) == 0
+    assert main([*arguments, "--config", str(project_config)]) == 0
     assert f"statistics written to {output}" in capsys.readouterr().out
     page = output.read_text(encoding="utf-8")
-    assert "penguins.csv: 344 rows, new_penguins.csv: 10 rows" in page
+    assert f"table.csv: {ROWS} rows, serving.csv: {SERVING_ROWS} rows" in page
+    assert main(["stats", "--config", str(project_config)]) == 0  # the defaults
+    page = (tmp_path / "reports" / "statistics.html").read_text(encoding="utf-8")
+    assert f"table.csv: {ROWS} rows, serving.csv: {SERVING_ROWS} rows" in page
 
 
 def test_python_dash_m(monkeypatch: pytest.MonkeyPatch) -> None:

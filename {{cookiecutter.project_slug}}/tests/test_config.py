@@ -1,28 +1,54 @@
+from dataclasses import replace as replaced
 from pathlib import Path
 
 import pytest
+from conftest import LABEL
+from conftest import config_text
 
 from {{ cookiecutter.module_name }}.config import NOT_WORSE
+from {{ cookiecutter.module_name }}.config import TASK_METRICS
+from {{ cookiecutter.module_name }}.config import MetricThreshold
+from {{ cookiecutter.module_name }}.config import PipelineConfig
+from {{ cookiecutter.module_name }}.config import for_task
 from {{ cookiecutter.module_name }}.config import load_config
+from {{ cookiecutter.module_name }}.datatypes import TASKS
+from {{ cookiecutter.module_name }}.datatypes import Task
 from {{ cookiecutter.module_name }}.errors import ConfigError
 
 
-def write_config(config_path: Path, tmp_path: Path, replace: str, by: str) -> Path:
-    text = config_path.read_text(encoding="utf-8").replace(replace, by)
-    path = tmp_path / "pipeline.toml"
-    path.write_text(text, encoding="utf-8")
+def write_config(
+    tmp_path: Path, replace: str, by: str, kind: str = "multiclass"
+) -> Path:
+    text = config_text(kind)
+    assert replace in text, replace
+    path = tmp_path / "configs" / "edited.toml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text.replace(replace, by, 1), encoding="utf-8")
     return path
 
 
-def test_shipped_config_resolves_paths_relative_to_the_file(config_path: Path) -> None:
+def test_paths_are_relative_to_the_config_file(config_path: Path) -> None:
     config = load_config(config_path)
-    assert config.data.train == config_path.parent.parent / "data/sample/penguins.csv"
+    assert config.data.train == config_path.parent.parent / "data" / "table.csv"
     assert config.data.train.is_file()
+    assert config.data.serving == config_path.parent.parent / "data" / "serving.csv"
+    assert config.output.reports == config_path.parent.parent / "reports"
     assert (
         config.features.columns == config.features.numeric + config.features.categorical
     )
-    assert config.as_dict()["data"]["train"] == "../data/sample/penguins.csv"
+    assert config.as_dict()["data"]["train"] == "../data/table.csv"
     assert "root" not in config.as_dict()
+
+
+def test_serving_rows_and_reports_are_optional(tmp_path: Path) -> None:
+    path = write_config(tmp_path, 'serving = "../data/serving.csv"\n', "")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace('reports = "../reports"\n', ""),
+        encoding="utf-8",
+    )
+    config = load_config(path)
+    assert config.data.serving is None
+    assert config.output.reports == tmp_path / "reports"
 
 
 def test_missing_file_is_one_line(tmp_path: Path) -> None:
@@ -40,100 +66,176 @@ def test_invalid_toml_is_reported(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("replace", "by", "message"),
     [
-        ("seed = 42", 'seed = "x"', "seed = 'x' is not allowed: use an integer"),
+        ("seed = 3", 'seed = "x"', "seed = 'x' is not allowed: use an integer"),
         ("test_fraction = 0.25", "test_fraction = 1.5", r"\[split\] test_fraction"),
         ("test_fraction = 0.25", "test_fraction = true", "between 0 and 1"),
-        ('label = "species"', 'label = ""', r"\[data\] label"),
-        ('categorical = ["island", "sex"]', "categorical = [1]", "column names"),
-        ("\n[model.params]\n", "\nparams = 3\n[unused]\n", r"\[model\] params"),
-        ('sensitive_feature = "sex"', 'sensitive_feature = "year"', "one of the"),
-        ('feature_keys = ["sex"]', 'feature_keys = ["species"]', "feature_keys"),
-        ('feature_keys = ["sex"]', "feature_keys = []", "feature_keys"),
+        (f'label = "{LABEL}"', 'label = ""', r"\[data\] label"),
+        ('categorical = ["site", "shift"]', "categorical = [1]", "column names"),
+        (
+            "\n[model.params]\nC = 10.0\n",
+            "params = 3\n",
+            r"\[model\] params",
+        ),
+        ("[model]\n", '[model]\ntask = "ranking"\n', r"'classification' or"),
+        ("seed = 3\n", "seed = 3\nseeds = 4\n", "seeds is not a known key"),
+        ("[output]\n", "[output]\nlogs = 1\n", r"\[output\] logs is not a known"),
+        ('sensitive_feature = "shift"', 'sensitive_feature = "year"', "one of the"),
+        ('feature_keys = ["site"]', f'feature_keys = ["{LABEL}"]', "feature_keys"),
+        ('feature_keys = ["site"]', "feature_keys = []", "feature_keys"),
         ('higher_is_better"\nabsolute', 'up"\nabsolute', "'higher_is_better' or"),
         ('direction = "lower_is_better"\n', "", r"thresholds\] direction"),
-        ("lower_bound = 0.9\n", "", "a threshold with a bound or a change"),
+        ("lower_bound = 0.6\n", "", "a threshold with a bound or a change"),
         (
-            'slice = { sex = "female" }',
+            'slice = { site = "north" }',
             'slice = { year = "2007" }',
             r"\['year'\] are not",
         ),
         (
-            'slice = { sex = "female" }',
-            'slices = { sex = "female" }',
+            'slice = { site = "north" }',
+            'slices = { site = "north" }',
             "slices is not a",
         ),
         ('metric = "log_loss"', 'metric = "logloss"', "use accuracy, balanced_"),
-        ("lower_bound = 0.85", "lower_bound = 0.85\nupper_bound = 0.5", "at or above"),
+        ("lower_bound = 0.3", "lower_bound = 0.3\nupper_bound = 0.2", "at or above"),
+        ("[evaluation]\n", "[evaluation]\ncost_ratio = 0\n", "cost_ratio = 0"),
+        (
+            "[evaluation]\n",
+            '[evaluation]\ncounterfactual_delta = "x"\n',
+            "counterfactual_delta = 'x' is not allowed: use a number",
+        ),
+        ("min_examples = 50", "min_examples = 5.5", "an integer"),
+        ("skew_threshold = 0.25", "skew_threshold = 2", "from 0 to 1"),
     ],
 )
 def test_bad_values_name_the_key(
-    config_path: Path, tmp_path: Path, replace: str, by: str, message: str
+    tmp_path: Path, replace: str, by: str, message: str
 ) -> None:
-    with pytest.raises(ConfigError, match=message):
-        load_config(write_config(config_path, tmp_path, replace, by))
+    with pytest.raises(ConfigError, match=message) as raised:
+        load_config(write_config(tmp_path, replace, by))
+    assert "\n" not in str(raised.value)
 
 
-def test_no_features_is_refused(config_path: Path, tmp_path: Path) -> None:
+def test_no_features_is_refused(tmp_path: Path) -> None:
     path = write_config(
-        config_path,
         tmp_path,
-        'numeric = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", '
-        '"body_mass_g"]\ncategorical = ["island", "sex"]',
+        'numeric = ["length", "width", "count"]\ncategorical = ["site", "shift"]',
         "numeric = []\ncategorical = []",
     )
     with pytest.raises(ConfigError, match="at least one"):
         load_config(path)
 
 
-def test_validation_relaxations_are_read(config_path: Path, tmp_path: Path) -> None:
+def test_validation_relaxations_are_read(tmp_path: Path) -> None:
     extra = (
-        "\n[validation.features.island]\n"
-        'extra_domain = ["Anvers"]\nmin_domain_mass = 0.9\ndrift_threshold = 0.3\n'
-        "\n[validation.features.body_mass_g]\nmin = 2000\nmax = 7000.5\n"
+        "\n[validation.features.site]\n"
+        'extra_domain = ["west"]\nmin_domain_mass = 0.9\ndrift_threshold = 0.3\n'
+        "\n[validation.features.width]\nmin = 2\nmax = 70.5\n"
     )
     line = "drift_threshold = 0.1\n"
-    path = write_config(config_path, tmp_path, line, line + extra)
-    validation = load_config(path).validation
-    island = validation.features["island"]
-    assert island.extra_domain == ("Anvers",)
-    assert (island.min_domain_mass, island.drift_threshold) == (0.9, 0.3)
-    assert validation.drift_threshold == 0.1
-    mass = validation.features["body_mass_g"]
-    assert (mass.minimum, mass.maximum, mass.skew_threshold) == (2000.0, 7000.5, None)
+    validation = load_config(write_config(tmp_path, line, line + extra)).validation
+    site = validation.features["site"]
+    assert site.extra_domain == ("west",)
+    assert (site.min_domain_mass, site.drift_threshold) == (0.9, 0.3)
+    assert validation.drift_threshold == 0.1 and validation.min_examples == 50
+    width = validation.features["width"]
+    assert (width.minimum, width.maximum, width.skew_threshold) == (2.0, 70.5, None)
 
 
-def test_a_relaxation_must_be_a_number(config_path: Path, tmp_path: Path) -> None:
-    extra = '\n[validation.features.island]\nmin = "low"\n'
-    path = write_config(config_path, tmp_path, "drift_threshold = 0.1\n", extra)
-    with pytest.raises(ConfigError, match=r"\[validation.features.island\] min"):
+def test_a_relaxation_must_be_a_number_and_name_a_column(tmp_path: Path) -> None:
+    extra = '\n[validation.features.site]\nmin = "low"\n'
+    path = write_config(tmp_path, "drift_threshold = 0.1\n", extra)
+    with pytest.raises(ConfigError, match=r"\[validation.features.site\] min"):
+        load_config(path)
+    extra = "\n[validation.features.year]\nmin = 0\n"
+    path = write_config(tmp_path, "drift_threshold = 0.1\n", extra)
+    with pytest.raises(ConfigError, match="names no feature or label"):
         load_config(path)
 
 
-def test_the_label_is_not_a_feature(config_path: Path, tmp_path: Path) -> None:
+def test_the_label_is_not_a_feature(tmp_path: Path) -> None:
     path = write_config(
-        config_path,
         tmp_path,
-        'categorical = ["island", "sex"]',
-        'categorical = ["island", "sex", "species"]',
+        'categorical = ["site", "shift"]',
+        f'categorical = ["site", "shift", "{LABEL}"]',
     )
-    with pytest.raises(ConfigError, match="features without the label 'species'"):
+    with pytest.raises(ConfigError, match=f"features without the label '{LABEL}'"):
         load_config(path)
 
 
-def test_without_thresholds_the_gate_is_not_worse_than_production(
-    config_path: Path, tmp_path: Path
-) -> None:
-    text = config_path.read_text(encoding="utf-8")
+def without_evaluation(tmp_path: Path, kind: str) -> PipelineConfig:
+    text = config_text(kind)
     path = tmp_path / "pipeline.toml"
     path.write_text(text[: text.index("[evaluation]")], encoding="utf-8")
-    evaluation = load_config(path).evaluation
+    return load_config(path)
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_without_thresholds_the_gate_is_the_tasks_not_worse_than_production(
+    tmp_path: Path, task: Task
+) -> None:
+    loaded = without_evaluation(tmp_path, "multiclass")
+    evaluation = loaded.evaluation
     assert evaluation.slices == () and evaluation.sensitive_feature is None
-    assert evaluation.thresholds == (NOT_WORSE,)
-    assert NOT_WORSE.direction == "higher_is_better" and NOT_WORSE.absolute == -1e-10
+    assert evaluation.thresholds == () and evaluation.cost_ratio is None
+    assert loaded.model.task is None and loaded.task == "classification"
+    settled = for_task(loaded, task)
+    assert settled.task == task
+    assert settled.evaluation.thresholds == (NOT_WORSE[settled.task],)
 
 
-def test_shipped_thresholds_and_slices(config_path: Path) -> None:
-    evaluation = load_config(config_path).evaluation
-    assert ("island", "sex") in evaluation.slices
-    female = [t for t in evaluation.thresholds if t.slice == (("sex", "female"),)]
-    assert female and female[0].lower_bound is not None
+def test_not_worse_is_tfmas_idiom_per_task() -> None:
+    accuracy, error = NOT_WORSE["classification"], NOT_WORSE["regression"]
+    assert (accuracy.metric, accuracy.direction) == ("accuracy", "higher_is_better")
+    assert accuracy.absolute == -1e-10
+    assert (error.metric, error.direction) == (
+        "root_mean_squared_error",
+        "lower_is_better",
+    )
+    assert error.absolute == 1e-10
+    for task, threshold in NOT_WORSE.items():
+        assert threshold.metric in TASK_METRICS[task]
+
+
+def test_a_threshold_on_a_metric_the_task_does_not_compute_is_refused(
+    config: PipelineConfig,
+) -> None:
+    with pytest.raises(ConfigError) as raised:
+        for_task(config, "regression")
+    message = str(raised.value)
+    assert "metric = 'accuracy' is not computed for regression" in message
+    assert message.endswith("use " + ", ".join(TASK_METRICS["regression"]))
+    assert "\n" not in message
+
+
+def test_a_sensitive_feature_is_refused_for_regression(config: PipelineConfig) -> None:
+    error_only = (MetricThreshold("r2", lower_bound=0.0),)
+    regression = replaced(
+        config, evaluation=replaced(config.evaluation, thresholds=error_only)
+    )
+    with pytest.raises(ConfigError, match="sensitive_feature applies to classif"):
+        for_task(regression, "regression")
+    no_sensitive = replaced(
+        regression,
+        evaluation=replaced(regression.evaluation, sensitive_feature=None),
+    )
+    assert for_task(no_sensitive, "regression").evaluation.thresholds == error_only
+
+
+def test_the_stated_task_and_evaluation_settings_are_read(tmp_path: Path) -> None:
+    path = write_config(tmp_path, "[model]\n", '[model]\ntask = "regression"\n')
+    assert load_config(path).model.task == "regression"
+    binary = load_config(write_config(tmp_path, "[model]", "[model]", "binary"))
+    assert binary.evaluation.cost_ratio == 2.0
+    regression = load_config(write_config(tmp_path, "[model]", "[model]", "regression"))
+    assert regression.evaluation.counterfactual_delta == 20.0
+
+
+def test_thresholds_and_slices_are_read(config: PipelineConfig) -> None:
+    evaluation = config.evaluation
+    assert evaluation.slices == (("site",),)
+    assert evaluation.sensitive_feature == "shift"
+    north = [t for t in evaluation.thresholds if t.slice == (("site", "north"),)]
+    assert [t.lower_bound for t in north] == [0.3]
+    (log_loss,) = [t for t in evaluation.thresholds if t.metric == "log_loss"]
+    assert (log_loss.direction, log_loss.relative) == ("lower_is_better", 0.1)
+    assert log_loss.has_change and not north[0].has_change

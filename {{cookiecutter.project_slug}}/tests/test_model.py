@@ -1,8 +1,10 @@
 import pytest
 from sklearn.ensemble import RandomForestClassifier
+from sklearn.ensemble import RandomForestRegressor
 from sklearn.linear_model import LogisticRegression
 
 from {{ cookiecutter.module_name }}.config import ModelConfig
+from {{ cookiecutter.module_name }}.datatypes import Task
 from {{ cookiecutter.module_name }}.errors import ConfigError
 from {{ cookiecutter.module_name }}.model import Model
 
@@ -19,17 +21,50 @@ def test_default_params() -> None:
     assert isinstance(Model(config).build(), RandomForestClassifier)
 
 
+def test_builds_a_regressor_for_regression() -> None:
+    config = ModelConfig("sklearn.ensemble.RandomForestRegressor", {"n_estimators": 3})
+    estimator = Model(config, "regression").build()
+    assert isinstance(estimator, RandomForestRegressor)
+    assert estimator.n_estimators == 3
+
+
+@pytest.mark.parametrize(
+    ("estimator", "task", "message"),
+    [
+        (
+            "sklearn.linear_model.LinearRegression",
+            "classification",
+            "'sklearn.linear_model.LinearRegression' is not a classifier, and the "
+            "task is classification: use e.g. sklearn.ensemble.RandomForestClassifier",
+        ),
+        (
+            "sklearn.ensemble.RandomForestClassifier",
+            "regression",
+            "'sklearn.ensemble.RandomForestClassifier' is not a regressor, and the "
+            "task is regression: use e.g. sklearn.ensemble.RandomForestRegressor",
+        ),
+        (
+            "sklearn.preprocessing.StandardScaler",
+            "regression",
+            "is not a regressor, and the task is regression",
+        ),
+    ],
+)
+def test_an_estimator_of_the_wrong_kind_is_one_line_naming_the_task(
+    estimator: str, task: Task, message: str
+) -> None:
+    with pytest.raises(ConfigError) as raised:
+        Model(ModelConfig(estimator), task).build()
+    assert message in str(raised.value)
+    assert "\n" not in str(raised.value)
+
+
 @pytest.mark.parametrize(
     ("estimator", "params", "message"),
     [
         ("sklearn.ensemble.NoSuchForest", {}, "is not importable"),
         ("nowhere.Model", {}, "is not importable"),
         ("RandomForestClassifier", {}, "is not importable"),
-        (
-            "sklearn.linear_model.LinearRegression",
-            {},
-            "is not a classifier",
-        ),
         ("sklearn.linear_model", {}, "is not a class"),
         ("sklearn.ensemble.RandomForestClassifier", {"trees": 3}, "do not fit"),
     ],

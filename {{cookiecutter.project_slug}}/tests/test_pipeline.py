@@ -1,21 +1,33 @@
 import json
+import math
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
+from conftest import LABEL
+from conftest import ProjectFactory
+from conftest import table
+from conftest import write_project
 
+from {{ cookiecutter.module_name }}.config import DEFAULT_CONFIG
 from {{ cookiecutter.module_name }}.config import DataConfig
 from {{ cookiecutter.module_name }}.config import ModelConfig
+from {{ cookiecutter.module_name }}.config import OutputConfig
 from {{ cookiecutter.module_name }}.config import PipelineConfig
+from {{ cookiecutter.module_name }}.config import load_config
 from {{ cookiecutter.module_name }}.data_loader import CsvSource
+from {{ cookiecutter.module_name }}.data_validation import Schema
 from {{ cookiecutter.module_name }}.datatypes import ModelArtifact
 from {{ cookiecutter.module_name }}.errors import AnomaliesFound
 from {{ cookiecutter.module_name }}.errors import ConfigError
 from {{ cookiecutter.module_name }}.errors import DataError
 from {{ cookiecutter.module_name }}.pipeline import Pipeline
 from {{ cookiecutter.module_name }}.predictor import Predictor
+from {{ cookiecutter.module_name }}.storage import load_artifact
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 def read_json(path: Path) -> Any:
@@ -42,12 +54,12 @@ def test_the_first_run_is_a_rubber_stamp_and_is_promoted(
     assert production.read_bytes() == (result.run_dir / "model.joblib").read_bytes()
     record = read_json(result.run_dir / "record.json")
     assert record["run_id"] == result.run_id and record["promoted"] is True
+    assert record["task"] == "classification" and record["experiment"] is False
     assert record["metrics"]["overall"] == result.metrics["overall"]
     assert record["validation"] == read_json(result.run_dir / "validation.json")
-    majority = config.data.train.read_text().count("Adelie") / 344
-    overall = result.metrics["overall"]
-    assert overall["accuracy"] > majority  # beats always guessing Adelie
-    assert "island=Dream" in result.metrics and "sex=female" in result.metrics
+    majority = result.evaluation_rows.labels.value_counts(normalize=True).max()
+    assert result.metrics["overall"]["accuracy"] > majority  # beats the constant guess
+    assert {"overall", "site=east", "site=north", "site=south"} == set(result.metrics)
     assert list(record["data_hashes"]) == [str(config.data.train)]
     skew = record["data_checks"]["skew"]
     assert {check["feature"] for check in skew} == set(config.features.columns)
@@ -82,6 +94,105 @@ def test_a_worse_candidate_is_refused_and_production_is_untouched(
     assert read_json(result.run_dir / "record.json")["promoted"] is False
 
 
+def test_an_experiment_is_gated_and_recorded_but_never_released(
+    config: PipelineConfig,
+) -> None:
+    Pipeline.from_config(config).run()
+    before = production_bytes(config)
+    link = (config.output.models / "production").resolve()
+    result = Pipeline.from_config(config).run(promote=False)
+    assert result.verdict.gate.validation_ok and result.release is None
+    assert (config.output.models / "production").resolve() == link
+    assert production_bytes(config) == before
+    assert not (config.output.models / result.run_id).exists()
+    assert read_json(result.run_dir / "validation.json")["validation_ok"] is True
+    record = read_json(result.run_dir / "record.json")
+    assert record["experiment"] is True and record["promoted"] is False
+
+
+def test_regression_runs_end_to_end_and_refuses_a_constant_guess(
+    project: ProjectFactory,
+) -> None:
+    config = project("regression")
+    pipeline = Pipeline.from_config(config)
+    assert pipeline.config.task == "regression"  # from the schema's float label
+    result = pipeline.run()
+    overall = result.metrics["overall"]
+    assert {"mean_squared_error", "root_mean_squared_error", "mean_absolute_error"} < (
+        set(overall)
+    )
+    assert {"r2", "calibration", "error_gap", "example_count"} < set(overall)
+    assert overall["r2"] > 0.3 and "accuracy" not in overall
+    assert "site=east" in result.metrics
+    assert result.release == config.output.models / result.run_id
+    rows = CsvSource(config.data.serving or config.data.train).read()
+    served = Predictor(pipeline.production, pipeline.validator).predict(rows)
+    answers = served[f"predicted_{LABEL}"]
+    assert answers.dtype == "float64" and answers.map(math.isfinite).all()
+    before = production_bytes(config)
+    dummy = with_estimator(config, "sklearn.dummy.DummyRegressor")
+    refused = Pipeline.from_config(dummy).run()
+    assert refused.release is None
+    failed = {f.metric for f in refused.verdict.gate.failures}
+    assert failed == {"r2", "root_mean_squared_error"}
+    assert production_bytes(config) == before
+
+
+def test_a_binary_label_gets_the_binary_metrics(project: ProjectFactory) -> None:
+    result = Pipeline.from_config(project("binary")).run()
+    overall = result.metrics["overall"]
+    binary = {"precision", "recall", "auc_precision_recall", "brier_score"}
+    assert binary < set(overall)
+    assert all(0 <= overall[name] <= 1 for name in binary)
+    assert overall["auc_precision_recall"] > 0.6 and result.release is not None
+
+
+def test_production_is_scored_on_its_own_features_when_the_candidate_drops_one(
+    config: PipelineConfig,
+) -> None:
+    """The column is still in the data: production is the baseline, not refused."""
+    first = Pipeline.from_config(config).run()
+    numeric = tuple(name for name in config.features.numeric if name != "width")
+    narrower = replace(config, features=replace(config.features, numeric=numeric))
+    result = Pipeline.from_config(narrower).run()
+    assert result.verdict.baseline is not None and not result.verdict.gate.rubber_stamp
+    baseline = pd.DataFrame(result.verdict.baseline.metrics)
+    assert baseline.equals(pd.DataFrame(first.metrics))
+    candidate = load_artifact(result.run_dir / "model.joblib")
+    assert "width" not in candidate.feature_names
+    assert "width" in load_artifact(first.run_dir / "model.joblib").feature_names
+
+
+def test_a_production_model_needing_a_column_the_data_lost_stops_the_run(
+    config: PipelineConfig, tmp_path: Path
+) -> None:
+    Pipeline.from_config(config).run()
+    frame = CsvSource(config.data.train).read().drop(columns=["width"])
+    frame.to_csv(tmp_path / "narrow.csv", index=False)
+    Schema.infer_from(frame, LABEL).write(tmp_path / "narrow.json")
+    numeric = tuple(name for name in config.features.numeric if name != "width")
+    narrower = replace(
+        config,
+        data=replace(
+            config.data, train=tmp_path / "narrow.csv", schema=tmp_path / "narrow.json"
+        ),
+        features=replace(config.features, numeric=numeric),
+    )
+    with pytest.raises(DataError, match=r"needs columns \['width'\]"):
+        Pipeline.from_config(narrower).run()
+
+
+def test_a_production_model_of_another_task_stops_the_run(
+    project: ProjectFactory,
+) -> None:
+    config = project("regression")
+    classes = project("multiclass")
+    Pipeline.from_config(classes).run()
+    moved = replace(config, output=classes.output)
+    with pytest.raises(DataError, match="is for classification, the config for"):
+        Pipeline.from_config(moved).run()
+
+
 def test_evaluate_gates_a_saved_model_without_retraining(
     config: PipelineConfig,
 ) -> None:
@@ -95,6 +206,7 @@ def test_evaluate_gates_a_saved_model_without_retraining(
     gated = pipeline.evaluate(first.run_dir, promote=False)
     assert gated.verdict.gate.validation_ok and gated.release is None
     assert pipeline.write_report(gated) == config.output.reports / "evaluation.html"
+    assert (config.output.reports / "evaluation.html").is_file()
     assert (config.output.reports / "validation.json").is_file()
     # The run's own verdict and folder stay as the run left them.
     assert not (first.run_dir / "evaluation.html").exists()
@@ -104,6 +216,17 @@ def test_evaluate_gates_a_saved_model_without_retraining(
     assert not (config.output.runs / "absent").exists()
     with pytest.raises(DataError, match="no model.joblib in it"):
         pipeline.evaluate(config.output.runs, promote=False)
+
+
+def test_the_report_draws_a_categorical_feature_with_missing_values(
+    tmp_path: Path,
+) -> None:
+    frame = table("multiclass", missing_sites=True)
+    config = load_config(write_project(tmp_path / "gaps", "multiclass", frame))
+    pipeline = Pipeline.from_config(config)
+    result = pipeline.run()
+    assert result.evaluation_rows.features["site"].isna().any()
+    assert pipeline.write_report(result) == config.output.reports / "evaluation.html"
 
 
 def test_a_candidate_that_cannot_be_served_is_refused(config: PipelineConfig) -> None:
@@ -128,14 +251,28 @@ def test_a_candidate_that_answers_wrongly_is_refused(
     before = production_bytes(config)
 
     def unknown_class(self: ModelArtifact, features: pd.DataFrame) -> "pd.Series[str]":
-        return pd.Series("Atlantis penguin", index=features.index)
+        return pd.Series("z", index=features.index)
 
     monkeypatch.setattr(ModelArtifact, "predict", unknown_class)
     gated = pipeline.evaluate(first.run_dir, promote=True)
     (failure,) = gated.verdict.gate.failures
     assert failure.metric == "infra_validation"
-    assert "['Atlantis penguin'] for 86 rows" in failure.message
+    assert failure.message == "answered with ['z'] for classes ['a', 'b', 'c']"
     assert gated.release is None and production_bytes(config) == before
+
+
+def test_a_regressor_that_answers_with_no_number_is_refused(
+    project: ProjectFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pipeline = Pipeline.from_config(project("regression"))
+    first = pipeline.run()
+
+    def not_a_number(self: ModelArtifact, features: pd.DataFrame) -> "pd.Series[Any]":
+        return pd.Series(math.inf, index=features.index)
+
+    monkeypatch.setattr(ModelArtifact, "predict", not_a_number)
+    (failure,) = pipeline.evaluate(first.run_dir, promote=True).verdict.gate.failures
+    assert failure.message == "answered with values that are not finite numbers"
 
 
 def test_a_damaged_production_model_stops_the_run_before_fitting(
@@ -155,9 +292,9 @@ def test_serving_predicts_what_evaluation_scored(config: PipelineConfig) -> None
     frame = CsvSource(config.data.train).read()
     assert result.verdict.candidate is not None
     scored = result.verdict.candidate.predicted
-    rows = frame.loc[scored.index].drop(columns=["species"])
+    rows = frame.loc[scored.index].drop(columns=[LABEL])
     served = Predictor(pipeline.production, pipeline.validator).predict(rows)
-    pd.testing.assert_series_equal(served["predicted_species"], scored)
+    pd.testing.assert_series_equal(served[f"predicted_{LABEL}"], scored)
     assert set(served["model_version"]) == {result.run_id}
 
 
@@ -166,11 +303,11 @@ def test_bad_data_stops_before_anything_is_written(
 ) -> None:
     broken = tmp_path / "broken.csv"
     text = config.data.train.read_text(encoding="utf-8")
-    broken.write_text(text.replace("Torgersen", "Atlantis"), encoding="utf-8")
+    broken.write_text(text.replace("north", "atlantis"), encoding="utf-8")
     bad_config = replace(config, data=replace(config.data, train=broken))
     with pytest.raises(AnomaliesFound, match="nothing trained") as raised:
         Pipeline.from_config(bad_config).run()
-    assert "island: ENUM_TYPE_UNEXPECTED_STRING_VALUES" in str(raised.value)
+    assert "site: ENUM_TYPE_UNEXPECTED_STRING_VALUES" in str(raised.value)
     assert not config.output.models.exists()
     assert not config.output.runs.exists()
 
@@ -178,10 +315,10 @@ def test_bad_data_stops_before_anything_is_written(
 def test_predict_serves_the_saved_model(config: PipelineConfig) -> None:
     pipeline = Pipeline.from_config(config)
     pipeline.run()
-    rows = config.data.train.parent / "new_penguins.csv"
-    predictions = pipeline.predict(rows)
-    assert len(predictions) == 10
-    assert predictions["predicted_species"].notna().all()
+    assert config.data.serving is not None
+    predictions = pipeline.predict(config.data.serving)
+    assert len(predictions) == len(CsvSource(config.data.serving).read())
+    assert set(predictions[f"predicted_{LABEL}"]) <= {"a", "b", "c"}
 
 
 def test_schema_must_exist(config: PipelineConfig, tmp_path: Path) -> None:
@@ -206,6 +343,7 @@ def test_infer_schema_refuses_to_overwrite(
     fresh = replace(config, data=replace(config.data, schema=target))
     assert Pipeline.infer_schema(fresh, None, force=False) == target
     before = target.read_text(encoding="utf-8")
+    assert before == config.data.schema.read_text(encoding="utf-8")
     with pytest.raises(DataError, match="pass --force"):
         Pipeline.infer_schema(fresh, None, force=False)
     assert Pipeline.infer_schema(fresh, None, force=True) == target
@@ -213,6 +351,29 @@ def test_infer_schema_refuses_to_overwrite(
 
 
 def test_schema_and_config_must_agree_on_the_label(config: PipelineConfig) -> None:
-    other = replace(config, data=replace(config.data, label="island"))
-    with pytest.raises(ConfigError, match="inferred for 'species'"):
+    other = replace(config, data=replace(config.data, label="site"))
+    with pytest.raises(ConfigError, match=f"inferred for '{LABEL}'"):
         Pipeline.from_config(other)
+
+
+def test_project_config_end_to_end(tmp_path: Path) -> None:
+    """The one test of the project's own config and data, outputs under tmp_path.
+    It asserts only what holds for any table, seed, model or threshold."""
+    shipped = load_config(PROJECT_ROOT / DEFAULT_CONFIG)
+    output = OutputConfig(tmp_path / "models", tmp_path / "runs", tmp_path / "reports")
+    pipeline = Pipeline.from_config(replace(shipped, output=output))
+    result = pipeline.run()
+    assert isinstance(result.verdict.gate.validation_ok, bool)
+    assert (result.run_dir / "validation.json").is_file()
+    record = read_json(result.run_dir / "record.json")
+    assert record["run_id"] == result.run_id and record["task"] == pipeline.config.task
+    assert record["promoted"] is (result.release is not None)
+    training = CsvSource(shipped.data.train).read().drop(columns=[shipped.data.label])
+    served = [training]
+    if shipped.data.serving is not None:
+        served.append(CsvSource(shipped.data.serving).read())
+    candidate = Predictor(result.run_dir / "model.joblib", pipeline.validator)
+    for rows in served:
+        predictions = candidate.predict(rows)
+        assert len(predictions) == len(rows)
+        assert predictions[f"predicted_{shipped.data.label}"].notna().all()

@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import LABEL
 
 from {{ cookiecutter.module_name }}.data_validation import DataValidator
 from {{ cookiecutter.module_name }}.datatypes import ModelArtifact
@@ -20,26 +21,27 @@ def model_path(tmp_path: Path, artifact: ModelArtifact) -> Path:
 def test_predicts_serving_rows(
     model_path: Path, validator: DataValidator, sample: pd.DataFrame
 ) -> None:
-    rows = sample.drop(columns=["species"]).head(20)
+    rows = sample.drop(columns=[LABEL]).head(20)
     predictions = Predictor(model_path, validator).predict(rows)
     assert list(predictions.columns) == [
         *rows.columns,
-        "predicted_species",
+        f"predicted_{LABEL}",
         "model_version",
     ]
-    assert set(predictions["predicted_species"]) <= set(sample["species"])
+    assert set(predictions[f"predicted_{LABEL}"]) <= set(sample[LABEL])
+    assert predictions.index.equals(rows.index)
 
 
 def test_invalid_rows_are_refused_with_every_anomaly(
     model_path: Path, validator: DataValidator, sample: pd.DataFrame
 ) -> None:
-    rows = sample.drop(columns=["species"]).head(5)
-    rows.loc[0, "island"] = "Atlantis"
-    rows.loc[1, "bill_depth_mm"] = -3.0
+    rows = sample.drop(columns=[LABEL]).head(5)
+    rows.loc[0, "site"] = "atlantis"
+    rows.loc[1, "width"] = -3.0
     with pytest.raises(DataError, match="2 anomalies") as raised:
         Predictor(model_path, validator).predict(rows)
-    assert "island: ENUM_TYPE_UNEXPECTED_STRING_VALUES" in str(raised.value)
-    assert "bill_depth_mm: FLOAT_TYPE_SMALL_FLOAT" in str(raised.value)
+    assert "site: ENUM_TYPE_UNEXPECTED_STRING_VALUES" in str(raised.value)
+    assert "width: FLOAT_TYPE_SMALL_FLOAT" in str(raised.value)
     assert "(line 2)" in str(raised.value)
 
 
@@ -48,4 +50,4 @@ def test_no_model_yet(
 ) -> None:
     predictor = Predictor(tmp_path / "model.joblib", validator)
     with pytest.raises(DataError, match="run `make pipeline` first"):
-        predictor.predict(sample.head(1))
+        predictor.predict(sample.drop(columns=[LABEL]).head(1))

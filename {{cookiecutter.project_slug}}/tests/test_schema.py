@@ -1,6 +1,7 @@
 """The schema inference policy: a schema inferred from one sample must accept another
 sample of the same distribution, and still catch what that distribution never has."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +35,7 @@ def gappy_table(rows: int = 400) -> pd.DataFrame:
     )
 
 
-TABLES = {
+TABLES: dict[str, Callable[[], pd.DataFrame]] = {
     "breast_cancer": lambda: load_breast_cancer(as_frame=True).frame,
     "wine": lambda: load_wine(as_frame=True).frame,
     "diabetes": lambda: load_diabetes(as_frame=True, scaled=False).frame,

@@ -26,7 +26,7 @@ def test_artifact_round_trip(tmp_path: Path, artifact: ModelArtifact) -> None:
 def test_a_failed_write_leaves_the_old_file_whole(
     tmp_path: Path, artifact: ModelArtifact, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = tmp_path / "model.joblib"
+    path = tmp_path / "models" / "model.joblib"
     save_artifact(path, artifact)
     before = path.read_bytes()
 
@@ -37,7 +37,7 @@ def test_a_failed_write_leaves_the_old_file_whole(
     with pytest.raises(RuntimeError, match="disk full"):
         save_artifact(path, artifact)
     assert path.read_bytes() == before
-    assert [p.name for p in tmp_path.iterdir()] == ["model.joblib"]
+    assert [p.name for p in path.parent.iterdir()] == ["model.joblib"]
 
 
 def test_load_refuses_what_is_not_an_artifact(tmp_path: Path) -> None:

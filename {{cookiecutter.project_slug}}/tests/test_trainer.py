@@ -1,59 +1,99 @@
 import numpy as np
 import pytest
+from conftest import LABEL
+from conftest import ProjectFactory
+from conftest import make_loader
+from conftest import train
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 
 from {{ cookiecutter.module_name }}.config import PipelineConfig
+from {{ cookiecutter.module_name }}.data_loader import CsvSource
 from {{ cookiecutter.module_name }}.datatypes import Dataset
+from {{ cookiecutter.module_name }}.datatypes import Estimator
+from {{ cookiecutter.module_name }}.datatypes import ModelArtifact
 from {{ cookiecutter.module_name }}.errors import ConfigError
 from {{ cookiecutter.module_name }}.preprocess import Preprocess
 from {{ cookiecutter.module_name }}.trainer import Trainer
 
 
-def train_forest(
-    config: PipelineConfig, train: Dataset, seed: int
-) -> RandomForestClassifier:
+def fit(
+    config: PipelineConfig, estimator: Estimator, train_rows: Dataset, seed: int = 1
+) -> ModelArtifact:
     preprocess = Preprocess(config.features.numeric, config.features.categorical)
-    forest = RandomForestClassifier(n_estimators=20)
-    Trainer(seed).train(preprocess, forest, train)
-    return forest
+    return Trainer(seed).train(preprocess.build(), estimator, train_rows)
 
 
 def test_same_seed_same_model(
     config: PipelineConfig, split: tuple[Dataset, Dataset]
 ) -> None:
-    first = train_forest(config, split[0], seed=7)
-    second = train_forest(config, split[0], seed=7)
-    assert first.random_state == 7
-    for one, other in zip(first.estimators_, second.estimators_):
-        assert np.array_equal(one.tree_.threshold, other.tree_.threshold)
+    first = fit(config, RandomForestClassifier(n_estimators=5), split[0], seed=7)
+    second = fit(config, RandomForestClassifier(n_estimators=5), split[0], seed=7)
+    other = fit(config, RandomForestClassifier(n_estimators=5), split[0], seed=8)
+    forest = first.model[-1]
+    assert forest.random_state == 7
+    for one, again in zip(forest.estimators_, second.model[-1].estimators_):
+        assert np.array_equal(one.tree_.threshold, again.tree_.threshold)
+    thresholds = [tree.tree_.threshold for tree in other.model[-1].estimators_]
+    assert not all(
+        np.array_equal(one.tree_.threshold, theirs)
+        for one, theirs in zip(forest.estimators_, thresholds)
+    )
 
 
 def test_a_seed_set_in_config_is_kept(
     config: PipelineConfig, split: tuple[Dataset, Dataset]
 ) -> None:
-    preprocess = Preprocess(config.features.numeric, config.features.categorical)
-    forest = RandomForestClassifier(n_estimators=5, random_state=3)
-    Trainer(7).train(preprocess, forest, split[0])
-    assert forest.random_state == 3
+    artifact = fit(
+        config, RandomForestClassifier(n_estimators=5, random_state=3), split[0]
+    )
+    assert artifact.model[-1].random_state == 3
 
 
-def test_artifact_carries_fitted_preprocessing(
+def test_the_artifact_is_one_fitted_pipeline(
     config: PipelineConfig, split: tuple[Dataset, Dataset]
 ) -> None:
-    preprocess = Preprocess(config.features.numeric, config.features.categorical)
-    artifact = Trainer(1).train(preprocess, LogisticRegression(), split[0])
-    assert artifact.transformer is preprocess
+    estimator = LogisticRegression()
+    artifact = fit(config, estimator, split[0])
+    assert [name for name, _ in artifact.model.steps] == ["preprocess", "estimator"]
+    assert artifact.model[-1] is estimator and hasattr(estimator, "coef_")
     assert artifact.feature_names == config.features.columns
-    assert artifact.label == "species"
-    assert len(artifact.predict(split[1].features)) == len(split[1])
+    assert (artifact.label, artifact.task, artifact.version) == (
+        LABEL,
+        "classification",
+        "",
+    )
+    assert artifact.classes == ["a", "b", "c"]
+    predicted = artifact.predict(split[1].features)
+    assert len(predicted) == len(split[1]) and predicted.name == f"predicted_{LABEL}"
+    assert artifact.encode(split[1].features).shape[0] == len(split[1])
+
+
+def test_columns_that_are_not_features_are_dropped(
+    config: PipelineConfig, split: tuple[Dataset, Dataset]
+) -> None:
+    train_rows = split[0]
+    noisy = Dataset(train_rows.features.assign(extra="x"), train_rows.labels)
+    artifact = fit(config, LogisticRegression(), noisy)
+    assert "extra" not in artifact.feature_names
+    rows = split[1].features.drop(columns=["count"]).assign(count=0)
+    assert len(artifact.predict(rows)) == len(rows)  # column order does not matter
+
+
+def test_a_regressor_is_fitted_on_float_labels(project: ProjectFactory) -> None:
+    config = project("regression")
+    loader = make_loader(config)
+    train_rows, test = loader.split(
+        loader.to_dataset(CsvSource(config.data.train).read())
+    )
+    artifact = train(config, train_rows)
+    assert artifact.task == "regression"
+    assert artifact.predict(test.features).dtype == "float64"
 
 
 def test_a_bad_parameter_value_is_one_line(
     config: PipelineConfig, split: tuple[Dataset, Dataset]
 ) -> None:
-    preprocess = Preprocess(config.features.numeric, config.features.categorical)
-    forest = RandomForestClassifier(n_estimators=-1)
     with pytest.raises(ConfigError, match="cannot be fitted") as raised:
-        Trainer(1).train(preprocess, forest, split[0])
+        fit(config, RandomForestClassifier(n_estimators=-1), split[0])
     assert "\n" not in str(raised.value)

@@ -126,7 +126,7 @@ class DataLoader:
         labelled = frame.dropna(subset=[self.label])
         features = labelled.drop(columns=[self.label]).assign(
             **{
-                name: pd.to_numeric(labelled[name], errors="coerce")
+                name: pd.to_numeric(labelled[name], errors="coerce").astype(float)
                 for name in self.numeric
             }
         )
@@ -177,9 +177,13 @@ class DataLoader:
         if rare.empty:
             return
         shown = ", ".join(repr(value) for value in rare.index[:SHOWN_CLASSES])
-        more = f" and {len(rare) - SHOWN_CLASSES} more" if len(rare) > SHOWN_CLASSES else ""
+        more = (
+            f" and {len(rare) - SHOWN_CLASSES} more"
+            if len(rare) > SHOWN_CLASSES
+            else ""
+        )
         hint = (
-            "; for a numeric label, set [model] task = \"regression\""
+            '; for a numeric label, set [model] task = "regression"'
             if pd.api.types.is_numeric_dtype(labels) and len(counts) > SHOWN_CLASSES
             else ""
         )

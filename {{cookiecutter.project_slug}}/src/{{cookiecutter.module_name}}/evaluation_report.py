@@ -370,17 +370,18 @@ def _partial_dependence(artifact: ModelArtifact, test: Dataset) -> str:
     classification, one curve for a binary classifier's positive class or a
     regressor."""
     served = artifact.model
+    features = test.features[list(artifact.feature_names)]
     importance = permutation_importance(
-        served, test.features, test.labels, n_repeats=5, random_state=0
+        served, features, test.labels, n_repeats=5, random_state=0
     )
-    ranked = pd.Series(importance.importances_mean, index=test.features.columns)
+    ranked = pd.Series(importance.importances_mean, index=features.columns)
     top = list(ranked.sort_values(ascending=False).index[:TOP_FEATURES])
-    categorical = list(test.features.select_dtypes(exclude="number").columns)
+    categorical = list(features.select_dtypes(exclude="number").columns)
     plots = []
     for feature in top:
         dependence = partial_dependence(
             served,
-            test.features,
+            _without_gaps(features, feature),
             [feature],
             categorical_features=categorical or None,
             grid_resolution=GRID_POINTS,
@@ -394,6 +395,16 @@ def _partial_dependence(artifact: ModelArtifact, test: Dataset) -> str:
         f"{html.escape(listing)}</p>"
         "<div class='figures'>" + "".join(plots) + "</div>"
     )
+
+
+def _without_gaps(features: pd.DataFrame, feature: str) -> pd.DataFrame:
+    """Partial dependence overwrites the feature with each grid value, so its missing
+    cells never reach the model; they only break the grid (NaN among strings). Fill
+    them with the commonest value to build the grid from present values."""
+    column = features[feature]
+    if not column.isna().any() or column.dropna().empty:
+        return features
+    return features.assign(**{feature: column.fillna(column.mode().iloc[0])})
 
 
 def _curve_names(artifact: ModelArtifact) -> list[str]:

@@ -135,7 +135,9 @@ def _binary_scores(
     positive = scored.classes[1]
     actual = truth == positive
     metrics = {
-        "precision": float(precision_score(actual, predicted == positive, zero_division=0)),
+        "precision": float(
+            precision_score(actual, predicted == positive, zero_division=0)
+        ),
         "recall": float(recall_score(actual, predicted == positive, zero_division=0)),
     }
     if scored.probabilities is not None:

@@ -175,13 +175,16 @@ class Pipeline:
         promote=False the run is an experiment: gated, recorded, never released."""
         frame, train, test = self._split()
         production = self._production_model(test)  # before fitting: fail early
+        features = list(self.loader.feature_names)  # not the columns it leaves out
         skew = self.validator.compare(
-            self.validator.statistics(train.features),
-            self.validator.statistics(test.features),
+            self.validator.statistics(train.features[features]),
+            self.validator.statistics(test.features[features]),
             "skew",
         )
         refuse([], skew, f"{self.source.location} (training vs evaluation split)")
-        artifact = self.trainer.train(self.preprocess.build(), self.model.build(), train)
+        artifact = self.trainer.train(
+            self.preprocess.build(), self.model.build(), train
+        )
         config = self.config.as_dict()
         run_id = self.recorder.new_run_id(config)
         run_dir = self.recorder.run_dir(run_id)
@@ -212,7 +215,14 @@ class Pipeline:
         reports = self.config.output.reports
         release = self._conclude(candidate_dir, verdict, reports, promote)
         return RunResult(
-            candidate_dir.name, [], verdict, candidate_dir, release, test, False, promote
+            candidate_dir.name,
+            [],
+            verdict,
+            candidate_dir,
+            release,
+            test,
+            False,
+            promote,
         )
 
     def judge(

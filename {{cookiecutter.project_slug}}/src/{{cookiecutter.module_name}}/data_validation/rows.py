@@ -14,8 +14,12 @@ LINES_SHOWN = 5
 
 def _column(feature: FeatureSchema) -> pa.Column:
     checks = []
-    if feature.minimum is not None or feature.maximum is not None:
-        checks.append(pa.Check.in_range(feature.minimum, feature.maximum))
+    # One check per bound: an inferred schema often keeps only a sign (min 0, no
+    # max), and pandera's in_range needs both.
+    if feature.minimum is not None:
+        checks.append(pa.Check.ge(feature.minimum))
+    if feature.maximum is not None:
+        checks.append(pa.Check.le(feature.maximum))
     if feature.domain is not None and feature.min_domain_mass >= 1.0:
         checks.append(pa.Check.isin(list(feature.domain)))
     return pa.Column(
