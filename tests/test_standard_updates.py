@@ -48,7 +48,7 @@ def test_an_update_brings_the_standard_and_keeps_the_projects_files(
         project
         / "configs"
         / "pipeline.toml": ("n_estimators = 200", "n_estimators = 150"),
-        project / "schema" / "schema.json": ('"max": 6300.0', '"max": 6400.0'),
+        project / "schema" / "schema.json": ('"Torgersen"', '"Torgersen", "Anvers"'),
         project / "src" / DEFAULT_MODULE / "evaluator.py": ("Held-out", "Held out"),
     }
     for path, (old, new) in owned.items():
