@@ -100,7 +100,7 @@ def test_a_regression_table_gets_a_regressor_slices_and_its_thresholds(
     assert adoption.task == "regression"
     assert config.model.estimator == "sklearn.ensemble.RandomForestRegressor"
     assert config.evaluation.slices == (("sex",),)  # coded 1 or 2
-    assert {t.metric for t in config.evaluation.thresholds} == {
+    assert {t.metric for t in config.evaluation.thresholds or ()} == {
         "r2",
         "root_mean_squared_error",
     }

@@ -176,7 +176,7 @@ def test_without_thresholds_the_gate_is_the_tasks_not_worse_than_production(
     loaded = without_evaluation(tmp_path, "multiclass")
     evaluation = loaded.evaluation
     assert evaluation.slices == () and evaluation.sensitive_feature is None
-    assert evaluation.thresholds == () and evaluation.cost_ratio is None
+    assert evaluation.thresholds is None and evaluation.cost_ratio is None
     assert loaded.model.task is None and loaded.task == "classification"
     settled = for_task(loaded, task)
     assert settled.task == task
@@ -234,8 +234,8 @@ def test_thresholds_and_slices_are_read(config: PipelineConfig) -> None:
     evaluation = config.evaluation
     assert evaluation.slices == (("site",),)
     assert evaluation.sensitive_feature == "shift"
-    north = [t for t in evaluation.thresholds if t.slice == (("site", "north"),)]
+    north = [t for t in evaluation.thresholds or () if t.slice == (("site", "north"),)]
     assert [t.lower_bound for t in north] == [0.3]
-    (log_loss,) = [t for t in evaluation.thresholds if t.metric == "log_loss"]
+    (log_loss,) = [t for t in evaluation.thresholds or () if t.metric == "log_loss"]
     assert (log_loss.direction, log_loss.relative) == ("lower_is_better", 0.1)
     assert log_loss.has_change and not north[0].has_change

@@ -5,7 +5,6 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -14,7 +13,6 @@ from {{ cookiecutter.module_name }}.config import PipelineConfig
 from {{ cookiecutter.module_name }}.config import ValidationConfig
 from {{ cookiecutter.module_name }}.data_validation import DataValidator
 from {{ cookiecutter.module_name }}.data_validation import Schema
-from {{ cookiecutter.module_name }}.data_validation.comparators import js_divergence
 from {{ cookiecutter.module_name }}.data_validation.comparators import linf_distance
 from {{ cookiecutter.module_name }}.data_validation.report import statistics_page
 from {{ cookiecutter.module_name }}.data_validation.schema import FeatureSchema
@@ -125,10 +123,65 @@ def test_label_is_required_in_training_and_absent_in_serving() -> None:
     }
 
 
-def test_presence_is_a_training_check() -> None:
-    colours = pd.Series(["red", None, "red", "blue"])
-    rows = CLEAN.drop(columns=["label"]).assign(colour=colours)
-    assert validator().validate(rows, "serving") == []
+def test_presence_is_judged_when_serving_too() -> None:
+    """TFDV judges min_fraction in every environment (schema_anomalies.cc): a
+    serving column blank in every row is refused, not imputed."""
+    rows = CLEAN.drop(columns=["label"]).assign(
+        colour=pd.Series([None] * 4, dtype=object)
+    )
+    assert kinds(validator().validate(rows, "serving")) == {
+        ("colour", "FEATURE_TYPE_LOW_FRACTION_PRESENT")
+    }
+
+
+def test_the_label_in_serving_rows_is_flagged_as_a_leak() -> None:
+    """TFDV reports a feature outside its environment as SCHEMA_NEW_COLUMN
+    (tensorflow_data_validation/anomalies/schema.cc, environments)."""
+    assert kinds(validator().validate(CLEAN, "serving")) == {
+        ("label", "SCHEMA_NEW_COLUMN")
+    }
+
+
+def test_infinity_is_an_anomaly_unless_the_schema_allows_it() -> None:
+    """TFDV's FLOAT_TYPE_HAS_INF (anomalies/float_domain_util.cc); min and max
+    include infinities, so an open bound does not hide one."""
+    frame = CLEAN.assign(size=[1.5, 2.0, math.inf, 4.0])
+    statistics = validator().statistics(frame).features["size"]
+    assert statistics.maximum == math.inf and statistics.infinities == 1
+    assert ("size", "FLOAT_TYPE_HAS_INF") in kinds(
+        validator().validate(frame, "training")
+    )
+    allowing = replace(REVIEWED.features["size"], maximum=None, disallow_inf=False)
+    relaxed = DataValidator(
+        replace(REVIEWED, features={**REVIEWED.features, "size": allowing}),
+        ValidationConfig(min_examples=3),
+    )
+    assert relaxed.validate(frame, "training") == []
+    serving = frame.drop(columns=["label"])
+    found = validator().validate(serving, "serving")
+    assert ("size", "FLOAT_TYPE_HAS_INF") in kinds(found)
+    assert all(anomaly.observed.endswith("(line 4)") for anomaly in found)
+
+
+def test_a_feature_missing_from_the_baseline_is_reported() -> None:
+    """TFDV's COMPARATOR_CONTROL_DATA_MISSING: nothing to compare against is not
+    'no drift'."""
+    checker = validator()
+    previous = checker.statistics(CLEAN.drop(columns=["size"]))
+    (missing,) = [
+        c
+        for c in checker.compare(previous, checker.statistics(CLEAN), "drift")
+        if c.feature == "size"
+    ]
+    assert missing.fired and "COMPARATOR_CONTROL_DATA_MISSING" in str(missing)
+
+
+def test_samples_too_small_to_judge_say_so_instead_of_firing() -> None:
+    checker = validator()
+    few = checker.statistics(CLEAN.head(3))
+    comparisons = checker.compare(checker.statistics(CLEAN), few, "drift")
+    assert comparisons and not any(c.fired for c in comparisons)
+    assert all("too few rows to judge" in str(c) for c in comparisons)
 
 
 def test_serving_anomalies_name_the_csv_lines() -> None:
@@ -162,28 +215,6 @@ def test_linf_against_hand_computed_values() -> None:
     # p = (0.5, 0.5, 0), q = (0.25, 0.25, 0.5): the largest gap is 0.5, on "c".
     assert linf_distance({"a": 2, "b": 2}, {"a": 1, "b": 1, "c": 2}) == 0.5
     assert linf_distance({"a": 3}, {"a": 1}) == 0.0
-
-
-def test_js_divergence_against_hand_computed_values() -> None:
-    # Disjoint halves of one range: P = (1, 0), Q = (0, 1) on the outer bins; JSD = 1.
-    left, right = np.array([0.0, 0.0]), np.array([10.0, 10.0])
-    assert js_divergence(left, right) == pytest.approx(1.0)
-    # One value in each outer bin against two in the first: P = (1/2, 1/2),
-    # Q = (1, 0), M = (3/4, 1/4); JSD = (KL(P||M) + KL(Q||M)) / 2 by its definition.
-    p, q = np.array([0.5, 0.5]), np.array([1.0, 0.0])
-    m = (p + q) / 2
-    expected = 0.5 * sum(a * math.log2(a / b) for a, b in zip(p, m) if a) + 0.5 * sum(
-        a * math.log2(a / b) for a, b in zip(q, m) if a
-    )
-    assert js_divergence(np.array([0.0, 10.0]), np.array([0.0, 0.0])) == pytest.approx(
-        expected
-    )
-    assert js_divergence(left, left.copy()) == 0.0
-
-
-def test_missingness_adds_divergence() -> None:
-    values = np.array([1.0, 2.0, 3.0, 4.0])
-    assert js_divergence(values, values, 0, 4) > 0.1
 
 
 def test_bootstrap_does_not_fire_and_a_real_shift_does(
@@ -255,7 +286,9 @@ def test_the_statistics_page_is_static_and_flags_problems(
     checker = DataValidator(Schema.load(config.data.schema), config.validation)
     training = checker.statistics(sample)
     shifted = checker.statistics(
-        sample.assign(width=sample["width"] * 2, site="atlantis")
+        sample.drop(columns=["label"]).assign(
+            width=sample["width"] * 2, site="atlantis"
+        )
     )
     page = statistics_page(
         {"training": training, "serving": shifted},

@@ -112,7 +112,7 @@ def report(
     evaluator = Evaluator(slices=settings.slices)
     candidate = evaluator.evaluate(artifact, test)
     baseline = evaluator.evaluate(production, test) if production else None
-    gate = ModelGate(settings.thresholds).validate(
+    gate = ModelGate(settings.thresholds or ()).validate(
         candidate.metrics, baseline.metrics if baseline else None
     )
     return evaluation_page(Verdict(candidate, baseline, gate), settings, artifact, test)

@@ -147,3 +147,14 @@ def test_a_slice_is_named_the_same_whatever_the_key_order() -> None:
         slice_name({"island": "Dream", "sex": "female"})
     )
     assert slice_name({}) == "overall"
+
+
+def test_an_empty_threshold_list_blesses_only_a_rubber_stamp() -> None:
+    """TFMA refuses a candidate with no thresholds to pass unless it is rubber-stamped
+    (writers/metrics_plots_and_validations_writer.py: validation_ok = rubber_stamp,
+    missing_thresholds = not rubber_stamp)."""
+    metrics: SlicedMetrics = {"overall": {"accuracy": 0.9}}
+    assert ModelGate(()).validate(metrics, None).validation_ok
+    refused = ModelGate(()).validate(metrics, {"overall": {"accuracy": 0.1}})
+    (failure,) = refused.failures
+    assert not refused.validation_ok and "no thresholds to pass" in failure.message

@@ -18,7 +18,9 @@ from {{ cookiecutter.module_name }}.config import OutputConfig
 from {{ cookiecutter.module_name }}.config import PipelineConfig
 from {{ cookiecutter.module_name }}.config import load_config
 from {{ cookiecutter.module_name }}.data_loader import CsvSource
+from {{ cookiecutter.module_name }}.data_loader import DataLoader
 from {{ cookiecutter.module_name }}.data_validation import Schema
+from {{ cookiecutter.module_name }}.datatypes import Dataset
 from {{ cookiecutter.module_name }}.datatypes import ModelArtifact
 from {{ cookiecutter.module_name }}.errors import AnomaliesFound
 from {{ cookiecutter.module_name }}.errors import ConfigError
@@ -327,12 +329,36 @@ def test_schema_must_exist(config: PipelineConfig, tmp_path: Path) -> None:
         Pipeline.from_config(replace(config, data=data))
 
 
+class SortedSplit(DataLoader):
+    """A split that puts the narrow rows in training and the wide ones in evaluation:
+    the skew a broken split or a leaky join would cause."""
+
+    def split(self, dataset: Dataset) -> tuple[Dataset, Dataset]:
+        order = dataset.features["width"].sort_values().index
+        cut = int(len(order) * (1 - self.test_fraction))
+        train, test = order[:cut], order[cut:]
+        return (
+            Dataset(dataset.features.loc[train], dataset.labels.loc[train]),
+            Dataset(dataset.features.loc[test], dataset.labels.loc[test]),
+        )
+
+
 def test_skew_between_training_and_evaluation_stops_the_run(
     config: PipelineConfig,
 ) -> None:
-    strict = replace(config.validation, skew_threshold=0.0001)
-    with pytest.raises(AnomaliesFound, match="training vs evaluation split"):
-        Pipeline.from_config(replace(config, validation=strict)).run()
+    judged = replace(config.validation, skew_threshold=0.5)
+    pipeline = Pipeline.from_config(replace(config, validation=judged))
+    loader = pipeline.loader
+    pipeline.loader = SortedSplit(
+        loader.label,
+        loader.numeric,
+        loader.categorical,
+        loader.test_fraction,
+        loader.seed,
+        loader.task,
+    )
+    with pytest.raises(AnomaliesFound, match="width: Jensen-Shannon divergence"):
+        pipeline.run()
     assert not config.output.models.exists()
 
 

@@ -166,7 +166,9 @@ NOT_WORSE: dict[Task, MetricThreshold] = {
 class EvaluationConfig:
     slices: tuple[tuple[str, ...], ...] = ()
     sensitive_feature: str | None = None
-    thresholds: tuple[MetricThreshold, ...] = (NOT_WORSE["classification"],)
+    # None: not configured, so the task's NOT_WORSE (for_task settles it); an empty
+    # list is configured, and blesses nothing but a rubber stamp (TFMA).
+    thresholds: tuple[MetricThreshold, ...] | None = None
     # Binary: cost of a false positive / cost of a false negative, for the What-If
     # tool's cost view on the evaluation page.
     cost_ratio: float | None = None
@@ -415,7 +417,7 @@ def _evaluation(table: _Table, features: FeatureConfig) -> EvaluationConfig:
     thresholds = (
         tuple(_threshold(item, features) for item in table.tables("thresholds"))
         if "thresholds" in table.values
-        else ()
+        else None
     )
     cost_ratio = table.optional_number("cost_ratio")
     if cost_ratio is not None and not cost_ratio > 0:
@@ -433,7 +435,7 @@ def for_task(config: PipelineConfig, task: Task) -> PipelineConfig:
     the gate is the task's "not worse than production"."""
     evaluation = config.evaluation
     allowed = TASK_METRICS[task]
-    for threshold in evaluation.thresholds:
+    for threshold in evaluation.thresholds or ():
         if threshold.metric not in allowed:
             raise ConfigError(
                 f"[[evaluation.thresholds]] metric = {threshold.metric!r} is not "
@@ -444,7 +446,9 @@ def for_task(config: PipelineConfig, task: Task) -> PipelineConfig:
             "[evaluation] sensitive_feature applies to classification only "
             "(demographic parity of predicted classes): remove it for regression"
         )
-    thresholds = evaluation.thresholds or (NOT_WORSE[task],)
+    thresholds = (
+        (NOT_WORSE[task],) if evaluation.thresholds is None else evaluation.thresholds
+    )
     return replace(
         config,
         model=replace(config.model, task=task),

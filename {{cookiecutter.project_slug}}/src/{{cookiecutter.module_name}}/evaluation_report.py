@@ -59,7 +59,7 @@ def evaluation_page(
     if candidate is None:
         raise ValueError("an unservable candidate has no evaluation to report")
     sections = [
-        _verdict(verdict, settings.thresholds, candidate),
+        _verdict(verdict, settings.thresholds or (), candidate),
         _slices(candidate, verdict.baseline),
         *_task_sections(candidate, verdict.baseline, settings, artifact, test),
     ]

@@ -13,6 +13,7 @@ from dataclasses import field
 from typing import Any
 
 from {{ cookiecutter.module_name }}.config import MetricThreshold
+from {{ cookiecutter.module_name }}.datatypes import OVERALL
 from {{ cookiecutter.module_name }}.datatypes import Evaluation
 from {{ cookiecutter.module_name }}.datatypes import SlicedMetrics
 from {{ cookiecutter.module_name }}.datatypes import slice_name
@@ -86,6 +87,20 @@ class ModelGate:
             for threshold in self.thresholds
             for failure in _check(threshold, candidate, baseline)
         ]
+        if not self.thresholds and baseline is not None:
+            # TFMA blesses only a candidate that passed something: with no
+            # thresholds, only the first model (the rubber stamp) gets through.
+            failures.append(
+                Failure(
+                    OVERALL,
+                    "thresholds",
+                    {},
+                    None,
+                    None,
+                    "no thresholds to pass ([[evaluation.thresholds]] is empty): "
+                    "remove `thresholds = []` for the default, or add thresholds",
+                )
+            )
         return GateResult(rubber_stamp=baseline is None, failures=failures)
 
 

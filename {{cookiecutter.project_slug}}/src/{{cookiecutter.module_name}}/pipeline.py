@@ -142,7 +142,7 @@ class Pipeline:
             evaluator=Evaluator(
                 config.evaluation.slices, config.evaluation.sensitive_feature
             ),
-            gate=ModelGate(config.evaluation.thresholds),
+            gate=ModelGate(config.evaluation.thresholds or ()),
 {%- if cookiecutter.experiment_tracking == "mlflow" %}
             recorder=MlflowRecorder(
                 config.output.runs, config.root, experiment="{{ cookiecutter.module_name }}"

@@ -2,6 +2,7 @@
 statistics computed once per column, checked against a reviewed schema (anomalies), and
 compared between datasets (skew: training vs serving; drift: previous vs current)."""
 
+import math
 from dataclasses import replace
 from typing import Literal
 
@@ -60,15 +61,20 @@ class DataValidator:
         current: DatasetStatistics,
         kind: ComparisonKind,
     ) -> list[Comparison]:
-        """Every shared feature is compared and reported, fired or not."""
+        """Every feature of the current data is compared and reported, fired or
+        not; one the reference lacks is an anomaly, not a silent pass."""
         return [
-            compare(
-                reference.features[name],
-                current.features[name],
-                self._threshold(name, kind),
+            (
+                compare(
+                    reference.features[name],
+                    current.features[name],
+                    self._threshold(name, kind),
+                )
+                if name in reference.features
+                else Comparison(name, "", math.nan, self._threshold(name, kind), True)
             )
             for name in self.schema.features
-            if name in reference.features and name in current.features
+            if name in current.features
         ]
 
     def _threshold(self, name: str, kind: ComparisonKind) -> float:

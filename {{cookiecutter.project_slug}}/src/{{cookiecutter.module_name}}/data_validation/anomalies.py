@@ -29,11 +29,10 @@ def anomalies_of(
                 f"at least {min_examples} rows",
             )
         )
-    checks = CHECKS if environment == "training" else SERVING_CHECKS
     for name, feature in schema.features.items():
         if name in statistics.features:
             observed = statistics.features[name]
-            found.extend(a for check in checks if (a := check(feature, observed)))
+            found.extend(a for check in CHECKS if (a := check(feature, observed)))
     return found
 
 
@@ -57,6 +56,17 @@ def _columns(
         for name in statistics.features
         if name not in schema.features
     ]
+    if environment == "serving" and schema.label in statistics.features:
+        # TFDV: a feature not in the environment is new there. The label in serving
+        # rows is a leak: whatever reads them could learn the answer.
+        new.append(
+            Anomaly(
+                schema.label,
+                "SCHEMA_NEW_COLUMN",
+                "the label is present in serving data",
+                "no label when serving (not in the SERVING environment)",
+            )
+        )
     return missing + new
 
 
@@ -89,6 +99,19 @@ def _nan(feature: FeatureSchema, observed: FeatureStatistics) -> Anomaly | None:
     if not (feature.numeric and feature.disallow_nan and observed.nan):
         return None
     return Anomaly(feature.name, "FLOAT_TYPE_HAS_NAN", f"{observed.nan} NaN", "no NaN")
+
+
+def _infinite(feature: FeatureSchema, observed: FeatureStatistics) -> Anomaly | None:
+    """TFDV's FLOAT_TYPE_HAS_INF (float_domain_util.cc): no range check sees an
+    infinity that the schema's bounds leave open."""
+    if not (feature.numeric and feature.disallow_inf and observed.infinities):
+        return None
+    return Anomaly(
+        feature.name,
+        "FLOAT_TYPE_HAS_INF",
+        f"{observed.infinities} infinite value(s)",
+        "finite numbers (set disallow_inf false in the schema to allow them)",
+    )
 
 
 def _small(feature: FeatureSchema, observed: FeatureStatistics) -> Anomaly | None:
@@ -137,6 +160,15 @@ def _domain(feature: FeatureSchema, observed: FeatureStatistics) -> Anomaly | No
     )
 
 
-CHECKS: tuple[FeatureCheck, ...] = (_presence, _data_type, _nan, _small, _big, _domain)
+# Every environment: TFDV judges presence in serving data too, so a serving file whose
+# feature column is blank, or mostly blank, is refused like a training file.
+CHECKS: tuple[FeatureCheck, ...] = (
+    _presence,
+    _data_type,
+    _nan,
+    _infinite,
+    _small,
+    _big,
+    _domain,
+)
 # A serving request is a few rows, not a dataset: presence is judged on training data.
-SERVING_CHECKS = CHECKS[1:]

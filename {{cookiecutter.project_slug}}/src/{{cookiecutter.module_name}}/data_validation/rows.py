@@ -1,6 +1,7 @@
 """Row-level checks, for where a person must see which rows broke the schema: serving
 input. pandera collects every failure at once (lazy mode)."""
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -20,6 +21,8 @@ def _column(feature: FeatureSchema) -> pa.Column:
         checks.append(pa.Check.ge(feature.minimum))
     if feature.maximum is not None:
         checks.append(pa.Check.le(feature.maximum))
+    if feature.numeric and feature.disallow_inf:
+        checks.append(pa.Check(lambda values: ~np.isinf(values), name="finite"))
     if feature.domain is not None and feature.min_domain_mass >= 1.0:
         checks.append(pa.Check.isin(list(feature.domain)))
     return pa.Column(

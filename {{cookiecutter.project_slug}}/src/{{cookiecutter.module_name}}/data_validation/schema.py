@@ -1,7 +1,8 @@
 """The schema: inferred once from training data, then reviewed and versioned like code.
 
 Fields follow TFDV's schema: presence (`min_fraction_present`), numeric domain
-(`min`, `max`, `disallow_nan`), string domain, and the label that serving data lacks.
+(`min`, `max`, `disallow_nan`, `disallow_inf`), string domain, and the label that
+serving data lacks.
 """
 
 import json
@@ -35,6 +36,9 @@ class FeatureSchema:
     minimum: float | None = None
     maximum: float | None = None
     disallow_nan: bool = False
+    # TFDV's float_domain.disallow_inf; true unless the schema says otherwise, so an
+    # infinity never reaches a model that cannot take it.
+    disallow_inf: bool = True
     domain: tuple[str, ...] | None = None
     min_domain_mass: float = 1.0
 
@@ -69,6 +73,7 @@ class FeatureSchema:
                 "min": self.minimum,
                 "max": self.maximum,
                 "disallow_nan": self.disallow_nan,
+                "disallow_inf": self.disallow_inf,
             }
         elif self.domain is not None:
             document["domain"] = list(self.domain)
@@ -169,6 +174,7 @@ def _infer_feature(statistics: FeatureStatistics, whole: bool) -> FeatureSchema:
             minimum=0.0 if minimum is not None and minimum >= 0 else None,
             maximum=0.0 if maximum is not None and maximum <= 0 else None,
             disallow_nan=statistics.nan == 0,
+            disallow_inf=statistics.infinities == 0,
         )
     values = statistics.value_counts
     if len(values) > MAX_DOMAIN_SIZE:
@@ -211,6 +217,7 @@ def _feature_from_json(name: str, spec: dict[str, Any]) -> FeatureSchema:
         minimum=spec.get("min"),
         maximum=spec.get("max"),
         disallow_nan=bool(spec.get("disallow_nan", False)),
+        disallow_inf=bool(spec.get("disallow_inf", True)),
         domain=None if domain is None else tuple(str(value) for value in domain),
         min_domain_mass=float(spec.get("min_domain_mass", 1.0)),
     )

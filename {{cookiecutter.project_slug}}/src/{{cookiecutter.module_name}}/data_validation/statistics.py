@@ -1,6 +1,7 @@
 """Per-column statistics in one vectorised pass, as TFDV computes them: anomalies,
 comparisons and reports all read these, never the rows again."""
 
+import math
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
@@ -22,6 +23,7 @@ class FeatureStatistics:
     rows: int
     present: int
     nan: int = 0
+    infinities: int = 0
     invalid: int = 0
     non_integral: int = 0
     minimum: float | None = None
@@ -74,13 +76,18 @@ def _numeric(name: str, column: "pd.Series[Any]") -> FeatureStatistics:
         nan, invalid = int(is_nan.sum()), int(parsed.isna().sum())
         numbers = parsed.dropna().to_numpy(dtype=np.float64)
     finite = numbers[np.isfinite(numbers)]
+    infinite = numbers[np.isinf(numbers)]
     minimum, maximum, mean, std = _describe(finite)
+    if infinite.size:  # TFDV's min and max include infinities; mean and std do not
+        minimum = min(float(infinite.min()), math.inf if minimum is None else minimum)
+        maximum = max(float(infinite.max()), -math.inf if maximum is None else maximum)
     return FeatureStatistics(
         name=name,
         numeric=True,
         rows=len(column),
         present=present_count,
         nan=nan,
+        infinities=int(infinite.size),
         invalid=invalid,
         non_integral=int(np.count_nonzero(finite != np.floor(finite))),
         numbers=finite,
