@@ -12,12 +12,15 @@ import pandas as pd
 import tomlkit
 from tomlkit.items import Table
 
+from {{ cookiecutter.module_name }}.config import ModelConfig
 from {{ cookiecutter.module_name }}.config import load_config
 from {{ cookiecutter.module_name }}.data_loader import CsvSource
 from {{ cookiecutter.module_name }}.data_validation import Schema
 from {{ cookiecutter.module_name }}.datatypes import Task
 from {{ cookiecutter.module_name }}.errors import ConfigError
 from {{ cookiecutter.module_name }}.errors import DataError
+from {{ cookiecutter.module_name }}.model import EXAMPLES
+from {{ cookiecutter.module_name }}.model import Model
 from {{ cookiecutter.module_name }}.storage import copy_file
 from {{ cookiecutter.module_name }}.storage import write_text
 
@@ -39,10 +42,6 @@ GATE_COMMENT = (
     '((candidate - production) / production). slice = { column = "value" } holds',
     "one slice to a threshold. The task's metrics are listed in the README.",
 )
-ESTIMATORS = {
-    "classification": "sklearn.ensemble.RandomForestClassifier",
-    "regression": "sklearn.ensemble.RandomForestRegressor",
-}
 
 
 @dataclass
@@ -219,14 +218,23 @@ def _table(document: Any, name: str) -> Any:
 
 
 def _rewrite_model(model: Any, task: Task) -> None:
+    """The researcher's estimator stays if it is one of the task's; else a forest."""
     model["task"] = task
-    estimator = str(model.get("estimator", ""))
-    matches = ("Classifier" in estimator) == (task == "classification")
-    if not estimator or not matches:
-        model["estimator"] = ESTIMATORS[task]
+    if not _fits(model, task):
+        model["estimator"] = EXAMPLES[task]
         params = tomlkit.table()
         params["n_estimators"] = 200
         model["params"] = params
+
+
+def _fits(model: Any, task: Task) -> bool:
+    params = dict(model.get("params", {}))
+    configured = ModelConfig(str(model.get("estimator", "")), params, task)
+    try:
+        Model(configured, task).build()
+    except ConfigError:
+        return False
+    return True
 
 
 def _evaluation(adoption: Adoption, labels: "pd.Series[Any]") -> Table:

@@ -212,25 +212,25 @@ def _positive_score(candidate: Evaluation) -> npt.NDArray[np.float64]:
 
 
 def _binary_roc(candidate: Evaluation, test: Dataset) -> str:
-    figure = Figure(figsize=(4.5, 4))
-    axes = figure.subplots()
-    positive = candidate.classes[1]
-    RocCurveDisplay.from_predictions(
-        test.labels, _positive_score(candidate), pos_label=positive,
-        name=str(positive), ax=axes, plot_chance_level=True,
-    )  # fmt: skip
-    return _captioned(figure, "ROC")
+    return _binary_curve(RocCurveDisplay, "ROC", candidate, test)
 
 
 def _precision_recall(candidate: Evaluation, test: Dataset) -> str:
+    return _binary_curve(PrecisionRecallDisplay, "precision-recall", candidate, test)
+
+
+def _binary_curve(
+    display: Any, caption: str, candidate: Evaluation, test: Dataset
+) -> str:
+    """One of scikit-learn's curve displays, for the positive class's scores."""
     figure = Figure(figsize=(4.5, 4))
     axes = figure.subplots()
     positive = candidate.classes[1]
-    PrecisionRecallDisplay.from_predictions(
+    display.from_predictions(
         test.labels, _positive_score(candidate), pos_label=positive,
         name=str(positive), ax=axes, plot_chance_level=True,
     )  # fmt: skip
-    return _captioned(figure, "precision-recall")
+    return _captioned(figure, caption)
 
 
 def _prediction_error(candidate: Evaluation, test: Dataset, kind: str) -> str:
