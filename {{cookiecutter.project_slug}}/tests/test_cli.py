@@ -252,3 +252,33 @@ def test_python_dash_m(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(SystemExit) as exited:
         runpy.run_module("{{ cookiecutter.module_name }}", run_name="__main__")
     assert exited.value.code == 0
+
+
+def test_serving_validation_names_the_csv_lines_at_fault(
+    project_config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The README promises it for validate-data as for predict."""
+    rows = table("multiclass").drop(columns=[LABEL]).head(SERVING_ROWS)
+    rows.loc[rows.index[3], "width"] = -1.0  # never negative in training
+    broken = tmp_path / "broken.csv"
+    rows.to_csv(broken, index=False)
+    config = ["--config", str(project_config)]
+    assert main(["validate-data", str(broken), "--env", "serving", *config]) == 1
+    (line,) = capsys.readouterr().out.splitlines()
+    assert line == (
+        "width: FLOAT_TYPE_SMALL_FLOAT: observed min -1 (line 5); allowed min 0"
+    )
+
+
+def test_ctrl_c_ends_in_one_line_that_says_what_was_written(
+    project_config: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def interrupted(self: Pipeline, promote: bool = True) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Pipeline, "run", interrupted)
+    assert main(["run", "--config", str(project_config)]) == 130
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("interrupted: ") and "nothing is half-written" in line

@@ -13,11 +13,14 @@ from {{ cookiecutter.module_name }}.config import PipelineConfig
 from {{ cookiecutter.module_name }}.config import ValidationConfig
 from {{ cookiecutter.module_name }}.data_validation import DataValidator
 from {{ cookiecutter.module_name }}.data_validation import Schema
+from {{ cookiecutter.module_name }}.data_validation.anomalies import shortened
+from {{ cookiecutter.module_name }}.data_validation.anomalies import written
 from {{ cookiecutter.module_name }}.data_validation.comparators import linf_distance
 from {{ cookiecutter.module_name }}.data_validation.report import statistics_page
 from {{ cookiecutter.module_name }}.data_validation.schema import FeatureSchema
 from {{ cookiecutter.module_name }}.datatypes import Anomaly
 from {{ cookiecutter.module_name }}.errors import DataError
+from {{ cookiecutter.module_name }}.pipeline import Pipeline
 
 CLEAN = pd.DataFrame(
     {
@@ -307,3 +310,37 @@ def test_the_statistics_page_is_static_and_flags_problems(
     assert "ENUM_TYPE_UNEXPECTED_STRING_VALUES" in page
     missing = sample["length"].isna().mean()
     assert 0 < missing and f"missing: {missing:.1%}" in page
+
+
+def test_numbers_and_domains_read_as_the_data_wrote_them() -> None:
+    """A coordinate or an id prints as written, not as 1.7031e+10 against 1.7031e+10;
+    a long domain is a few values and a count, so the anomaly stays one line."""
+    assert written(17031000000.0) == "17031000000" and written(52.1) == "52.1"
+    assert written(-math.inf) == "-inf"
+    huge = replace(REVIEWED.features["count"], maximum=17031000000.0)
+    checker = DataValidator(
+        replace(REVIEWED, features={**REVIEWED.features, "count": huge}),
+        ValidationConfig(min_examples=3),
+    )
+    (anomaly,) = checker.validate(
+        CLEAN.assign(count=[1, 2, 3, 17031000001]), "training"
+    )
+    assert str(anomaly).endswith("observed max 17031000001; allowed max 17031000000")
+    values = tuple(f"value{i:02d}" for i in range(40))
+    assert shortened(values).endswith("... 32 more]") and "value07" in shortened(values)
+
+
+def test_the_statistics_page_measures_what_validate_data_measures(
+    config: PipelineConfig, sample: pd.DataFrame, tmp_path: Path
+) -> None:
+    """Two labelled files are previous and current data: drift, with the drift
+    threshold that `validate-data --baseline` uses; serving rows are skew."""
+    strict = replace(config.validation, drift_threshold=0.0123, skew_threshold=0.456)
+    pipeline = Pipeline.from_config(replace(config, validation=strict))
+    previous, current = tmp_path / "previous.csv", tmp_path / "current.csv"
+    sample.to_csv(previous, index=False)
+    sample.assign(site="atlantis").to_csv(current, index=False)
+    page = pipeline.write_statistics(previous, current, tmp_path / "a.html")
+    text = page.read_text(encoding="utf-8")
+    assert "0.0123" in text and "0.456" not in text
+    assert "ENUM_TYPE_UNEXPECTED_STRING_VALUES" in text  # the second file's, in red

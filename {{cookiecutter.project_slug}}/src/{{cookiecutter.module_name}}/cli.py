@@ -22,9 +22,16 @@ from {{ cookiecutter.module_name }}.errors import DataError
 from {{ cookiecutter.module_name }}.errors import ProjectError
 from {{ cookiecutter.module_name }}.pipeline import Pipeline
 from {{ cookiecutter.module_name }}.pipeline import RunResult
+from {{ cookiecutter.module_name }}.storage import write_text
 
 EXIT_ANOMALIES = 1
 EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130  # the shell's code for Ctrl-C
+INTERRUPTED = (
+    "every file is written whole or not at all, so nothing is half-written; "
+    "production is the last model promoted, and a cut-short run leaves a "
+    "runs/<run id>/ folder without a record.json"
+)
 RUNS_COLUMNS = {
     "classification": ("accuracy", "f1_macro", "log_loss"),
     "regression": ("root_mean_squared_error", "mean_absolute_error", "r2"),
@@ -116,8 +123,7 @@ def predict(arguments: argparse.Namespace) -> int:
     pipeline = Pipeline.from_config(load_config(arguments.config))
     predictions = pipeline.predict(serving_rows(pipeline, arguments.file))
     try:
-        arguments.output.parent.mkdir(parents=True, exist_ok=True)
-        predictions.to_csv(arguments.output, index=False)
+        write_text(arguments.output, predictions.to_csv(index=False))
     except OSError as error:
         raise DataError(
             f"{arguments.output}: cannot write ({error.strerror})"
@@ -295,6 +301,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = parser().parse_args(argv)
     try:
         return HANDLERS[arguments.command](arguments)
+    except KeyboardInterrupt:
+        print(f"interrupted: {INTERRUPTED}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except ProjectError as error:
         print(f"error: {error}", file=sys.stderr)
         anomalies = isinstance(error, AnomaliesFound)

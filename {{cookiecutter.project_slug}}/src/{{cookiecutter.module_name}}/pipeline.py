@@ -36,6 +36,7 @@ from {{ cookiecutter.module_name }}.predictor import Predictor
 from {{ cookiecutter.module_name }}.preprocess import Preprocess
 from {{ cookiecutter.module_name }}.storage import MODEL_FILE
 from {{ cookiecutter.module_name }}.storage import load_artifact
+from {{ cookiecutter.module_name }}.storage import production_lock
 from {{ cookiecutter.module_name }}.storage import production_model
 from {{ cookiecutter.module_name }}.storage import promote_release
 from {{ cookiecutter.module_name }}.storage import save_artifact
@@ -174,7 +175,7 @@ class Pipeline:
         gate refuses stays in its run folder and production is not touched. With
         promote=False the run is an experiment: gated, recorded, never released."""
         frame, train, test = self._split()
-        production = self._production_model(test)  # before fitting: fail early
+        self._production_model(test)  # a damaged or unfit one stops us before fitting
         features = list(self.loader.feature_names)  # not the columns it leaves out
         skew = self.validator.compare(
             self.validator.statistics(train.features[features]),
@@ -189,8 +190,10 @@ class Pipeline:
         run_id = self.recorder.new_run_id(config)
         run_dir = self.recorder.run_dir(run_id)
         save_artifact(run_dir / MODEL_FILE, replace(artifact, version=run_id))
-        verdict = self.judge(run_dir, frame, test, production)
-        release = self._conclude(run_dir, verdict, run_dir, promote)
+        with production_lock(self.config.output.models):
+            production = self._production_model(test)  # as it is now, after waiting
+            verdict = self.judge(run_dir, frame, test, production)
+            release = self._conclude(run_dir, verdict, run_dir, promote)
         self.recorder.record(
             run_id,
             config,
@@ -211,9 +214,11 @@ class Pipeline:
                 "e.g. runs/<run id>"
             )
         frame, _, test = self._split()
-        verdict = self.judge(candidate_dir, frame, test, self._production_model(test))
         reports = self.config.output.reports
-        release = self._conclude(candidate_dir, verdict, reports, promote)
+        with production_lock(self.config.output.models):
+            production = self._production_model(test)
+            verdict = self.judge(candidate_dir, frame, test, production)
+            release = self._conclude(candidate_dir, verdict, reports, promote)
         return RunResult(
             candidate_dir.name,
             [],
@@ -350,16 +355,22 @@ class Pipeline:
     def validate_data(
         self, data: Path, environment: Environment, baseline: Path | None
     ) -> DataReport:
-        """Statistics once per file; anomalies and drift both read them."""
-        current = self.validator.statistics(CsvSource(data).read())
-        anomalies = self.validator.anomalies(current, environment)
+        """Statistics once per file; anomalies and drift both read them. Serving
+        anomalies name the CSV lines at fault, as `predict` does."""
+        frame = CsvSource(data).read()
+        current = self.validator.statistics(frame)
+        anomalies = self.validator.with_lines(
+            self.validator.anomalies(current, environment), frame, environment
+        )
         if baseline is None:
             return DataReport(anomalies, [])
         previous = self.validator.statistics(CsvSource(baseline).read())
         return DataReport(anomalies, self.validator.compare(previous, current, "drift"))
 
     def write_statistics(self, data: Path, other: Path | None, output: Path) -> Path:
-        """The statistics page for one file, or two overlaid (training vs serving)."""
+        """The statistics page for one file, or two overlaid. It says what
+        validate-data says: each file's anomalies, and for a second file with the
+        label drift (as --baseline measures it), without it skew (serving rows)."""
         # matplotlib is imported here, not at the top: only this command draws.
         from {{ cookiecutter.module_name }}.data_validation.report import statistics_page
 
@@ -367,12 +378,17 @@ class Pipeline:
             path.name: self.validator.statistics(CsvSource(path).read())
             for path in ([data] if other is None else [data, other])
         }
-        first = next(iter(datasets.values()))
-        anomalies = self.validator.anomalies(first, "training")
-        comparisons = []
+        anomalies, comparisons = [], []
+        for statistics in datasets.values():
+            labelled = self.config.data.label in statistics.features
+            environment: Environment = "training" if labelled else "serving"
+            anomalies += self.validator.anomalies(statistics, environment)
         if other is not None:
             left, right = datasets.values()
-            comparisons = self.validator.compare(left, right, "skew")
+            labelled = self.config.data.label in right.features
+            comparisons = self.validator.compare(
+                left, right, "drift" if labelled else "skew"
+            )
         write_text(output, statistics_page(datasets, anomalies, comparisons))
         return output
 

@@ -1,12 +1,15 @@
 """Atomic writes: a crash mid-write never leaves half a file where a good one stood,
 and a crash mid-promotion never leaves half a production model."""
 
+import fcntl
 import json
 import math
 import os
 import shutil
 import tempfile
 from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 from typing import Any
@@ -18,6 +21,7 @@ from {{ cookiecutter.module_name }}.errors import DataError
 
 MODEL_FILE = "model.joblib"
 PRODUCTION = "production"
+LOCK_FILE = ".lock"
 
 
 def _write_atomically(path: Path, write: Callable[[IO[bytes]], object]) -> None:
@@ -77,6 +81,17 @@ def load_artifact(path: Path) -> ModelArtifact:
     if not isinstance(artifact, ModelArtifact):
         raise DataError(f"{path}: not a model artifact of this project")
     return artifact
+
+
+@contextmanager
+def production_lock(models_dir: Path) -> Iterator[None]:
+    """One run at a time judges against production and promotes: a second waits, then
+    is judged against whatever the first promoted, never against a model that
+    production no longer is. The lock is the OS's, so a killed run releases it."""
+    models_dir.mkdir(parents=True, exist_ok=True)
+    with (models_dir / LOCK_FILE).open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 def production_model(models_dir: Path) -> Path:

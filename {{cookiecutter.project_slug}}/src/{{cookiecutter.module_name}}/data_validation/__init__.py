@@ -35,7 +35,14 @@ class DataValidator:
         return statistics_of(frame, self.schema.numeric_names)
 
     def validate(self, frame: pd.DataFrame, environment: Environment) -> list[Anomaly]:
-        anomalies = self.anomalies(self.statistics(frame), environment)
+        return self.with_lines(
+            self.anomalies(self.statistics(frame), environment), frame, environment
+        )
+
+    def with_lines(
+        self, anomalies: list[Anomaly], frame: pd.DataFrame, environment: Environment
+    ) -> list[Anomaly]:
+        """Serving anomalies name the CSV lines at fault: a person fixes rows."""
         if environment == "serving" and anomalies:
             lines = failing_lines(self.schema, frame)
             return [

@@ -1,5 +1,6 @@
 """Statistics checked against the schema, with TFDV's anomaly types as the kinds."""
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -10,6 +11,7 @@ from {{ cookiecutter.module_name }}.data_validation.statistics import FeatureSta
 from {{ cookiecutter.module_name }}.datatypes import Anomaly
 from {{ cookiecutter.module_name }}.datatypes import Environment
 
+SHOWN_VALUES = 8
 FeatureCheck = Callable[[FeatureSchema, FeatureStatistics], Anomaly | None]
 
 
@@ -134,8 +136,26 @@ def _outside(
         f"INT_TYPE_{size}_INT" if feature.type == "int" else f"FLOAT_TYPE_{size}_FLOAT"
     )
     return Anomaly(
-        feature.name, kind, f"{bound_name} {seen:g}", f"{bound_name} {bound:g}"
+        feature.name,
+        kind,
+        f"{bound_name} {written(seen)}",
+        f"{bound_name} {written(bound)}",
     )
+
+
+def written(number: float) -> str:
+    """As the data would spell it: 17031000000, not 1.7031e+10; 52.1, not 52.1000."""
+    if math.isfinite(number) and number.is_integer() and abs(number) < 1e18:
+        return str(int(number))
+    return repr(float(number))
+
+
+def shortened(values: tuple[str, ...]) -> str:
+    """A long domain as its first values and a count, so an anomaly stays a line."""
+    if len(values) <= SHOWN_VALUES:
+        return str(list(values))
+    shown = ", ".join(repr(value) for value in values[:SHOWN_VALUES])
+    return f"[{shown}, ... {len(values) - SHOWN_VALUES} more]"
 
 
 def _domain(feature: FeatureSchema, observed: FeatureStatistics) -> Anomaly | None:
@@ -155,7 +175,7 @@ def _domain(feature: FeatureSchema, observed: FeatureStatistics) -> Anomaly | No
         feature.name,
         "ENUM_TYPE_UNEXPECTED_STRING_VALUES",
         f"{shown} in {share:.2%} of present values",
-        f"one of {list(feature.domain)}"
+        f"one of {shortened(feature.domain)}"
         f" (out-of-domain share at most {1 - feature.min_domain_mass:.2%})",
     )
 
@@ -171,4 +191,3 @@ CHECKS: tuple[FeatureCheck, ...] = (
     _big,
     _domain,
 )
-# A serving request is a few rows, not a dataset: presence is judged on training data.
