@@ -205,3 +205,19 @@ def test_the_cli_prints_what_adopt_decided(
 )
 def test_the_task_follows_the_label(values: list[object], task: str) -> None:
     assert infer_task(pd.Series(values)) == task
+
+
+def test_a_class_with_one_row_is_named_when_adopting(
+    project: Path, tmp_path: Path
+) -> None:
+    """The run would refuse it (no stratified split); adopt says so first, in one
+    line naming the class, so the researcher fixes the data before training."""
+    frame = load_wine(as_frame=True).frame.astype({"target": str})
+    frame.loc[frame.index[0], "target"] = "rare"
+    adoption = adopt(
+        project / "configs" / "pipeline.toml",
+        write_table(tmp_path, frame, "wine.csv"),
+        "target",
+    )
+    (warning,) = [line for line in adoption.lines() if line.startswith("warning")]
+    assert "('rare')" in warning and "drop or merge" in warning

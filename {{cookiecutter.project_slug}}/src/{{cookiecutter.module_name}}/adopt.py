@@ -55,6 +55,8 @@ class Adoption:
     left_out: dict[str, str] = field(default_factory=dict)
     slices: list[str] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
+    # Classes with a single row: no stratified split can put one in both halves.
+    single_rows: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         numeric = ", ".join(self.numeric) or "none"
@@ -66,7 +68,19 @@ class Adoption:
             *(f"left out {name}: {why}" for name, why in self.left_out.items()),
             f"slices: {', '.join(self.slices) or 'none (no low-cardinality column)'}",
             *(f"wrote {path}" for path in self.written),
+            *self._rare_classes(),
             "review the schema and configs/pipeline.toml, then run `make pipeline`",
+        ]
+
+    def _rare_classes(self) -> list[str]:
+        if not self.single_rows:
+            return []
+        shown = ", ".join(repr(name) for name in self.single_rows[:5])
+        more = len(self.single_rows) - 5
+        extra = f" and {more} more" if more > 0 else ""
+        return [
+            f"warning: classes with one row ({shown}{extra}) cannot be split for "
+            "evaluation: drop or merge them in the data before `make pipeline`"
         ]
 
 
@@ -91,6 +105,9 @@ def adopt(
             f"{source}: label {label!r} is not numeric: use --task classification"
         )
     adoption = Adoption(chosen, len(labels))
+    if chosen == "classification":
+        counts = labels.value_counts()
+        adoption.single_rows = [str(value) for value in counts[counts < 2].index]
     _choose_features(frame.drop(columns=[label]), adoption)
     if not adoption.numeric and not adoption.categorical:
         raise DataError(f"{source}: no usable feature column besides {label!r}")
