@@ -70,6 +70,9 @@ def test_a_multiclass_table_becomes_the_projects_data(
 ) -> None:
     table = write_table(tmp_path, load_wine(as_frame=True).frame, "wine.csv")
     config_path = project / "configs" / "pipeline.toml"
+    old = project / "models" / "old-table"
+    old.mkdir(parents=True)
+    (project / "models" / "production").symlink_to("old-table")
     adoption = adopt(config_path, table, "target")
     config = load_config(config_path)
     assert adoption.task == "classification" and config.model.task == "classification"
@@ -83,6 +86,11 @@ def test_a_multiclass_table_becomes_the_projects_data(
 
     result = Pipeline.from_config(config).run()
     assert result.verdict.gate.validation_ok and result.release is not None
+    assert result.verdict.gate.rubber_stamp  # the old table's model was retired
+    assert (project / "models" / "old-table").is_dir()
+    assert f"retired models/production (it stays in {old})" in "\n".join(
+        adoption.lines()
+    )
     predicted = Pipeline.from_config(config).predict(
         project / "data" / "wine_serving.csv"
     )

@@ -21,6 +21,7 @@ from {{ cookiecutter.module_name }}.errors import ConfigError
 from {{ cookiecutter.module_name }}.errors import DataError
 from {{ cookiecutter.module_name }}.model import EXAMPLES
 from {{ cookiecutter.module_name }}.model import Model
+from {{ cookiecutter.module_name }}.storage import PRODUCTION
 from {{ cookiecutter.module_name }}.storage import copy_file
 from {{ cookiecutter.module_name }}.storage import write_text
 
@@ -57,6 +58,8 @@ class Adoption:
     written: list[Path] = field(default_factory=list)
     # Classes with a single row: no stratified split can put one in both halves.
     single_rows: list[str] = field(default_factory=list)
+    # The release that served the previous table, no longer linked as production.
+    retired: Path | None = None
 
     def lines(self) -> list[str]:
         numeric = ", ".join(self.numeric) or "none"
@@ -69,6 +72,14 @@ class Adoption:
             f"slices: {', '.join(self.slices) or 'none (no low-cardinality column)'}",
             *(f"wrote {path}" for path in self.written),
             *self._rare_classes(),
+            *(
+                [
+                    f"retired models/production (it stays in {self.retired}): the next "
+                    "run starts a new line of models"
+                ]
+                if self.retired
+                else []
+            ),
             "review the schema and configs/pipeline.toml, then run `make pipeline`",
         ]
 
@@ -113,7 +124,19 @@ def adopt(
         raise DataError(f"{source}: no usable feature column besides {label!r}")
     config = load_config(config_path)
     _write(config_path, config.data.schema, source, frame, label, adoption)
+    adoption.retired = _retire_production(config.output.models)
     return adoption
+
+
+def _retire_production(models_dir: Path) -> Path | None:
+    """A model of another table cannot be the one to beat: the next run starts a new
+    line of models (a rubber stamp). Only the link goes; its release folder stays."""
+    link = models_dir / PRODUCTION
+    if not link.is_symlink():
+        return None
+    release = link.resolve()
+    link.unlink()
+    return release
 
 
 def infer_task(labels: "pd.Series[Any]") -> Task:
