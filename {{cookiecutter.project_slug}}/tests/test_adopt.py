@@ -140,6 +140,7 @@ def test_identifiers_and_free_text_are_left_out_with_a_reason(
     assert set(adoption.left_out) == {"row_id", "comment", "empty"}
     assert "identifier" in adoption.left_out["row_id"]
     assert "free text" in adoption.left_out["comment"]
+    assert adoption.left_out["row_id"].endswith("(an identifier)")
     assert adoption.numeric == ["size"] and adoption.categorical == ["colour"]
     assert adoption.slices == ["colour"]
     assert any(line.startswith("left out comment: ") for line in adoption.lines())
@@ -229,3 +230,31 @@ def test_a_class_with_one_row_is_named_when_adopting(
     )
     (warning,) = [line for line in adoption.lines() if line.startswith("warning")]
     assert "('rare')" in warning and "drop or merge" in warning
+
+
+def test_a_text_identifier_in_a_small_table_is_no_feature(
+    project: Path, tmp_path: Path
+) -> None:
+    frame = pd.DataFrame({"id": [f"row-{i}" for i in range(50)], "y": ["a", "b"] * 25})
+    with pytest.raises(DataError, match="no usable feature"):
+        adopt(
+            project / "configs" / "pipeline.toml",
+            write_table(tmp_path, frame, "t.csv"),
+            "y",
+        )
+
+
+def test_the_chance_bar_counts_only_classes_a_run_can_split(
+    project: Path, tmp_path: Path
+) -> None:
+    """A one-row class is refused at run time, so chance is 1/3 here, not 1/4."""
+    frame = load_wine(as_frame=True).frame.astype({"target": str})
+    frame.loc[frame.index[0], "target"] = "rare"
+    config_path = project / "configs" / "pipeline.toml"
+    adopt(config_path, write_table(tmp_path, frame, "wine.csv"), "target")
+    (floor,) = [
+        t
+        for t in load_config(config_path).evaluation.thresholds or ()
+        if t.lower_bound is not None
+    ]
+    assert floor.metric == "balanced_accuracy" and floor.lower_bound == 0.38

@@ -29,6 +29,9 @@ from {{ cookiecutter.module_name }}.storage import write_text
 MAX_CLASSES = 20
 # A text column with more distinct values than this is free text or an identifier.
 MAX_CATEGORIES = 50
+# Fewer rows than this may all differ by chance; more, and a column unique in every
+# row says which row it is (an identifier), whatever its type.
+MIN_IDENTIFIER_ROWS = 20
 # Slices are made from columns with 2 to this many values, at most two.
 MAX_SLICE_VALUES = 10
 MAX_SLICES = 2
@@ -184,14 +187,16 @@ def _unusable(column: "pd.Series[Any]", present: "pd.Series[Any]") -> str | None
     if present.empty:
         return "no values"
     distinct = present.nunique()
+    unique_per_row = distinct == len(column) and len(column) > MIN_IDENTIFIER_ROWS
     if pd.api.types.is_numeric_dtype(column):
         integral = bool((present == present.round()).all())
-        if integral and distinct == len(column) and len(column) > MAX_CATEGORIES:
+        if integral and unique_per_row:
             return "a different whole number in every row (an identifier)"
         return None
+    if unique_per_row:
+        return "a different text value in every row (an identifier)"
     if distinct > MAX_CATEGORIES:
-        kind = "an identifier" if distinct == len(present) else "free text"
-        return f"{distinct} distinct text values ({kind})"
+        return f"{distinct} distinct text values (free text)"
     return None
 
 
@@ -307,7 +312,10 @@ def _thresholds(task: Task, labels: "pd.Series[Any]") -> list[dict[str, Any]]:
                 "absolute": 1e-10,
             },
         ]
-    chance = 1 / labels.dropna().nunique()  # balanced accuracy of a constant guess
+    counts = labels.value_counts()
+    # Balanced accuracy of a constant guess, over the classes a run can split (a class
+    # with one row is refused, so it must not lower the bar).
+    chance = 1 / max(2, int((counts >= 2).sum()))
     return [
         {
             "metric": "balanced_accuracy",
