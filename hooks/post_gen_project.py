@@ -1,15 +1,79 @@
-"""Remove what an answer turned off, and nothing else."""
+"""Finish the bake so the project, committed and pushed as it is, goes green in CI.
+
+CI installs only what uv.lock pins, so the lock is written here; the folder becomes a
+git repository so `make install` can install the pre-commit hook and runs can record
+their commit. Neither failure undoes the bake: the warning says what to run instead.
+"""
 
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
 INCLUDE_NOTEBOOKS = "{{ cookiecutter.include_notebooks }}"
+LOCK_TIMEOUT_SECONDS = 600
+
+
+def inside_git_work_tree() -> bool:
+    """A project baked inside another repository (a monorepo) joins that one."""
+    asked = subprocess.run(
+        ["git", "rev-parse", "--is-inside-work-tree"], capture_output=True, check=False
+    )
+    return asked.returncode == 0
+
+
+def init_git() -> str | None:
+    """Why the folder is not a git repository, or None when it is."""
+    if shutil.which("git") is None:
+        return "git is not installed: install it, then run `git init -b main`"
+    if inside_git_work_tree():
+        return None
+    created = subprocess.run(
+        ["git", "init", "--quiet", "--initial-branch", "main"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if created.returncode != 0:
+        reason = first_error(created.stderr)
+        return f"git init failed ({reason}): run `git init -b main`"
+    return None
+
+
+def write_lock() -> str | None:
+    """Why uv.lock was not written, or None. `make lock` finds or bootstraps uv."""
+    if shutil.which("make") is None:
+        return "make is not installed: run `uv lock`, then commit uv.lock"
+    try:
+        locked = subprocess.run(
+            ["make", "--no-print-directory", "lock"],
+            capture_output=True,
+            text=True,
+            timeout=LOCK_TIMEOUT_SECONDS,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        waited = f"`make lock` took over {LOCK_TIMEOUT_SECONDS} s"
+        return f"uv.lock not written ({waited}): run `make lock`, then commit uv.lock"
+    if locked.returncode != 0:
+        reason = first_error(locked.stderr + locked.stdout)
+        return f"uv.lock not written ({reason}): run `make lock`, then commit uv.lock"
+    return None
+
+
+def first_error(output: str) -> str:
+    """The tool's own error line, not make's summary of it."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    errors = [line for line in lines if line.lower().startswith(("error", "fatal"))]
+    return (errors or lines or ["no message"])[0]
 
 
 def main() -> int:
     if INCLUDE_NOTEBOOKS == "no":
         shutil.rmtree(Path.cwd() / "notebooks")
+    for problem in (init_git(), write_lock()):
+        if problem is not None:
+            print(f"warning: {problem}", file=sys.stderr)
     return 0
 
 

@@ -9,6 +9,9 @@ from cookiecutter.main import cookiecutter
 
 TEMPLATE = Path(__file__).resolve().parents[1]
 DEFAULT_MODULE = "penguin_research"
+# Bakes for a Python this machine lacks cannot lock here (uv cannot download Pythons
+# without GitHub): fail at once with the bake's warning instead of after retries.
+os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
 
 
 def bake(output_dir: Path, **answers: str) -> Path:
@@ -30,23 +33,30 @@ def project_environment() -> dict[str, str]:
     return environment
 
 
-def make(project: Path, *targets: str) -> subprocess.CompletedProcess[str]:
+def make(
+    project: Path, *targets: str, environment: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the baked project's own make targets."""
-    return run(project, "make", *targets)
+    return run(project, "make", *targets, environment=environment)
 
 
-def assert_make_passes(project: Path, *targets: str) -> str:
-    completed = make(project, *targets)
+def assert_make_passes(
+    project: Path, *targets: str, environment: dict[str, str] | None = None
+) -> str:
+    completed = make(project, *targets, environment=environment)
     assert completed.returncode == 0, completed.stdout[-4000:]
     return completed.stdout
 
 
-def run(cwd: Path, *command: str) -> subprocess.CompletedProcess[str]:
-    """Run a command with this venv's tools first on PATH; stdout and stderr merged."""
+def run(
+    cwd: Path, *command: str, environment: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run a command, by default with this venv's tools first on PATH; stdout and
+    stderr merged."""
     return subprocess.run(
         list(command),
         cwd=cwd,
-        env=project_environment(),
+        env=environment or project_environment(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 from conftest import bake
+from conftest import make
 from conftest import project_environment
+from conftest import run
 
 PYTHONS = ("3.11", "3.12", "3.13", "3.14")
 LICENSES = ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary")
@@ -22,6 +24,16 @@ def pyproject(project: Path) -> dict[str, object]:
     return tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
 
 
+def option_sets() -> list[tuple[str, str, str, str, str]]:
+    """Every combination of the options that interact in the templates; the license
+    touches only LICENSE and the license field, so it takes turns."""
+    combinations = itertools.product(PYTHONS, ("yes", "no"), SERVICES, TRACKING)
+    return [
+        (python, LICENSES[index % len(LICENSES)], notebooks, service, tracking)
+        for index, (python, notebooks, service, tracking) in enumerate(combinations)
+    ]
+
+
 @pytest.mark.parametrize(
     (
         "python_version",
@@ -30,7 +42,7 @@ def pyproject(project: Path) -> dict[str, object]:
         "coverage_service",
         "tracking",
     ),
-    list(itertools.product(PYTHONS, LICENSES, ("yes", "no"), SERVICES, TRACKING)),
+    option_sets(),
 )
 def test_every_option_set_bakes_without_leftover_jinja(
     tmp_path: Path,
@@ -97,6 +109,36 @@ def test_python_version_sets_every_tool_target(
         "py" + v.replace(".", "") for v in supported
     ]
     assert tools["mypy"]["python_version"] == python_version
+    interpreter = (project / ".python-version").read_text(encoding="utf-8")
+    assert interpreter == python_version + "\n"
+
+
+def test_a_bake_is_a_repository_with_a_lock(tmp_path: Path) -> None:
+    project = bake(tmp_path)
+    assert run(project, "git", "symbolic-ref", "--short", "HEAD").stdout == "main\n"
+    assert '\nname = "penguin-research"\n' in (project / "uv.lock").read_text("utf-8")
+
+
+def test_a_bake_that_cannot_lock_says_what_to_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Offline with an empty cache, uv cannot resolve: the bake stays, says so in one
+    line, and CI's first step (UV_LOCKED=1, as ci.yml sets) names the fix."""
+    monkeypatch.setenv("UV_OFFLINE", "1")
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "empty-cache"))
+    project = bake(tmp_path)
+    warnings = [line for line in capfd.readouterr().err.splitlines() if line]
+    assert len(warnings) == 1, warnings
+    assert warnings[0].startswith("warning: uv.lock not written (error: ")
+    assert warnings[0].endswith("run `make lock`, then commit uv.lock")
+    assert not (project / "uv.lock").exists()
+    environment = {**project_environment(), "UV_LOCKED": "1"}
+    installed = make(project, "install", environment=environment)
+    assert installed.returncode != 0
+    assert (
+        "error: uv.lock is missing and CI installs only what it pins: run 'make lock'"
+        in installed.stdout
+    )
 
 
 @pytest.mark.parametrize("python_version", PYTHONS[1:])

@@ -107,36 +107,6 @@ def test_notebook_runs_top_to_bottom(tmp_path: Path) -> None:
     assert not (project / "models").exists()
 
 
-def other_option_sets() -> list[dict[str, str]]:
-    """Every value of every option meets make check at least once: the default bake
-    (MIT, notebooks, qlty, local) is tested above and mlflow below; these cover the
-    other licenses, no notebooks, codecov and none."""
-    return [
-        {
-            "license": "Apache-2.0",
-            "include_notebooks": "no",
-            "coverage_service": "codecov",
-        },
-        {
-            "license": "BSD-3-Clause",
-            "include_notebooks": "yes",
-            "coverage_service": "none",
-        },
-        {
-            "license": "Proprietary",
-            "include_notebooks": "no",
-            "coverage_service": "qlty",
-        },
-    ]
-
-
-@pytest.mark.parametrize("answers", other_option_sets(), ids=str)
-def test_every_option_set_passes_make_check(
-    tmp_path: Path, answers: dict[str, str]
-) -> None:
-    assert_make_passes(bake(tmp_path, **answers), "check")
-
-
 def test_mlflow_option_logs_each_run_to_a_local_store(tmp_path: Path) -> None:
     """The same record in MLflow's SQLite store: what `make mlflow-ui` shows."""
     project = bake(tmp_path, experiment_tracking="mlflow", include_notebooks="no")

@@ -1,9 +1,12 @@
 """The generated CI standard, checked offline the way GitHub and its linters read it."""
 
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +15,8 @@ import yaml
 from conftest import TEMPLATE
 from conftest import assert_make_passes
 from conftest import bake
+from conftest import commit
+from conftest import project_environment
 from conftest import run
 from githubkit_schemas.latest.models import (
     ReposOwnerRepoBranchesBranchProtectionPutBody,
@@ -24,6 +29,8 @@ UPLOAD_ACTIONS = {
     "codecov": "codecov/codecov-action@",
 }
 PINNED_USE = re.compile(r"uses: [\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
+SETUP_UV = "astral-sh/setup-uv@"
+UV_PIN = re.compile(r"(?:uv==|UV_VERSION := )(\d+\.\d+\.\d+)")
 
 
 def workflow_dirs(tmp_path: Path) -> list[Path]:
@@ -80,8 +87,25 @@ def test_actionlint_would_catch_an_injection(tmp_path: Path) -> None:
     assert "potentially untrusted" in linted.stdout
 
 
+def triggers(workflow: dict[Any, Any]) -> dict[str, Any]:
+    """YAML 1.1 reads the key `on` as True."""
+    events: dict[str, Any] = workflow[True]
+    return events
+
+
+def setup_uv_versions(path: Path) -> set[str]:
+    steps = [step for job in load(path)["jobs"].values() for step in job["steps"]]
+    setups = [step for step in steps if step.get("uses", "").startswith(SETUP_UV)]
+    return {str(step["with"].get("version")) for step in setups}
+
+
 def test_hardening_holds_in_every_workflow(tmp_path: Path) -> None:
+    """Pinned actions, least privilege, a timeout on every job; superseded runs are
+    cancelled on pull requests only, since a cancelled run on main reports a failed
+    check ("Using concurrency", GitHub Actions docs)."""
     for root in workflow_dirs(tmp_path):
+        uv_pin = UV_PIN.search((root / "Makefile").read_text(encoding="utf-8"))
+        assert uv_pin is not None
         for path in workflows(root):
             text = path.read_text(encoding="utf-8")
             uses = [line.strip().removeprefix("- ") for line in text.splitlines()]
@@ -89,7 +113,10 @@ def test_hardening_holds_in_every_workflow(tmp_path: Path) -> None:
             assert uses and all(PINNED_USE.fullmatch(line) for line in uses), uses
             workflow = load(path)
             assert workflow["permissions"] == {"contents": "read"}
-            assert workflow["concurrency"]["cancel-in-progress"] is True
+            assert setup_uv_versions(path) == {uv_pin.group(1)}, path
+            cancel = workflow["concurrency"]["cancel-in-progress"]
+            if "schedule" not in triggers(workflow):
+                assert cancel == "${{ github.event_name == 'pull_request' }}", path
             for name, job in workflow["jobs"].items():
                 assert "timeout-minutes" in job, name
                 for step in job.get("steps", []):
@@ -98,34 +125,62 @@ def test_hardening_holds_in_every_workflow(tmp_path: Path) -> None:
                         assert step["with"]["persist-credentials"] is False
 
 
+def test_ci_ok_reports_for_every_run_that_finishes(tmp_path: Path) -> None:
+    """`!cancelled()`, not `always()`: a superseded run posts no red ci-ok; the
+    merge_group trigger lets an org turn on a merge queue ("Managing a merge queue":
+    workflows must run on merge_group or the queue waits for checks forever)."""
+    workflow = load(bake(tmp_path) / ".github" / "workflows" / "ci.yml")
+    assert "merge_group" in triggers(workflow)
+    assert workflow["jobs"]["ci-ok"]["if"] == "${{ !cancelled() }}"
+
+
 @pytest.mark.parametrize("service", SERVICES)
 def test_coverage_upload_matches_the_option(tmp_path: Path, service: str) -> None:
+    """The upload has its own job outside ci-ok: an un-onboarded repository or a vendor
+    outage fails it loudly without blocking merges, and the OIDC grant and any token
+    never reach the job that runs the project's code."""
     project = bake(tmp_path, coverage_service=service)
     jobs = load(project / ".github" / "workflows" / "ci.yml")["jobs"]
-    uploads = [
-        step
-        for job in jobs.values()
-        for step in job.get("steps", [])
-        if step.get("uses", "").startswith(tuple(UPLOAD_ACTIONS.values()))
-    ]
     granted = {name for name, job in jobs.items() if "permissions" in job}
+    assert set(jobs["ci-ok"]["needs"]) == set(jobs) - {"ci-ok", "coverage"}
     if service == "none":
-        assert uploads == [] and granted == set()
+        assert "coverage" not in jobs and granted == set()
         return
-    assert granted == {"test"}
-    assert jobs["test"]["permissions"] == {"contents": "read", "id-token": "write"}
-    assert uploads and all(
-        step["uses"].startswith(UPLOAD_ACTIONS[service]) for step in uploads
-    )
+    upload = jobs["coverage"]
+    assert granted == {"coverage"}
+    assert upload["permissions"] == {"contents": "read", "id-token": "write"}
+    assert upload["needs"] == "test" and "fork" in upload["if"]
+    assert "QLTY_COVERAGE_TOKEN" not in str(jobs["test"])
+    kept = [s for s in jobs["test"]["steps"] if "upload-artifact" in s.get("uses", "")]
+    fetched = [s for s in upload["steps"] if "download-artifact" in s.get("uses", "")]
+    assert kept[0]["with"]["name"] == fetched[0]["with"]["name"]
+    assert kept[0]["with"]["if-no-files-found"] == "error"
+    uploads = [s for s in upload["steps"] if UPLOAD_ACTIONS[service] in s["uses"]]
+    assert uploads
     for step in uploads:
-        assert "fork" in step["if"]
         assert step["with"]["files"] == "coverage.xml"
         if service == "qlty":
             assert step["with"]["skip-errors"] is False
             assert ("oidc" in step["with"]) != ("token" in step["with"])
         else:
             assert step["with"]["disable_search"] is True
-    assert set(jobs["ci-ok"]["needs"]) == set(jobs) - {"ci-ok"}
+            assert step["with"]["fail_ci_if_error"] is True
+
+
+def test_pipeline_job_runs_the_standards_smoke_config(tmp_path: Path) -> None:
+    """The project owns configs/pipeline.toml and may point it at data outside git;
+    CI's pipeline job runs the standard's own config on data/sample instead."""
+    project = bake(tmp_path)
+    jobs = load(project / ".github" / "workflows" / "ci.yml")["jobs"]
+    assert [step.get("run") for step in jobs["pipeline"]["steps"]][-1] == "make smoke"
+    smoke = (project / "Makefile").read_text(encoding="utf-8").split("\nsmoke:")[1]
+    assert "--config .github/smoke.toml" in smoke.split("\n\n")[0]
+    config = tomllib.loads((project / ".github" / "smoke.toml").read_text("utf-8"))
+    assert config["data"]["train"] == "../data/sample/penguins.csv"
+    outputs = [config["data"]["schema"], *config["output"].values()]
+    assert all(path.startswith("../.smoke/") for path in outputs), outputs
+    skipped = tomllib.loads((project / "pyproject.toml").read_text("utf-8"))
+    assert ".github" not in skipped["tool"]["cruft"]["skip"]
 
 
 @pytest.mark.parametrize(
@@ -152,22 +207,101 @@ def test_protection_payload_fits_githubs_request_model(
     model.model_validate(json.loads(printed.stdout))
 
 
+def other_option_sets() -> list[dict[str, str]]:
+    """Every value of every option meets CI at least once: the default bake (MIT,
+    notebooks, qlty, local) and mlflow are run in test_baked_project; these cover the
+    other licenses, no notebooks, codecov and none."""
+    return [
+        {
+            "license": "Apache-2.0",
+            "include_notebooks": "no",
+            "coverage_service": "codecov",
+        },
+        {
+            "license": "BSD-3-Clause",
+            "include_notebooks": "yes",
+            "coverage_service": "none",
+        },
+        {
+            "license": "Proprietary",
+            "include_notebooks": "no",
+            "coverage_service": "qlty",
+        },
+    ]
+
+
+def ci_make_targets(workflow: Path) -> list[str]:
+    """The make targets ci.yml's jobs run, in order."""
+    runs = [
+        step["run"]
+        for job in load(workflow)["jobs"].values()
+        for step in job["steps"]
+        if "run" in step
+    ]
+    assert all(command.startswith("make ") for command in runs), runs
+    return [target for command in runs for target in command.split()[1:]]
+
+
 @pytest.mark.slow
-def test_pre_commit_passes_on_a_fresh_bake_and_catches_breakage(tmp_path: Path) -> None:
+@pytest.mark.parametrize("answers", other_option_sets(), ids=str)
+def test_a_bake_pushed_as_it_is_passes_every_ci_job(
+    tmp_path: Path, answers: dict[str, str]
+) -> None:
+    """A fresh clone of the first commit, with ci.yml's UV_LOCKED=1, has the lock, the
+    config and the data every job needs."""
+    project = bake(tmp_path / "baked", **answers)
+    commit(project, "Bake from the template")
+    clone = tmp_path / "clone"
+    assert run(tmp_path, "git", "clone", "-q", str(project), str(clone)).returncode == 0
+    targets = ci_make_targets(clone / ".github" / "workflows" / "ci.yml")
+    assert targets == ["lint", "imports", "typecheck", "test", "smoke"]
+    environment = {**project_environment(), "UV_LOCKED": "1", "CI": "true"}
+    output = assert_make_passes(clone, *targets, environment=environment)
+    assert "promoted to production: " in output
+
+
+def without_uv() -> dict[str, str]:
+    """The caller's environment with no uv anywhere on PATH."""
+    environment = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    folders = environment["PATH"].split(os.pathsep)
+    kept = [folder for folder in folders if not (Path(folder) / "uv").exists()]
+    environment["PATH"] = os.pathsep.join(kept)
+    return environment
+
+
+@pytest.mark.slow
+def test_hooks_work_where_make_install_worked_and_catch_breakage(
+    tmp_path: Path,
+) -> None:
+    """With no uv on PATH, `make install` bootstraps one into .tools/; the git hook it
+    installs runs the tools from .venv, so every commit still runs the hooks."""
     project = bake(tmp_path)
-    assert run(project, "git", "init", "-q").returncode == 0
-    assert_make_passes(project, "install")
+    environment = without_uv()
+    assert shutil.which("uv", path=environment["PATH"]) is None
+    assert_make_passes(project, "install", environment=environment)
+    assert (project / ".tools" / "bin" / "uv").is_file()
     assert (project / ".git" / "hooks" / "pre-commit").is_file()
-    validated = run(project, "uv", "run", "--no-sync", "pre-commit", "validate-config")
-    assert validated.returncode == 0, validated.stdout + validated.stderr
-    run(project, "git", "add", "-A")
-    hooks = run(project, "uv", "run", "--no-sync", "pre-commit", "run", "--all-files")
-    assert hooks.returncode == 0, hooks.stdout
+    pre_commit = str(project / ".venv" / "bin" / "pre-commit")
+    validated = run(project, pre_commit, "validate-config", environment=environment)
+    assert validated.returncode == 0, validated.stdout
+    committed = git_commit(project, "Bake", environment)
+    assert committed.returncode == 0, committed.stdout
+    assert "black" in committed.stdout and "Passed" in committed.stdout
 
     module = project / "src" / "penguin_research" / "shortcuts.py"
     module.write_text("from .errors import ConfigError\nshortcut=ConfigError\n")
-    run(project, "git", "add", "-A")
-    hooks = run(project, "uv", "run", "--no-sync", "pre-commit", "run", "--all-files")
-    assert hooks.returncode != 0
-    assert "reformatted src/penguin_research/shortcuts.py" in hooks.stdout
-    assert "I252 Relative imports are banned" in hooks.stdout
+    refused = git_commit(project, "Break", environment)
+    assert refused.returncode != 0
+    assert "reformatted src/penguin_research/shortcuts.py" in refused.stdout
+    assert "I252 Relative imports are banned" in refused.stdout
+
+
+def git_commit(
+    project: Path, message: str, environment: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """`git commit` as a person runs it, so the installed hook runs."""
+    assert run(project, "git", "add", "-A", environment=environment).returncode == 0
+    identity = ["-c", "user.name=Test", "-c", "user.email=test@example.org"]
+    return run(
+        project, "git", *identity, "commit", "-m", message, environment=environment
+    )
