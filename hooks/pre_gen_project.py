@@ -32,6 +32,11 @@ MODULE = re.compile(r"[a-z_][a-z0-9_]*")
 MODULE_MAX_LENGTH = 24
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 GITHUB_OWNER = re.compile(r"[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}")
+# CODEOWNERS owners ("About code owners", GitHub docs): @user, @org/team-slug, or an
+# email address on a user's account.
+CODE_OWNER = re.compile(
+    rf"@{GITHUB_OWNER.pattern}(?:/[A-Za-z0-9][A-Za-z0-9_.-]*)?|{EMAIL.pattern}"
+)
 
 
 def free_text(value: str) -> str | None:
@@ -71,6 +76,13 @@ def github_owner(value: str) -> str | None:
     return "a GitHub user or organisation name (letters, digits, single dashes)"
 
 
+def code_owners(value: str) -> str | None:
+    owners = value.split()
+    if owners and all(CODE_OWNER.fullmatch(owner) for owner in owners):
+        return None
+    return "space-separated @org/team, @user or email owners (a team needs its org)"
+
+
 def one_of(choices: tuple[str, ...]) -> Callable[[str], str | None]:
     def check(value: str) -> str | None:
         return None if value in choices else "one of " + ", ".join(choices)
@@ -86,6 +98,7 @@ CHECKS: dict[str, Callable[[str], str | None]] = {
     "author_name": free_text,
     "author_email": email,
     "github_owner": github_owner,
+    "code_owners": code_owners,
     "license": one_of(LICENSES),
     "python_version": one_of(SUPPORTED_PYTHONS),
     "coverage_service": one_of(COVERAGE_SERVICES),

@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import runpy
 import shutil
 import subprocess
 import sys
@@ -193,6 +194,11 @@ def test_pipeline_job_runs_the_standards_smoke_config(tmp_path: Path) -> None:
 def test_protection_payload_fits_githubs_request_model(
     tmp_path: Path, flags: list[str], model: Any
 ) -> None:
+    """GitHub's published OpenAPI description still marks the deprecated `contexts`
+    required, but the API takes contexts or checks, never both (a 422 "More than one
+    subschema in oneOf matched"; ossf/allstar clears contexts before updating). So the
+    body holds checks only, and everything else validates against the published model.
+    """
     project = bake(tmp_path, github_owner="polar-lab", project_slug="sea-ice")
     script = project / "scripts" / "protect_branch.py"
     printed = subprocess.run(
@@ -204,7 +210,70 @@ def test_protection_payload_fits_githubs_request_model(
     assert printed.returncode == 0, printed.stderr
     assert printed.stderr.startswith("gh api --method ")
     assert " repos/polar-lab/sea-ice/" in printed.stderr
-    model.model_validate(json.loads(printed.stdout))
+    body = json.loads(printed.stdout)
+    if not flags:
+        checks = body["required_status_checks"]
+        assert "contexts" not in checks
+        assert checks["checks"] == [{"context": "ci-ok", "app_id": 15368}]
+        body["required_status_checks"] = {**checks, "contexts": []}
+    model.model_validate(body)
+
+
+def test_a_rerun_on_a_protected_branch_fits_githubs_request_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The body built from GitHub's own "Get branch protection" example (the baked
+    tests' CURRENT) keeps its reviews and restrictions in the shape PUT takes."""
+    project = bake(tmp_path)
+    monkeypatch.syspath_prepend(str(project / "scripts"))
+    baked_tests = runpy.run_path(str(project / "tests" / "test_protect_branch.py"))
+    body = baked_tests["protect_branch"].classic_protection(
+        "ci-ok", baked_tests["CURRENT"]
+    )
+    assert body["required_pull_request_reviews"]["required_approving_review_count"] == 2
+    body["required_status_checks"]["contexts"] = []  # the published schema's lag
+    ReposOwnerRepoBranchesBranchProtectionPutBody.model_validate(body)
+
+
+# Owner syntax from GitHub's "About code owners": @user, @org/team, or a user's email.
+OWNER_KINDS = {
+    "user": re.compile(r"@[A-Za-z0-9](?:-?[A-Za-z0-9])*"),
+    "team": re.compile(r"@[A-Za-z0-9](?:-?[A-Za-z0-9])*/[A-Za-z0-9][\w.-]*"),
+    "email": re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+"),
+}
+
+
+def owner_kinds(codeowners: Path) -> list[str]:
+    """The kind of every owner on every rule line; "invalid" for anything else."""
+    lines = codeowners.read_text(encoding="utf-8").splitlines()
+    rules = [line.split()[1:] for line in lines if line and not line.startswith("#")]
+    return [
+        next(
+            (kind for kind, form in OWNER_KINDS.items() if form.fullmatch(owner)),
+            "invalid",
+        )
+        for owners in rules
+        for owner in owners
+    ]
+
+
+@pytest.mark.parametrize(
+    ("answers", "kinds"),
+    [
+        ({"github_owner": "polar-lab"}, ["team"]),
+        (
+            {"code_owners": "@ana a.b@lab.example.org @polar-lab/ml_leads"},
+            ["user", "email", "team"],
+        ),
+    ],
+    ids=["default", "mixed"],
+)
+def test_codeowners_names_valid_owners(
+    tmp_path: Path, answers: dict[str, str], kinds: list[str]
+) -> None:
+    """A bare organisation is no owner and GitHub would request no reviewer."""
+    project = bake(tmp_path, **answers)
+    assert owner_kinds(project / ".github" / "CODEOWNERS") == kinds
 
 
 def other_option_sets() -> list[dict[str, str]]:
