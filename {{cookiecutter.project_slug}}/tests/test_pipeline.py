@@ -1,3 +1,4 @@
+import fcntl
 import json
 import math
 from dataclasses import replace
@@ -27,7 +28,9 @@ from {{ cookiecutter.module_name }}.errors import ConfigError
 from {{ cookiecutter.module_name }}.errors import DataError
 from {{ cookiecutter.module_name }}.pipeline import Pipeline
 from {{ cookiecutter.module_name }}.predictor import Predictor
+from {{ cookiecutter.module_name }}.storage import LOCK_FILE
 from {{ cookiecutter.module_name }}.storage import load_artifact
+from {{ cookiecutter.module_name }}.storage import promote_release
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -193,6 +196,44 @@ def test_a_production_model_of_another_task_stops_the_run(
     moved = replace(config, output=classes.output)
     with pytest.raises(DataError, match="is for classification, the config for"):
         Pipeline.from_config(moved).run()
+
+
+def _lock_is_taken(models: Path) -> bool:
+    """Another open of models/.lock cannot take it: flock locks belong to the open
+    file, so this holds within one process as across two."""
+    with (models / LOCK_FILE).open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+
+
+def test_runs_judge_and_promote_inside_the_production_lock(
+    config: PipelineConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two runs at once take turns (storage's own test shows a second process
+    waiting): judging against production and repointing it both happen while this
+    run holds the lock, for run and evaluate alike, and it is let go afterwards."""
+    seen: list[tuple[str, bool]] = []
+    judge = Pipeline.judge
+
+    def judging(self: Pipeline, *args: Any) -> Any:
+        seen.append(("judge", _lock_is_taken(config.output.models)))
+        return judge(self, *args)
+
+    def promoting(models: Path, *args: Any) -> Path:
+        seen.append(("promote", _lock_is_taken(models)))
+        return promote_release(models, *args)
+
+    monkeypatch.setattr(Pipeline, "judge", judging)
+    monkeypatch.setattr("{{ cookiecutter.module_name }}.pipeline.promote_release", promoting)
+    pipeline = Pipeline.from_config(config)
+    first = pipeline.run()
+    pipeline.evaluate(first.run_dir, promote=True)
+    assert seen == [("judge", True), ("promote", True)] * 2
+    assert not _lock_is_taken(config.output.models)
 
 
 def test_evaluate_gates_a_saved_model_without_retraining(

@@ -1,6 +1,9 @@
 import json
 import math
 import os
+import subprocess
+import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -9,7 +12,9 @@ import pytest
 
 from {{ cookiecutter.module_name }}.datatypes import ModelArtifact
 from {{ cookiecutter.module_name }}.errors import DataError
+from {{ cookiecutter.module_name }}.storage import LOCK_FILE
 from {{ cookiecutter.module_name }}.storage import load_artifact
+from {{ cookiecutter.module_name }}.storage import production_lock
 from {{ cookiecutter.module_name }}.storage import production_model
 from {{ cookiecutter.module_name }}.storage import promote_release
 from {{ cookiecutter.module_name }}.storage import save_artifact
@@ -108,3 +113,47 @@ def test_a_crash_during_promotion_leaves_the_old_production_whole(
     monkeypatch.undo()
     promote_release(models, second, "run-2")  # the next promotion still works
     assert production_model(models).read_bytes() == second.read_bytes()
+
+
+SECOND_RUN = """
+import sys
+from pathlib import Path
+from {{ cookiecutter.module_name }}.storage import production_lock
+models = Path(sys.argv[1])
+with production_lock(models):
+    with (models / "order.txt").open("a") as order:
+        order.write("second\\n")
+"""
+
+
+def _waiting_for(lock: Path, pid: int) -> bool:
+    """The kernel's own lock table says the process is blocked on this file: a line
+    `N: -> FLOCK ADVISORY WRITE <pid> <maj:min:inode> ...` marks a waiter."""
+    inode = f":{lock.stat().st_ino} "
+    lines = Path("/proc/locks").read_text(encoding="ascii").splitlines()
+    return any("->" in line and f" {pid} " in line and inode in line for line in lines)
+
+
+@pytest.mark.skipif(
+    not Path("/proc/locks").exists(), reason="reads the kernel's lock table (Linux)"
+)
+def test_a_second_run_waits_for_the_production_lock(tmp_path: Path) -> None:
+    """Two runs at once: the second blocks until the first has judged and promoted,
+    then goes on. Proved by order, not by time: the kernel lists the second process
+    as waiting on models/.lock while the first still holds it, and the second writes
+    only after the first has finished."""
+    models = tmp_path / "models"
+    order = models / "order.txt"
+    with production_lock(models):
+        second = subprocess.Popen([sys.executable, "-c", SECOND_RUN, str(models)])
+        while second.poll() is None and not _waiting_for(
+            models / LOCK_FILE, second.pid
+        ):
+            time.sleep(0.001)  # until the kernel has queued it, or it has ended
+        assert (
+            second.poll() is None
+        ), f"the second run ended ({second.returncode}) first"
+        assert not order.exists()
+        order.write_text("first\n", encoding="utf-8")
+    assert second.wait() == 0
+    assert order.read_text(encoding="utf-8").split() == ["first", "second"]
