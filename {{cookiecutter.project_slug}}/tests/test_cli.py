@@ -1,4 +1,5 @@
 import json
+import os
 import re
 import runpy
 import sys
@@ -282,3 +283,31 @@ def test_ctrl_c_ends_in_one_line_that_says_what_was_written(
     assert main(["run", "--config", str(project_config)]) == 130
     (line,) = capsys.readouterr().err.splitlines()
     assert line.startswith("interrupted: ") and "nothing is half-written" in line
+
+
+@pytest.mark.usefixtures("no_drawing")
+def test_schema_and_predictions_are_written_whole_or_not_at_all(
+    project_config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's promise, which issue 12 found broken for the schema and the
+    predictions: written beside the target, then renamed over it, so a kill before
+    the rename leaves the old file byte for byte and no stray temporary file."""
+    config = ["--config", str(project_config)]
+    assert main(["run", *config]) == 0
+    schema = tmp_path / "schema" / "schema.json"
+    reviewed = json.dumps(json.loads(schema.read_text(encoding="utf-8")), indent=4)
+    schema.write_text(reviewed, encoding="utf-8")  # what a new inference would not
+    output = tmp_path / "predictions.csv"
+    output.write_text("yesterday's predictions\n", encoding="utf-8")
+    before = {path: path.read_bytes() for path in (schema, output)}
+
+    def killed(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", killed)
+    assert main(["predict", *config, "--output", str(output)]) == 130
+    assert main(["infer-schema", "--force", *config]) == 130
+    monkeypatch.undo()
+    assert {path: path.read_bytes() for path in (schema, output)} == before
+    assert list(schema.parent.glob(".*")) == []
+    assert list(tmp_path.glob(".predictions.csv*")) == []

@@ -239,3 +239,90 @@ def test_thresholds_and_slices_are_read(config: PipelineConfig) -> None:
     (log_loss,) = [t for t in evaluation.thresholds or () if t.metric == "log_loss"]
     assert (log_loss.direction, log_loss.relative) == ("lower_is_better", 0.1)
     assert log_loss.has_change and not north[0].has_change
+
+
+@pytest.mark.parametrize(
+    ("replace", "by", "message"),
+    [
+        ("seed = 3\n", "sed = 3\n", r"toml: sed is not a known key"),
+        (
+            "drift_threshold = 0.1\n",
+            "drift_treshold = 0.01\n",
+            r"toml: \[validation\] drift_treshold is not a known key",
+        ),
+        (
+            "drift_threshold = 0.1\n",
+            "drift_threshold = 0.1\n\n[validation.features.site]\n"
+            'extra_domian = ["west"]\n',
+            r"toml: \[validation.features.site\] extra_domian is not a known key",
+        ),
+        (
+            "drift_threshold = 0.1\n",
+            "drift_threshold = 0.1\n\n[validation.features.islnd]\nmin = 0\n",
+            r"toml: \[validation.features.islnd\] names no feature or label",
+        ),
+        (
+            "test_fraction = 0.25\n",
+            "test_fraction = 0.25\nstratify = true\n",
+            r"toml: \[split\] stratify is not a known key",
+        ),
+        ("[data]\n", "[data]\ntest = 1\n", r"toml: \[data\] test is not a known key"),
+        (
+            "[features]\n",
+            "[features]\ntext = []\n",
+            r"toml: \[features\] text is not a known key",
+        ),
+        (
+            "[model]\n",
+            '[model]\nestimater = "x"\n',
+            r"toml: \[model\] estimater is not a known key",
+        ),
+        (
+            "[evaluation]\n",
+            "[evaluation]\ntreshold = 1\n",
+            r"toml: \[evaluation\] treshold is not a known key",
+        ),
+        (
+            'feature_keys = ["site"]\n',
+            'feature_keys = ["site"]\nfeature_key = "site"\n',
+            r"feature_key is not a known key",
+        ),
+    ],
+)
+def test_an_unknown_key_is_refused_in_every_table(
+    tmp_path: Path, replace: str, by: str, message: str
+) -> None:
+    """TFMA reads its EvalConfig as a protocol buffer, and protobuf's parsers refuse
+    a field the message does not declare (google.protobuf text_format.Parse and
+    json_format.Parse without ignore_unknown_fields; TFMA's
+    tensorflow_model_analysis/proto/config.proto lists the fields); TFDV's schema
+    names features, and a comparator or domain for a feature the schema lacks has
+    nothing to apply to. Issue 12's own misspellings, one line each, naming the key
+    and what is allowed."""
+    with pytest.raises(ConfigError, match=message) as raised:
+        load_config(write_config(tmp_path, replace, by))
+    assert "\n" not in str(raised.value)
+    assert "use " in str(raised.value) or "names no feature" in str(raised.value)
+
+
+def test_an_explicit_empty_threshold_list_is_kept_apart_from_no_thresholds(
+    tmp_path: Path,
+) -> None:
+    """TFMA's no-threshold rule (writers/metrics_plots_and_validations_writer.py,
+    CombineValidations.extract_output: no thresholds means validation_ok only when
+    rubber-stamping; tested in metrics_plots_and_validations_writer_test.py,
+    testWriteValidationResultsNoThresholds) applies to `thresholds = []`; a config
+    without the key keeps the task's "not worse than production"."""
+    text = config_text("multiclass")
+    path = tmp_path / "pipeline.toml"
+    path.write_text(
+        text[: text.index("[evaluation]")] + "[evaluation]\nthresholds = []\n",
+        encoding="utf-8",
+    )
+    empty = load_config(path)
+    assert empty.evaluation.thresholds == ()
+    assert for_task(empty, "classification").evaluation.thresholds == ()
+    absent = without_evaluation(tmp_path, "multiclass")
+    assert for_task(absent, "classification").evaluation.thresholds == (
+        NOT_WORSE["classification"],
+    )

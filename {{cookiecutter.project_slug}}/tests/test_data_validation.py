@@ -127,27 +127,49 @@ def test_label_is_required_in_training_and_absent_in_serving() -> None:
 
 
 def test_presence_is_judged_when_serving_too() -> None:
-    """TFDV judges min_fraction in every environment (schema_anomalies.cc): a
-    serving column blank in every row is refused, not imputed."""
+    """TFDV judges presence in every environment the feature is in
+    (anomalies/schema.cc, Schema::IsFeatureInEnvironment: a feature of the default
+    environments is in SERVING too), and one missing value against min_fraction 1.0
+    is an anomaly (anomalies/feature_util_test.cc, GetUpdatePresenceTests, "failure:
+    num_missing"): a serving column blank in every row, or in most, is refused, not
+    imputed."""
     rows = CLEAN.drop(columns=["label"]).assign(
         colour=pd.Series([None] * 4, dtype=object)
     )
     assert kinds(validator().validate(rows, "serving")) == {
         ("colour", "FEATURE_TYPE_LOW_FRACTION_PRESENT")
     }
+    serving = CLEAN.drop(columns=["label"])
+    mostly = serving.assign(colour=pd.Series(["red", None, None, None], dtype=object))
+    gappy = replace(REVIEWED.features["colour"], min_fraction_present=0.5)
+    checker = DataValidator(
+        replace(REVIEWED, features={**REVIEWED.features, "colour": gappy}),
+        ValidationConfig(min_examples=3),
+    )
+    (anomaly,) = checker.validate(mostly, "serving")
+    assert (anomaly.feature, anomaly.kind) == (
+        "colour",
+        "FEATURE_TYPE_LOW_FRACTION_PRESENT",
+    )
+    half = serving.assign(colour=pd.Series(["red", "blue", None, None], dtype=object))
+    assert checker.validate(half, "serving") == []
 
 
 def test_the_label_in_serving_rows_is_flagged_as_a_leak() -> None:
-    """TFDV reports a feature outside its environment as SCHEMA_NEW_COLUMN
-    (tensorflow_data_validation/anomalies/schema.cc, environments)."""
+    """A label has not_in_environment SERVING, so serving data holding it has a
+    column the environment's schema lacks: TFDV's SCHEMA_NEW_COLUMN (anomalies/
+    schema.cc, Schema::IsFeatureInEnvironment; feature_statistics_validator_test.cc,
+    MissingFeatureAndEnvironments has the label absent in SERVING with no anomaly,
+    and FeaturesNeeded a column outside the schema as SCHEMA_NEW_COLUMN)."""
     assert kinds(validator().validate(CLEAN, "serving")) == {
         ("label", "SCHEMA_NEW_COLUMN")
     }
 
 
 def test_infinity_is_an_anomaly_unless_the_schema_allows_it() -> None:
-    """TFDV's FLOAT_TYPE_HAS_INF (anomalies/float_domain_util.cc); min and max
-    include infinities, so an open bound does not hide one."""
+    """TFDV's FLOAT_TYPE_HAS_INF (anomalies/float_domain_util.cc; schema_anomalies_
+    test.cc, FindInfsInFloatDisallowInfs fires and InfsInFloatAllowed does not); min
+    and max include infinities, so an open bound does not hide one."""
     frame = CLEAN.assign(size=[1.5, 2.0, math.inf, 4.0])
     statistics = validator().statistics(frame).features["size"]
     assert statistics.maximum == math.inf and statistics.infinities == 1
@@ -167,8 +189,10 @@ def test_infinity_is_an_anomaly_unless_the_schema_allows_it() -> None:
 
 
 def test_a_feature_missing_from_the_baseline_is_reported() -> None:
-    """TFDV's COMPARATOR_CONTROL_DATA_MISSING: nothing to compare against is not
-    'no drift'."""
+    """TFDV's COMPARATOR_CONTROL_DATA_MISSING (anomalies/feature_util.cc;
+    feature_util_test.cc, UpdateComparatorWithoutControlFeatureStatsGeneratesAnomaly:
+    previous statistics that lack the feature give this anomaly and no distance):
+    nothing to compare against is not 'no drift'."""
     checker = validator()
     previous = checker.statistics(CLEAN.drop(columns=["size"]))
     (missing,) = [
@@ -180,6 +204,10 @@ def test_a_feature_missing_from_the_baseline_is_reported() -> None:
 
 
 def test_samples_too_small_to_judge_say_so_instead_of_firing() -> None:
+    """The project's one documented difference from TFDV's comparators (README,
+    "One deliberate difference from TFDV"): TFDV would fire on any distance above
+    the threshold (anomalies/feature_util.cc, UpdateFeatureComparatorDirect); where
+    two samples of one distribution would read that much, this says so instead."""
     checker = validator()
     few = checker.statistics(CLEAN.head(3))
     comparisons = checker.compare(checker.statistics(CLEAN), few, "drift")
@@ -344,3 +372,21 @@ def test_the_statistics_page_measures_what_validate_data_measures(
     text = page.read_text(encoding="utf-8")
     assert "0.0123" in text and "0.456" not in text
     assert "ENUM_TYPE_UNEXPECTED_STRING_VALUES" in text  # the second file's, in red
+
+
+def test_the_statistics_page_says_a_small_file_is_too_small_to_judge(
+    config: PipelineConfig, sample: pd.DataFrame, tmp_path: Path
+) -> None:
+    """Issue 12: ten new rows fired on a numeric feature on the page while
+    validate-data said nothing could be judged. The page prints the comparison
+    validate-data prints, so both say "too few rows to judge" (the README's
+    documented difference from TFDV) and neither flags the feature."""
+    pipeline = Pipeline.from_config(config)
+    previous, current = tmp_path / "previous.csv", tmp_path / "current.csv"
+    sample.to_csv(previous, index=False)
+    sample.head(10).to_csv(current, index=False)
+    text = pipeline.write_statistics(previous, current, tmp_path / "a.html").read_text(
+        encoding="utf-8"
+    )
+    assert "too few rows to judge" in text
+    assert '<tr class="flagged">' not in text

@@ -37,6 +37,9 @@ def gate(
 def test_value_thresholds(
     lower: float | None, upper: float | None, observed: float, ok: bool
 ) -> None:
+    """TFMA's metrics_validator.py, checked as its
+    evaluators/metrics_validator_test.py does (testValidateMetricsValueThreshold
+    UpperBoundFail/Pass, LowerBoundFail/Pass): inclusive bounds, NaN fails."""
     threshold = MetricThreshold(
         "accuracy", lower_bound=lower, upper_bound=upper, direction=HIGHER, absolute=-1
     )
@@ -60,6 +63,9 @@ def test_value_thresholds(
 def test_absolute_change(
     direction: str, absolute: float, candidate: float, baseline: float, ok: bool
 ) -> None:
+    """evaluators/metrics_validator_test.py, testValidateMetricsChange
+    ThresholdAbsoluteFail/Pass and ...EqualPass: diff = candidate - baseline against
+    `absolute`, in the threshold's direction."""
     threshold = MetricThreshold("m", direction=direction, absolute=absolute)
     assert gate(threshold, candidate, baseline).validation_ok is ok
 
@@ -80,6 +86,9 @@ def test_absolute_change(
 def test_relative_change_is_diff_over_baseline(
     direction: str, relative: float, candidate: float, baseline: float, ok: bool
 ) -> None:
+    """evaluators/metrics_validator.py computes (candidate - baseline) /
+    baseline (testValidateMetricsChangeThresholdRelativeFail/Pass), and a baseline
+    of 0 fails (testValidateMetricsDivByZero)."""
     threshold = MetricThreshold("m", direction=direction, relative=relative)
     assert gate(threshold, candidate, baseline).validation_ok is ok
 
@@ -97,6 +106,9 @@ def test_first_run_is_a_rubber_stamp_that_keeps_value_thresholds() -> None:
 
 
 def test_a_metric_not_computed_fails() -> None:
+    """evaluators/metrics_validator_test.py,
+    testValidateMetricsInvalidThreshold: a threshold on a metric that was not
+    computed fails ('Metric not found.')."""
     threshold = MetricThreshold("log_loss", upper_bound=1.0)
     result = ModelGate((threshold,)).validate({"overall": {"accuracy": 1.0}}, None)
     assert [f.message for f in result.failures] == [
@@ -151,8 +163,10 @@ def test_a_slice_is_named_the_same_whatever_the_key_order() -> None:
 
 def test_an_empty_threshold_list_blesses_only_a_rubber_stamp() -> None:
     """TFMA refuses a candidate with no thresholds to pass unless it is rubber-stamped
-    (writers/metrics_plots_and_validations_writer.py: validation_ok = rubber_stamp,
-    missing_thresholds = not rubber_stamp)."""
+    (writers/metrics_plots_and_validations_writer.py, CombineValidations.
+    extract_output: validation_ok = rubber_stamp, missing_thresholds = not
+    rubber_stamp; metrics_plots_and_validations_writer_test.py,
+    testWriteValidationResultsNoThresholds)."""
     metrics: SlicedMetrics = {"overall": {"accuracy": 0.9}}
     assert ModelGate(()).validate(metrics, None).validation_ok
     refused = ModelGate(()).validate(metrics, {"overall": {"accuracy": 0.1}})

@@ -51,3 +51,16 @@ def test_no_model_yet(
     predictor = Predictor(tmp_path / "model.joblib", validator)
     with pytest.raises(DataError, match="run `make pipeline` first"):
         predictor.predict(sample.drop(columns=[LABEL]).head(1))
+
+
+def test_an_infinity_in_serving_rows_is_an_anomaly_not_a_traceback(
+    model_path: Path, validator: DataValidator, sample: pd.DataFrame
+) -> None:
+    """TFDV flags infinities in a float feature unless the schema allows them
+    (anomalies/schema_anomalies_test.cc, FindInfsInFloatDisallowInfs); scikit-learn
+    would raise on them instead, so predict must refuse them first, naming the line."""
+    rows = sample.drop(columns=[LABEL]).head(5)
+    rows.loc[rows.index[2], "width"] = float("inf")
+    with pytest.raises(DataError, match="width: FLOAT_TYPE_HAS_INF") as raised:
+        Predictor(model_path, validator).predict(rows)
+    assert "(line 4)" in str(raised.value)
