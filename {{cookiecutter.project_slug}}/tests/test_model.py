@@ -75,3 +75,29 @@ def test_bad_model_config_is_one_line(
     with pytest.raises(ConfigError, match=message) as raised:
         Model(ModelConfig(estimator, params)).build()
     assert "\n" not in str(raised.value)
+
+
+def test_the_wrong_kind_is_named_before_params_that_do_not_fit() -> None:
+    """A classifier's params on a regression table (a config copied from another
+    project): the task is what is wrong, so that is the one line the user sees."""
+    config = ModelConfig("sklearn.linear_model.LogisticRegression", {"alpha": 1.0})
+    with pytest.raises(ConfigError, match="is not a regressor, and the task is"):
+        Model(config, "regression").build()
+
+
+class NeedsArguments(LogisticRegression):
+    """An estimator whose constructor has a required argument."""
+
+    def __init__(self, strength: float) -> None:
+        super().__init__(C=strength)
+        self.strength = strength
+
+
+def test_an_estimator_that_needs_arguments_is_judged_once_built() -> None:
+    path = f"{__name__}.NeedsArguments"
+    built = Model(ModelConfig(path, {"strength": 2.0})).build()
+    assert isinstance(built, NeedsArguments) and built.C == 2.0
+    with pytest.raises(ConfigError, match="is not a regressor"):
+        Model(ModelConfig(path, {"strength": 2.0}), "regression").build()
+    with pytest.raises(ConfigError, match="do not fit"):
+        Model(ModelConfig(path, {}), "classification").build()

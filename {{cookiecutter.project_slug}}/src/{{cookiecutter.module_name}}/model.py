@@ -26,20 +26,33 @@ class Model:
         self.task = task
 
     def build(self) -> Estimator:
+        """The kind is checked before the params: params written for one estimator
+        rarely fit another, so a wrong kind would otherwise read as a params error
+        and send the user to fix the wrong line."""
         path = self.config.estimator
+        estimator_class = self._estimator_class()
         try:
-            estimator = self._estimator_class()(**self.config.params)
+            default = estimator_class()  # scikit-learn's constructors only store
+        except TypeError:
+            default = None  # it needs arguments: judged once built
+        if default is not None:
+            self._refuse_wrong_kind(default)
+        try:
+            estimator = estimator_class(**self.config.params)
         except TypeError as error:
             raise ConfigError(f"[model.params] do not fit {path}: {error}") from None
+        self._refuse_wrong_kind(estimator)
+        built: Estimator = estimator
+        return built
+
+    def _refuse_wrong_kind(self, estimator: Any) -> None:
         fits = is_classifier if self.task == "classification" else is_regressor
         if not fits(estimator):
             kind = "classifier" if self.task == "classification" else "regressor"
             raise ConfigError(
-                f"[model] estimator = {path!r} is not a {kind}, and the task is "
-                f"{self.task}: use e.g. {EXAMPLES[self.task]}"
+                f"[model] estimator = {self.config.estimator!r} is not a {kind}, and "
+                f"the task is {self.task}: use e.g. {EXAMPLES[self.task]}"
             )
-        built: Estimator = estimator
-        return built
 
     def _estimator_class(self) -> Any:
         path = self.config.estimator
