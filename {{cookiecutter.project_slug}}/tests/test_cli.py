@@ -103,6 +103,34 @@ def test_predict_defaults_to_the_configs_serving_rows(
     assert "set [data] serving in the config" in capsys.readouterr().err
 
 
+def use_dummy(project_config: Path) -> None:
+    """The config's estimator becomes a constant guess, which the gate refuses."""
+    text = project_config.read_text(encoding="utf-8")
+    dummy = re.sub(
+        r'\nestimator = "[^"]*"', '\nestimator = "sklearn.dummy.DummyClassifier"', text
+    )
+    dummy = re.sub(r"(?m)^\[model\.params\][^\[]*", "", dummy)
+    project_config.write_text(dummy, encoding="utf-8")
+
+
+@pytest.mark.usefixtures("no_drawing")
+def test_predict_after_a_refused_first_run_says_the_gate_refused_it(
+    project_config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ "Run make pipeline first" after the user just did would send them round
+    again; the gate's refusal is the news, and `make runs` shows why."""
+    config = ["--config", str(project_config)]
+    use_dummy(project_config)
+    assert main(["run", *config]) == 1  # refused even as a rubber stamp
+    capsys.readouterr()
+    assert main(["predict", *config]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert "no model has been promoted yet: the gate refused 1 of 1 runs" in line
+    assert "`make runs`" in line and "evaluation.html" in line
+    assert "make pipeline` first" not in line
+    assert not (tmp_path / "models" / "production").exists()
+
+
 @pytest.mark.usefixtures("no_drawing")
 def test_a_refused_model_exits_1_and_runs_lists_it(
     project_config: Path, capsys: pytest.CaptureFixture[str]
@@ -112,12 +140,7 @@ def test_a_refused_model_exits_1_and_runs_lists_it(
     assert "no runs recorded yet" in capsys.readouterr().out
     assert main(["run", *config]) == 0
     assert "(rubber stamp)" in capsys.readouterr().out
-    text = project_config.read_text(encoding="utf-8")
-    dummy = re.sub(
-        r'\nestimator = "[^"]*"', '\nestimator = "sklearn.dummy.DummyClassifier"', text
-    )
-    dummy = re.sub(r"(?m)^\[model\.params\][^\[]*", "", dummy)
-    project_config.write_text(dummy, encoding="utf-8")
+    use_dummy(project_config)
     assert main(["run", *config]) == 1
     printed = capsys.readouterr().out
     assert "gate: overall: accuracy" in printed

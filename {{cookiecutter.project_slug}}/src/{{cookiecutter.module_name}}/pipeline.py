@@ -396,7 +396,27 @@ class Pipeline:
         """Serve the production model, guarded by the schema training was checked
         against."""
         rows = CsvSource(rows_path).read()
+        if not self.production.is_file():
+            self._refuse_without_production()
         return Predictor(self.production, self.validator).predict(rows)
+
+    def _refuse_without_production(self) -> None:
+        """After runs that promoted nothing, "run make pipeline first" would send the
+        user round again: say the gate refused them, and where to read why."""
+        records = self.recorder.history()
+        blessed = [r.get("validation", {}).get("validation_ok") for r in records]
+        refused = blessed.count(False) + blessed.count(None)
+        experiments = sum(
+            bool(ok and r.get("experiment")) for ok, r in zip(blessed, records)
+        )
+        if not refused and not experiments:
+            return  # no runs, or a table adopted since: the loader's "no model yet"
+        report = self.config.output.reports / "evaluation.html"
+        raise DataError(
+            f"{self.production}: no model has been promoted yet: the gate refused "
+            f"{refused} of {len(records)} runs and {experiments} blessed ones were "
+            f"--no-promote experiments; see why with `make runs` and {report}"
+        )
 
 
 def _unservable(problem: str) -> Failure:
