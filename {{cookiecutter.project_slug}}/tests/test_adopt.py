@@ -258,3 +258,20 @@ def test_the_chance_bar_counts_only_classes_a_run_can_split(
         if t.lower_bound is not None
     ]
     assert floor.metric == "balanced_accuracy" and floor.lower_bound == 0.38
+
+
+def test_adopt_says_how_many_unlabelled_rows_runs_leave_out(
+    project: Path, tmp_path: Path
+) -> None:
+    """The file is copied whole, but a row with no label is neither trained nor
+    evaluated on: the count is printed before the first run, not discovered later."""
+    frame = load_wine(as_frame=True).frame.astype({"target": str})
+    frame.loc[frame.index[:3], "target"] = None
+    config_path = project / "configs" / "pipeline.toml"
+    lines = adopt(config_path, write_table(tmp_path, frame, "wine.csv"), "target")
+    assert lines.lines()[:2] == [
+        "task: classification, 175 labelled rows",
+        "left out 3 rows without a label: runs neither train nor evaluate on them",
+    ]
+    whole = adopt(config_path, write_table(tmp_path, frame.dropna(), "w.csv"), "target")
+    assert not any("without a label" in line for line in whole.lines())

@@ -63,12 +63,22 @@ class Adoption:
     single_rows: list[str] = field(default_factory=list)
     # The release that served the previous table, no longer linked as production.
     retired: Path | None = None
+    # Rows with no label: the file keeps them, every run leaves them out.
+    unlabelled: int = 0
 
     def lines(self) -> list[str]:
         numeric = ", ".join(self.numeric) or "none"
         categorical = ", ".join(self.categorical) or "none"
         return [
             f"task: {self.task}, {self.rows} labelled rows",
+            *(
+                [
+                    f"left out {self.unlabelled} rows without a label: runs neither "
+                    "train nor evaluate on them"
+                ]
+                if self.unlabelled
+                else []
+            ),
             f"numeric features: {numeric}",
             f"categorical features: {categorical}",
             *(f"left out {name}: {why}" for name, why in self.left_out.items()),
@@ -118,7 +128,7 @@ def adopt(
         raise DataError(
             f"{source}: label {label!r} is not numeric: use --task classification"
         )
-    adoption = Adoption(chosen, len(labels))
+    adoption = Adoption(chosen, len(labels), unlabelled=len(frame) - len(labels))
     if chosen == "classification":
         counts = labels.value_counts()
         adoption.single_rows = [str(value) for value in counts[counts < 2].index]
