@@ -390,3 +390,23 @@ def test_the_statistics_page_says_a_small_file_is_too_small_to_judge(
     )
     assert "too few rows to judge" in text
     assert '<tr class="flagged">' not in text
+
+
+def test_a_column_empty_in_every_row_is_said_on_the_page_without_warnings() -> None:
+    """A density of no values is 0/0: numpy warned on `make stats` and the page drew
+    nothing. The page says the column is empty, and nothing is printed besides."""
+    checker = validator()
+    training = checker.statistics(CLEAN)
+    blank = CLEAN.drop(columns=["label"]).assign(
+        size=pd.Series([None] * 4, dtype=object),
+        colour=pd.Series([None] * 4, dtype=object),
+    )
+    serving = checker.statistics(blank)
+    page = statistics_page(  # pytest turns any warning into an error here
+        {"training": training, "serving": serving},
+        checker.anomalies(serving, "serving"),
+        checker.compare(training, serving, "skew"),
+    )
+    alone = statistics_page({"serving": serving}, [], [])
+    assert page.count("<b>empty in every row</b>") == 2  # size and colour, serving
+    assert alone.count("empty in every row") == 4  # each summary and each plot

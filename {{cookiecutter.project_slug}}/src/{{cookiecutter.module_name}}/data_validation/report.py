@@ -17,6 +17,7 @@ from {{ cookiecutter.module_name }}.html_page import page
 from {{ cookiecutter.module_name }}.html_page import svg
 
 TOP_VALUES = 10
+EMPTY = "empty in every row"
 
 
 def statistics_page(
@@ -92,22 +93,34 @@ def _summary(label: str, feature: FeatureStatistics) -> str:
     cells = "".join(
         f"{html.escape(key)}: {html.escape(value)}<br>" for key, value in numbers
     )
-    return f"<p><i>{html.escape(label)}</i><br>{cells}</p>"
+    empty = "" if _has_values(feature) else f"<b>{EMPTY}</b><br>"
+    return f"<p><i>{html.escape(label)}</i><br>{empty}{cells}</p>"
+
+
+def _has_values(feature: FeatureStatistics) -> bool:
+    return bool(feature.numbers.size if feature.numeric else feature.value_counts)
 
 
 def _figure(features: dict[str, FeatureStatistics]) -> str:
+    """A file whose column is empty draws nothing (a density of no values is 0/0):
+    the summary beside it says so, and with no values anywhere the plot does too."""
     figure = Figure(figsize=(4.5, 2.4))  # no pyplot: no global state, no display
     axes = figure.subplots()
-    first = next(iter(features.values()))
+    drawn = {label: f for label, f in features.items() if _has_values(f)}
+    if not drawn:
+        axes.text(0.5, 0.5, EMPTY, ha="center", va="center", transform=axes.transAxes)
+        axes.set_axis_off()
+        return svg(figure)
+    first = next(iter(drawn.values()))
     if first.numeric:
-        both = np.concatenate([f.numbers for f in features.values()])
-        edges = np.histogram_bin_edges(both if both.size else [0.0, 1.0], bins=BINS)
-        for label, feature in features.items():
+        both = np.concatenate([f.numbers for f in drawn.values()])
+        edges = np.histogram_bin_edges(both, bins=BINS)
+        for label, feature in drawn.items():
             axes.hist(
                 feature.numbers, bins=list(edges), alpha=0.5, density=True, label=label
             )
     else:
-        _bars(axes, features)
+        _bars(axes, drawn)
     axes.legend(fontsize="small")
     return svg(figure)
 
