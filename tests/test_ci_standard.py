@@ -330,8 +330,11 @@ def test_a_bake_pushed_as_it_is_passes_every_ci_job(
 
 
 def without_uv() -> dict[str, str]:
-    """The caller's environment with no uv anywhere on PATH."""
-    environment = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    """The caller's environment with no uv anywhere on PATH (nor in UV, which `uv run`
+    sets and the Makefile's `UV ?=` would take)."""
+    environment = {
+        k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "UV")
+    }
     folders = environment["PATH"].split(os.pathsep)
     kept = [folder for folder in folders if not (Path(folder) / "uv").exists()]
     environment["PATH"] = os.pathsep.join(kept)
