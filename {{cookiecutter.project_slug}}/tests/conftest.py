@@ -15,7 +15,6 @@ import pytest
 from {{ cookiecutter.module_name }}.config import PipelineConfig
 from {{ cookiecutter.module_name }}.config import for_task
 from {{ cookiecutter.module_name }}.config import load_config
-from {{ cookiecutter.module_name }}.data_loader import CsvSource
 from {{ cookiecutter.module_name }}.data_loader import DataLoader
 from {{ cookiecutter.module_name }}.data_validation import DataValidator
 from {{ cookiecutter.module_name }}.data_validation import Schema
@@ -23,6 +22,7 @@ from {{ cookiecutter.module_name }}.datatypes import Dataset
 from {{ cookiecutter.module_name }}.datatypes import ModelArtifact
 from {{ cookiecutter.module_name }}.model import Model
 from {{ cookiecutter.module_name }}.preprocess import Preprocess
+from {{ cookiecutter.module_name }}.sources import CsvSource
 from {{ cookiecutter.module_name }}.trainer import Trainer
 
 ROWS = 180

@@ -1,5 +1,3 @@
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -7,8 +5,6 @@ from conftest import LABEL
 from conftest import ROWS
 from conftest import table
 
-from {{ cookiecutter.module_name }}.config import PipelineConfig
-from {{ cookiecutter.module_name }}.data_loader import CsvSource
 from {{ cookiecutter.module_name }}.data_loader import DataLoader
 from {{ cookiecutter.module_name }}.errors import ConfigError
 from {{ cookiecutter.module_name }}.errors import DataError
@@ -23,51 +19,6 @@ def regression_loader(loader: DataLoader) -> DataLoader:
         loader.seed,
         task="regression",
     )
-
-
-def test_reads_the_table(config: PipelineConfig) -> None:
-    source = CsvSource(config.data.train)
-    frame = source.read()
-    assert len(frame) == ROWS
-    assert source.location == str(config.data.train)
-    assert len(source.fingerprint()) == 64
-    assert source.fingerprint() == source.fingerprint()
-
-
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        (b"", "file is empty"),
-        (b"a,b,c\n", "header only"),
-        (b"a,b\n\xff\xfe\xfa,1\n", "not UTF-8"),
-        (b'a,b\n"1,2\n', "not a well-formed CSV"),
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary data, not CSV text"),
-        (b"a;b;c\n1;2;3\n", "looks semicolon-delimited: use commas"),
-        (b"a\tb\n1\t2\n", "looks tab-delimited: use commas"),
-    ],
-)
-def test_unreadable_files_are_one_line(
-    tmp_path: Path, content: bytes, message: str
-) -> None:
-    path = tmp_path / "bad.csv"
-    path.write_bytes(content)
-    with pytest.raises(DataError, match=message):
-        CsvSource(path).read()
-
-
-def test_missing_file_and_directory(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match="no such file"):
-        CsvSource(tmp_path / "absent.csv").read()
-    with pytest.raises(DataError, match="is a directory"):
-        CsvSource(tmp_path).read()
-
-
-def test_missing_markers_are_missing_but_nan_is_a_value(tmp_path: Path) -> None:
-    path = tmp_path / "values.csv"
-    path.write_bytes(b"a,b\n1.5,x\nNA,\nNaN,NaN\n")
-    frame = CsvSource(path).read()
-    assert frame["a"].isna().tolist() == [False, True, False]
-    assert frame["b"].isna().tolist() == [False, True, False]
 
 
 def test_dataset_makes_numeric_features_numbers(loader: DataLoader) -> None:

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import LABEL
 
+from {{ cookiecutter.module_name }} import sources
 from {{ cookiecutter.module_name }}.config import FeatureRelaxation
 from {{ cookiecutter.module_name }}.config import PipelineConfig
 from {{ cookiecutter.module_name }}.config import ValidationConfig
@@ -19,6 +21,7 @@ from {{ cookiecutter.module_name }}.data_validation.comparators import linf_dist
 from {{ cookiecutter.module_name }}.data_validation.report import statistics_page
 from {{ cookiecutter.module_name }}.data_validation.schema import FeatureSchema
 from {{ cookiecutter.module_name }}.datatypes import Anomaly
+from {{ cookiecutter.module_name }}.datatypes import Environment
 from {{ cookiecutter.module_name }}.errors import DataError
 from {{ cookiecutter.module_name }}.pipeline import Pipeline
 
@@ -410,3 +413,31 @@ def test_a_column_empty_in_every_row_is_said_on_the_page_without_warnings() -> N
     alone = statistics_page({"serving": serving}, [], [])
     assert page.count("<b>empty in every row</b>") == 2  # size and colour, serving
     assert alone.count("empty in every row") == 4  # each summary and each plot
+
+
+@pytest.mark.parametrize("environment", ["training", "serving"])
+def test_a_file_read_in_chunks_validates_as_in_one_pass(
+    config: PipelineConfig,
+    sample: pd.DataFrame,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    environment: Environment,
+) -> None:
+    """Statistics merge exactly, so chunking changes no anomaly and no distance."""
+    pipeline = Pipeline.from_config(config)
+    previous, current = tmp_path / "previous.csv", tmp_path / "current.csv"
+    sample.to_csv(previous, index=False)
+    broken = sample.assign(width=sample["width"] * 1.3)
+    broken.loc[::7, "site"] = "atlantis"
+    broken.loc[3, "length"] = math.inf
+    if environment == "serving":
+        broken = broken.drop(columns=[LABEL])
+    broken.to_csv(current, index=False)
+    monkeypatch.setattr(sources, "CHUNK_ROWS", 10**9)
+    whole = pipeline.validate_data(current, environment, previous)
+    monkeypatch.setattr(sources, "CHUNK_ROWS", 37)
+    chunked = pipeline.validate_data(current, environment, previous)
+    assert [str(a) for a in chunked.anomalies] == [str(a) for a in whole.anomalies]
+    assert chunked.drift == whole.drift
+    assert {a.feature for a in whole.anomalies} >= {"site", "length"}
+    assert any(c.fired for c in whole.drift if c.feature == "width")

@@ -10,12 +10,12 @@ from conftest import train
 from sklearn.linear_model import RidgeClassifier
 
 from {{ cookiecutter.module_name }}.config import PipelineConfig
-from {{ cookiecutter.module_name }}.data_loader import CsvSource
 from {{ cookiecutter.module_name }}.datatypes import Dataset
 from {{ cookiecutter.module_name }}.datatypes import ModelArtifact
 from {{ cookiecutter.module_name }}.evaluator import Evaluator
 from {{ cookiecutter.module_name }}.evaluator import demographic_parity
 from {{ cookiecutter.module_name }}.preprocess import Preprocess
+from {{ cookiecutter.module_name }}.sources import CsvSource
 from {{ cookiecutter.module_name }}.trainer import Trainer
 
 SCORES = {"accuracy", "balanced_accuracy", "f1_macro", "log_loss", "roc_auc_ovr"}

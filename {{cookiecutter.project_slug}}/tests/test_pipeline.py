@@ -18,7 +18,6 @@ from {{ cookiecutter.module_name }}.config import ModelConfig
 from {{ cookiecutter.module_name }}.config import OutputConfig
 from {{ cookiecutter.module_name }}.config import PipelineConfig
 from {{ cookiecutter.module_name }}.config import load_config
-from {{ cookiecutter.module_name }}.data_loader import CsvSource
 from {{ cookiecutter.module_name }}.data_loader import DataLoader
 from {{ cookiecutter.module_name }}.data_validation import Schema
 from {{ cookiecutter.module_name }}.datatypes import Dataset
@@ -28,6 +27,7 @@ from {{ cookiecutter.module_name }}.errors import ConfigError
 from {{ cookiecutter.module_name }}.errors import DataError
 from {{ cookiecutter.module_name }}.pipeline import Pipeline
 from {{ cookiecutter.module_name }}.predictor import Predictor
+from {{ cookiecutter.module_name }}.sources import CsvSource
 from {{ cookiecutter.module_name }}.storage import LOCK_FILE
 from {{ cookiecutter.module_name }}.storage import load_artifact
 from {{ cookiecutter.module_name }}.storage import promote_release

@@ -14,13 +14,13 @@ from tomlkit.items import Table
 
 from {{ cookiecutter.module_name }}.config import ModelConfig
 from {{ cookiecutter.module_name }}.config import load_config
-from {{ cookiecutter.module_name }}.data_loader import CsvSource
 from {{ cookiecutter.module_name }}.data_validation import Schema
 from {{ cookiecutter.module_name }}.datatypes import Task
 from {{ cookiecutter.module_name }}.errors import ConfigError
 from {{ cookiecutter.module_name }}.errors import DataError
 from {{ cookiecutter.module_name }}.model import EXAMPLES
 from {{ cookiecutter.module_name }}.model import Model
+from {{ cookiecutter.module_name }}.sources import CsvSource
 from {{ cookiecutter.module_name }}.storage import PRODUCTION
 from {{ cookiecutter.module_name }}.storage import copy_file
 from {{ cookiecutter.module_name }}.storage import write_text

@@ -1,9 +1,7 @@
-"""Where rows come from (DataSource) is kept apart from what they mean (DataLoader)."""
+"""What rows mean: features and labels, split reproducibly. Where they come from is
+sources.py's concern."""
 
-import hashlib
-from pathlib import Path
 from typing import Any
-from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -14,81 +12,8 @@ from {{ cookiecutter.module_name }}.datatypes import Task
 from {{ cookiecutter.module_name }}.errors import ConfigError
 from {{ cookiecutter.module_name }}.errors import DataError
 
-# Cells that mean "no value". A literal NaN is a value (TFDV tells the two apart), so
-# pandas' default list, which includes it, is not used.
-MISSING_MARKERS = ["", "NA", "N/A", "NULL", "null", "None"]
-SNIFFED_BYTES = 8192
-OTHER_DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
 MIN_CLASS_ROWS = 2  # one for training, one for evaluation
 SHOWN_CLASSES = 5
-
-
-class DataSource(Protocol):
-    """Anything that yields a raw table: a CSV file here, a warehouse elsewhere."""
-
-    @property
-    def location(self) -> str: ...
-
-    def read(self) -> pd.DataFrame: ...
-
-    def fingerprint(self) -> str: ...
-
-
-class CsvSource:
-    """A CSV file on disk; every way it can be unreadable becomes one DataError line."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    @property
-    def location(self) -> str:
-        return str(self.path)
-
-    def read(self) -> pd.DataFrame:
-        self._refuse_binary()
-        try:
-            frame = pd.read_csv(
-                self.path, keep_default_na=False, na_values=MISSING_MARKERS
-            )
-        except pd.errors.EmptyDataError:
-            raise DataError(f"{self.path}: file is empty") from None
-        except UnicodeDecodeError:
-            raise DataError(f"{self.path}: not UTF-8 text") from None
-        except pd.errors.ParserError as error:
-            raise DataError(f"{self.path}: not a well-formed CSV ({error})") from None
-        if frame.empty:
-            raise DataError(f"{self.path}: header only, no rows")
-        self._refuse_other_delimiters(frame)
-        return frame
-
-    def _refuse_binary(self) -> None:
-        try:
-            with self.path.open("rb") as stream:
-                head = stream.read(SNIFFED_BYTES)
-        except FileNotFoundError:
-            raise DataError(f"{self.path}: no such file") from None
-        except IsADirectoryError:
-            raise DataError(f"{self.path}: is a directory, not a CSV file") from None
-        if b"\x00" in head:
-            raise DataError(f"{self.path}: binary data, not CSV text")
-
-    def _refuse_other_delimiters(self, frame: pd.DataFrame) -> None:
-        header = str(frame.columns[0])
-        if frame.shape[1] == 1:
-            for delimiter, name in OTHER_DELIMITERS.items():
-                if delimiter in header:
-                    raise DataError(
-                        f"{self.path}: one column named {header!r}; the file looks "
-                        f"{name}-delimited: use commas"
-                    )
-
-    def fingerprint(self) -> str:
-        """SHA-256 of the file's bytes, so a run record pins exactly what it read."""
-        digest = hashlib.sha256()
-        with self.path.open("rb") as stream:
-            for block in iter(lambda: stream.read(1 << 20), b""):
-                digest.update(block)
-        return digest.hexdigest()
 
 
 class DataLoader:

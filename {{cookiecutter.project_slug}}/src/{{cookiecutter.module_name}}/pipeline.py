@@ -11,12 +11,12 @@ import pandas as pd
 
 from {{ cookiecutter.module_name }}.config import PipelineConfig
 from {{ cookiecutter.module_name }}.config import for_task
-from {{ cookiecutter.module_name }}.data_loader import CsvSource
 from {{ cookiecutter.module_name }}.data_loader import DataLoader
-from {{ cookiecutter.module_name }}.data_loader import DataSource
 from {{ cookiecutter.module_name }}.data_validation import Comparison
 from {{ cookiecutter.module_name }}.data_validation import DataValidator
 from {{ cookiecutter.module_name }}.data_validation import Schema
+from {{ cookiecutter.module_name }}.data_validation.statistics import DatasetStatistics
+from {{ cookiecutter.module_name }}.data_validation.statistics import merged
 from {{ cookiecutter.module_name }}.datatypes import OVERALL
 from {{ cookiecutter.module_name }}.datatypes import Anomaly
 from {{ cookiecutter.module_name }}.datatypes import Dataset
@@ -34,6 +34,9 @@ from {{ cookiecutter.module_name }}.gate import Verdict
 from {{ cookiecutter.module_name }}.model import Model
 from {{ cookiecutter.module_name }}.predictor import Predictor
 from {{ cookiecutter.module_name }}.preprocess import Preprocess
+from {{ cookiecutter.module_name }}.sources import DataSource
+from {{ cookiecutter.module_name }}.sources import source_for
+from {{ cookiecutter.module_name }}.sources import with_progress
 from {{ cookiecutter.module_name }}.storage import MODEL_FILE
 from {{ cookiecutter.module_name }}.storage import load_artifact
 from {{ cookiecutter.module_name }}.storage import production_lock
@@ -127,7 +130,7 @@ class Pipeline:
         task = config.task
         return cls(
             config=config,
-            source=CsvSource(config.data.train),
+            source=source_for(config.data.train),
             loader=DataLoader(
                 label=config.data.label,
                 numeric=config.features.numeric,
@@ -162,8 +165,8 @@ class Pipeline:
                 f"{target}: a schema exists and is reviewed like code; "
                 "pass --force to replace it"
             )
-        frame = CsvSource(data or config.data.train).read()
-        Schema.infer_from(frame, config.data.label).write(target)
+        source = source_for(data or config.data.train)
+        Schema.infer(lambda: with_progress(source), config.data.label).write(target)
         return target
 
     @property
@@ -357,15 +360,19 @@ class Pipeline:
     ) -> DataReport:
         """Statistics once per file; anomalies and drift both read them. Serving
         anomalies name the CSV lines at fault, as `predict` does."""
-        frame = CsvSource(data).read()
-        current = self.validator.statistics(frame)
-        anomalies = self.validator.with_lines(
-            self.validator.anomalies(current, environment), frame, environment
-        )
+        source = source_for(data)
+        current = self.statistics(source)
+        anomalies = self.validator.anomalies(current, environment)
+        if environment == "serving" and anomalies:
+            anomalies = self.validator.with_lines(anomalies, source.read(), environment)
         if baseline is None:
             return DataReport(anomalies, [])
-        previous = self.validator.statistics(CsvSource(baseline).read())
+        previous = self.statistics(source_for(baseline))
         return DataReport(anomalies, self.validator.compare(previous, current, "drift"))
+
+    def statistics(self, source: DataSource) -> DatasetStatistics:
+        """A chunk at a time: the memory of one chunk, whatever the table's size."""
+        return merged(map(self.validator.statistics, with_progress(source)))
 
     def write_statistics(self, data: Path, other: Path | None, output: Path) -> Path:
         """The statistics page for one file, or two overlaid. It says what
@@ -375,7 +382,7 @@ class Pipeline:
         from {{ cookiecutter.module_name }}.data_validation.report import statistics_page
 
         datasets = {
-            path.name: self.validator.statistics(CsvSource(path).read())
+            path.name: self.statistics(source_for(path))
             for path in ([data] if other is None else [data, other])
         }
         anomalies, comparisons = [], []
@@ -395,7 +402,7 @@ class Pipeline:
     def predict(self, rows_path: Path) -> pd.DataFrame:
         """Serve the production model, guarded by the schema training was checked
         against."""
-        rows = CsvSource(rows_path).read()
+        rows = source_for(rows_path).read()
         if not self.production.is_file():
             self._refuse_without_production()
         return Predictor(self.production, self.validator).predict(rows)

@@ -6,6 +6,7 @@ from typing import Any
 
 from {{ cookiecutter.module_name }}.data_validation.schema import FeatureSchema
 from {{ cookiecutter.module_name }}.data_validation.schema import Schema
+from {{ cookiecutter.module_name }}.data_validation.statistics import MAX_DISTINCT
 from {{ cookiecutter.module_name }}.data_validation.statistics import DatasetStatistics
 from {{ cookiecutter.module_name }}.data_validation.statistics import FeatureStatistics
 from {{ cookiecutter.module_name }}.datatypes import Anomaly
@@ -167,10 +168,15 @@ def _domain(feature: FeatureSchema, observed: FeatureStatistics) -> Anomaly | No
         for value, count in observed.value_counts.items()
         if value not in feature.domain
     }
-    share = sum(outside.values()) / observed.present
+    # Values past the statistics' bound on distinct values are not named: they count
+    # as outside the domain, which can only make the check stricter.
+    share = (sum(outside.values()) + observed.other_values) / observed.present
     if share <= 1 - feature.min_domain_mass + 1e-12:
         return None
-    shown = ", ".join(repr(value) for value in sorted(outside)[:3])
+    named = [repr(value) for value in sorted(outside)[:3]]
+    if observed.other_values:
+        named.append(f"{observed.other_values} values past the first {MAX_DISTINCT}")
+    shown = ", ".join(named)
     return Anomaly(
         feature.name,
         "ENUM_TYPE_UNEXPECTED_STRING_VALUES",

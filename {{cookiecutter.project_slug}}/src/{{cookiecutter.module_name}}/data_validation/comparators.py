@@ -21,6 +21,7 @@ import numpy as np
 
 from {{ cookiecutter.module_name }}.data_validation.statistics import FeatureStatistics
 from {{ cookiecutter.module_name }}.data_validation.statistics import FloatArray
+from {{ cookiecutter.module_name }}.data_validation.statistics import of_numbers
 
 BINS = 10
 PERMUTATIONS = 5
@@ -87,17 +88,25 @@ class Histogram:
 
     @classmethod
     def of(cls, numbers: FloatArray, infinities: int = 0, nan: int = 0) -> "Histogram":
+        return cls.of_feature(of_numbers(numbers), infinities, nan)
+
+    @classmethod
+    def of_feature(
+        cls, feature: FeatureStatistics, infinities: int = 0, nan: int = 0
+    ) -> "Histogram":
         """BINS equal-width buckets over the values' own [min, max], as TFDV's
         standard histogram; one point bucket when every value is the same."""
         buckets: list[tuple[float, float, float]] = []
-        if numbers.size and numbers.min() == numbers.max():
-            value = float(numbers[0])
-            buckets.append((value, value, float(numbers.size)))
-        elif numbers.size:
-            counts, edges = np.histogram(numbers, bins=BINS)
+        span = feature.finite_range
+        if span is not None and span[0] == span[1]:
+            buckets.append((span[0], span[1], float(feature.count)))
+        elif span is not None:
+            edges = np.linspace(span[0], span[1], BINS + 1)
             buckets += [
                 (float(low), float(high), float(count))
-                for low, high, count in zip(edges[:-1], edges[1:], counts)
+                for low, high, count in zip(
+                    edges[:-1], edges[1:], feature.histogram(edges)
+                )
             ]
         if infinities:
             buckets.append((-math.inf, math.inf, float(infinities)))
@@ -212,15 +221,16 @@ def compare(
     sizes = 1 / max(left.present, 1) + 1 / max(right.present, 1)
     if left.numeric:
         histograms = (
-            Histogram.of(left.numbers, left.infinities, left.nan),
-            Histogram.of(right.numbers, right.infinities, right.nan),
+            Histogram.of_feature(left, left.infinities, left.nan),
+            Histogram.of_feature(right, right.infinities, right.nan),
         )
+        generator = np.random.default_rng(0)
         return Comparison(
             left.name,
             "Jensen-Shannon divergence",
             js_divergence(*histograms),
             threshold,
-            noise=permutation_noise(left.numbers, right.numbers),
+            noise=permutation_noise(left.values(generator), right.values(generator)),
         )
     distance = linf_distance(left.value_counts, right.value_counts)
     return Comparison(

@@ -98,7 +98,7 @@ def _summary(label: str, feature: FeatureStatistics) -> str:
 
 
 def _has_values(feature: FeatureStatistics) -> bool:
-    return bool(feature.numbers.size if feature.numeric else feature.value_counts)
+    return bool(feature.count if feature.numeric else feature.value_counts)
 
 
 def _figure(features: dict[str, FeatureStatistics]) -> str:
@@ -113,12 +113,12 @@ def _figure(features: dict[str, FeatureStatistics]) -> str:
         return svg(figure)
     first = next(iter(drawn.values()))
     if first.numeric:
-        both = np.concatenate([f.numbers for f in drawn.values()])
-        edges = np.histogram_bin_edges(both, bins=BINS)
+        spans = [f.finite_range for f in drawn.values() if f.finite_range]
+        low, high = min(s[0] for s in spans), max(s[1] for s in spans)
+        edges = np.linspace(low, high if high > low else low + 1.0, BINS + 1)
         for label, feature in drawn.items():
-            axes.hist(
-                feature.numbers, bins=list(edges), alpha=0.5, density=True, label=label
-            )
+            density = feature.histogram(edges) / (feature.count * np.diff(edges))
+            axes.stairs(density, edges, fill=True, alpha=0.5, label=label)
     else:
         _bars(axes, drawn)
     axes.legend(fontsize="small")

@@ -7,15 +7,20 @@ serving data lacks.
 
 import json
 import math
+from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from pandas.api.types import is_integer_dtype
+from pandas.api.types import is_numeric_dtype
 
 from {{ cookiecutter.module_name }}.config import FeatureRelaxation
 from {{ cookiecutter.module_name }}.data_validation.statistics import FeatureStatistics
+from {{ cookiecutter.module_name }}.data_validation.statistics import merged
 from {{ cookiecutter.module_name }}.data_validation.statistics import statistics_of
 from {{ cookiecutter.module_name }}.datatypes import Task
 from {{ cookiecutter.module_name }}.errors import DataError
@@ -106,21 +111,29 @@ class Schema:
 
     @classmethod
     def infer_from(cls, frame: pd.DataFrame, label: str) -> "Schema":
-        """Columns pandas reads as numbers are numeric, as whole numbers when the file
-        spells them so ("45", not "45.0"): a sample of whole floats is no promise that
-        the next has only whole ones. The rest are text."""
-        numeric = {
-            str(name)
-            for name, column in frame.items()
-            if pd.api.types.is_numeric_dtype(column)
-        }
-        if label not in frame.columns:
+        return cls.infer(lambda: iter([frame]), label)
+
+    @classmethod
+    def infer(
+        cls, chunks: Callable[[], Iterator[pd.DataFrame]], label: str
+    ) -> "Schema":
+        """Columns pandas reads as numbers in every chunk are numeric, as whole numbers
+        when the file spells them so ("45", not "45.0"): a sample of whole floats is
+        no promise that the next has only whole ones. The rest are text. Two passes:
+        the types first, then the statistics, each a chunk at a time."""
+        numeric, whole, columns = set[str](), set[str](), list[str]()
+        for number, chunk in enumerate(chunks()):
+            names = [str(name) for name in chunk.columns]
+            columns = columns or names
+            chunk_numeric = {n for n in names if is_numeric_dtype(chunk[n])}
+            chunk_whole = {n for n in names if is_integer_dtype(chunk[n])}
+            numeric = chunk_numeric if number == 0 else numeric & chunk_numeric
+            whole = chunk_whole if number == 0 else whole & chunk_whole
+        if label not in columns:
             raise DataError(f"label column {label!r} is not in the data")
-        statistics = statistics_of(frame, numeric)
+        statistics = merged(statistics_of(chunk, numeric) for chunk in chunks())
         features = {
-            name: _infer_feature(
-                feature, pd.api.types.is_integer_dtype(frame[name].dtype)
-            )
+            name: _infer_feature(feature, name in whole)
             for name, feature in sorted(statistics.features.items())
         }
         return cls(label=label, features=features)

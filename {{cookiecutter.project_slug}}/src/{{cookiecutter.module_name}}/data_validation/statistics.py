@@ -1,7 +1,24 @@
-"""Per-column statistics in one vectorised pass, as TFDV computes them: anomalies,
-comparisons and reports all read these, never the rows again."""
+"""Per-column statistics as mergeable partial summaries, as TFDV computes them with Beam
+combiners: each chunk of rows is summarised on its own, summaries merge exactly and in
+any grouping, and anomalies, comparisons and reports read the merged summary, never the
+rows again. One chunk or a thousand, on this machine or on Dask, the code is the same.
 
+Exact when merged: counts, min and max, value counts, and mean and standard deviation
+(Chan et al.'s pairwise update, to rounding). Numeric histograms are exact while a
+column holds at most EXACT_VALUES finite values; past that they are read from a
+mergeable quantile sketch, as TFDV reads its histograms from a quantiles sketch: a
+t-digest (fastdigest, SKETCH_CENTROIDS centroids, 16 KB a column), deterministic
+and with wheels for every supported Python (Apache DataSketches' KLL has none for
+3.14). Measured in tests/test_statistics.py and benchmarks/bench_validation.py: a
+rank error under SKETCH_RANK_ERROR, and TFDV's divergence within 0.001 of exact.
+
+A categorical column keeps its MAX_DISTINCT most common values; the rest are counted
+together as `other_values`, and checks treat them as outside any domain.
+"""
+
+import functools
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
@@ -9,14 +26,26 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from fastdigest import TDigest
 
 FloatArray = npt.NDArray[np.float64]
 
+EXACT_VALUES = 10_000
+SKETCH_CENTROIDS = 1000
+SKETCH_RANK_ERROR = 0.005  # measured worst case, on whole numbers; 5e-4 on continuous
+MAX_DISTINCT = 100_000
 
-@dataclass(frozen=True)
+
+def _empty() -> FloatArray:
+    return np.empty(0)
+
+
+@dataclass(frozen=True, eq=False)
 class FeatureStatistics:
     """What one column holds. `nan` counts literal NaN values, which TFDV tells apart
-    from missing cells; `invalid` counts text in a numeric column."""
+    from missing cells; `invalid` counts text in a numeric column. `minimum` and
+    `maximum` include infinities (as TFDV's do); `count`, `mean` and `m2` describe the
+    finite values only."""
 
     name: str
     numeric: bool
@@ -28,10 +57,13 @@ class FeatureStatistics:
     non_integral: int = 0
     minimum: float | None = None
     maximum: float | None = None
+    count: int = 0
     mean: float | None = None
-    std: float | None = None
+    m2: float = 0.0
     value_counts: dict[str, int] = field(default_factory=dict)
-    numbers: FloatArray = field(default_factory=lambda: np.empty(0))
+    other_values: int = 0
+    numbers: FloatArray = field(default_factory=_empty)
+    sketch: TDigest | None = None
 
     @property
     def fraction_present(self) -> float:
@@ -41,11 +73,149 @@ class FeatureStatistics:
     def missing_fraction(self) -> float:
         return 1.0 - self.fraction_present
 
+    @property
+    def std(self) -> float | None:
+        """Population standard deviation of the finite values."""
+        return math.sqrt(self.m2 / self.count) if self.count else None
+
+    @property
+    def exact(self) -> bool:
+        """Every finite value is at hand (small columns); else only the sketch is."""
+        return self.numbers.size == self.count
+
+    @property
+    def finite_range(self) -> tuple[float, float] | None:
+        if self.count == 0:
+            return None
+        if self.exact:
+            return float(self.numbers.min()), float(self.numbers.max())
+        assert self.sketch is not None
+        return float(self.sketch.min()), float(self.sketch.max())
+
+    def histogram(self, edges: FloatArray) -> FloatArray:
+        """How many finite values fall in each [edges[i], edges[i+1]]: counted when
+        exact, read from the sketch's distribution function when not."""
+        if self.exact:
+            counts, _ = np.histogram(self.numbers, bins=edges)
+            return counts.astype(np.float64)
+        assert self.sketch is not None
+        inner = np.asarray(self.sketch.cdf_vec(edges[1:-1].tolist()), dtype=np.float64)
+        shares = np.diff(np.concatenate([[0.0], inner, [1.0]]))
+        return np.clip(shares, 0.0, None) * self.count
+
+    def values(self, generator: np.random.Generator) -> FloatArray:
+        """The finite values, or an EXACT_VALUES sample drawn from the sketch."""
+        if self.exact or self.sketch is None:
+            return self.numbers
+        shares = generator.uniform(0.0, 1.0, EXACT_VALUES)
+        return np.asarray(self.sketch.quantile_vec(shares.tolist()), dtype=np.float64)
+
+    def merge(self, other: "FeatureStatistics") -> "FeatureStatistics":
+        """The statistics of both chunks' rows together."""
+        count = self.count + other.count
+        mean, m2 = _pooled_moments(self, other)
+        value_counts, other_values = _merged_counts(self, other)
+        numbers = np.concatenate([self.numbers, other.numbers])
+        return FeatureStatistics(
+            name=self.name,
+            numeric=self.numeric,
+            rows=self.rows + other.rows,
+            present=self.present + other.present,
+            nan=self.nan + other.nan,
+            infinities=self.infinities + other.infinities,
+            invalid=self.invalid + other.invalid,
+            non_integral=self.non_integral + other.non_integral,
+            minimum=_extreme(min, self.minimum, other.minimum),
+            maximum=_extreme(max, self.maximum, other.maximum),
+            count=count,
+            mean=mean,
+            m2=m2,
+            value_counts=value_counts,
+            other_values=other_values,
+            numbers=(
+                numbers
+                if self.exact and other.exact and count <= EXACT_VALUES
+                else _empty()
+            ),
+            sketch=_merged_sketch(self.sketch, other.sketch),
+        )
+
+
+def _extreme(choose: Any, left: float | None, right: float | None) -> float | None:
+    if left is None or right is None:
+        return right if left is None else left
+    return float(choose(left, right))
+
+
+def _pooled_moments(
+    left: FeatureStatistics, right: FeatureStatistics
+) -> tuple[float | None, float]:
+    """Chan, Golub and LeVeque's update: exact up to rounding in any grouping."""
+    if left.mean is None or right.mean is None:
+        chosen = right if left.mean is None else left
+        return chosen.mean, chosen.m2
+    count = left.count + right.count
+    delta = right.mean - left.mean
+    mean = left.mean + delta * right.count / count
+    m2 = left.m2 + right.m2 + delta**2 * left.count * right.count / count
+    return mean, m2
+
+
+def _merged_counts(
+    left: FeatureStatistics, right: FeatureStatistics
+) -> tuple[dict[str, int], int]:
+    counts = dict(left.value_counts)
+    for value, count in right.value_counts.items():
+        counts[value] = counts.get(value, 0) + count
+    return _bounded(counts, left.other_values + right.other_values)
+
+
+def _bounded(counts: dict[str, int], other: int) -> tuple[dict[str, int], int]:
+    """The MAX_DISTINCT most common values; the rest only counted."""
+    if len(counts) <= MAX_DISTINCT:
+        return counts, other
+    kept = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:MAX_DISTINCT]
+    return dict(kept), other + sum(counts.values()) - sum(n for _, n in kept)
+
+
+def _merged_sketch(left: TDigest | None, right: TDigest | None) -> TDigest | None:
+    if left is None or right is None:
+        return right if left is None else left
+    return left.merge(right)
+
 
 @dataclass(frozen=True)
 class DatasetStatistics:
     rows: int
     features: dict[str, FeatureStatistics]
+
+    def merge(self, other: "DatasetStatistics") -> "DatasetStatistics":
+        """A column one side lacks counts as missing in every one of its rows."""
+        names = [*self.features, *(n for n in other.features if n not in self.features)]
+        return DatasetStatistics(
+            rows=self.rows + other.rows,
+            features={
+                name: _feature(self, name, other).merge(_feature(other, name, self))
+                for name in names
+            },
+        )
+
+
+def _feature(
+    statistics: DatasetStatistics, name: str, other: DatasetStatistics
+) -> FeatureStatistics:
+    if name in statistics.features:
+        return statistics.features[name]
+    numeric = other.features[name].numeric
+    return FeatureStatistics(
+        name=name, numeric=numeric, rows=statistics.rows, present=0
+    )
+
+
+def merged(partials: Iterable[DatasetStatistics]) -> DatasetStatistics:
+    """Chunks' statistics as one table's; merging is associative, so any tree (a Dask
+    reduction) gives the same result."""
+    return functools.reduce(DatasetStatistics.merge, partials)
 
 
 def statistics_of(frame: pd.DataFrame, numeric: set[str]) -> DatasetStatistics:
@@ -59,6 +229,11 @@ def statistics_of(frame: pd.DataFrame, numeric: set[str]) -> DatasetStatistics:
         for name, column in frame.items()
     }
     return DatasetStatistics(rows=len(frame), features=features)
+
+
+def of_numbers(numbers: FloatArray) -> FeatureStatistics:
+    """The statistics of bare numbers, as a numeric column's."""
+    return _numeric("values", pd.Series(numbers, dtype=np.float64))
 
 
 def _numeric(name: str, column: "pd.Series[Any]") -> FeatureStatistics:
@@ -77,10 +252,13 @@ def _numeric(name: str, column: "pd.Series[Any]") -> FeatureStatistics:
         numbers = parsed.dropna().to_numpy(dtype=np.float64)
     finite = numbers[np.isfinite(numbers)]
     infinite = numbers[np.isinf(numbers)]
-    minimum, maximum, mean, std = _describe(finite)
-    if infinite.size:  # TFDV's min and max include infinities; mean and std do not
-        minimum = min(float(infinite.min()), math.inf if minimum is None else minimum)
-        maximum = max(float(infinite.max()), -math.inf if maximum is None else maximum)
+    extremes = np.concatenate([finite, infinite])
+    sketch = (
+        TDigest.from_values(finite, max_centroids=SKETCH_CENTROIDS)
+        if finite.size
+        else None
+    )
+    mean = float(finite.mean()) if finite.size else None
     return FeatureStatistics(
         name=name,
         numeric=True,
@@ -90,35 +268,33 @@ def _numeric(name: str, column: "pd.Series[Any]") -> FeatureStatistics:
         infinities=int(infinite.size),
         invalid=invalid,
         non_integral=int(np.count_nonzero(finite != np.floor(finite))),
-        numbers=finite,
-        minimum=minimum,
-        maximum=maximum,
+        minimum=float(extremes.min()) if extremes.size else None,
+        maximum=float(extremes.max()) if extremes.size else None,
+        count=int(finite.size),
         mean=mean,
-        std=std,
-    )
-
-
-Description = tuple[float | None, float | None, float | None, float | None]
-
-
-def _describe(numbers: FloatArray) -> Description:
-    """Minimum, maximum, mean and standard deviation; all None for no numbers."""
-    if numbers.size == 0:
-        return None, None, None, None
-    return (
-        float(numbers.min()),
-        float(numbers.max()),
-        float(numbers.mean()),
-        float(numbers.std()),
+        m2=float(np.square(finite - mean).sum()) if mean is not None else 0.0,
+        numbers=finite if finite.size <= EXACT_VALUES else _empty(),
+        sketch=sketch,
     )
 
 
 def _categorical(name: str, column: "pd.Series[Any]") -> FeatureStatistics:
-    counts = column.value_counts(dropna=True)
+    """Values as text; a whole number read as a float (a chunk with a blank cell) is
+    written as the integer it is, so every chunk names a value the same way."""
+    present = column.dropna()
+    if pd.api.types.is_float_dtype(present) and bool(
+        (np.isfinite(present) & (present == np.floor(present))).all()
+    ):
+        present = present.astype(np.int64)
+    counts = present.astype(str).value_counts()
+    value_counts, other = _bounded(
+        {str(value): int(count) for value, count in counts.items()}, 0
+    )
     return FeatureStatistics(
         name=name,
         numeric=False,
         rows=len(column),
-        present=int(counts.sum()),
-        value_counts={str(value): int(count) for value, count in counts.items()},
+        present=len(present),
+        value_counts=value_counts,
+        other_values=other,
     )

@@ -1,0 +1,220 @@
+"""Where rows come from: a CSV or Parquet file, or a folder or glob of them. Read whole
+for training; read in bounded chunks for statistics, so validating a table takes the
+memory of one chunk, not of the file. Every way a file can be unreadable becomes one
+DataError line."""
+
+import glob
+import hashlib
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Protocol
+from typing import TextIO
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from {{ cookiecutter.module_name }}.errors import DataError
+
+# Cells that mean "no value". A literal NaN is a value (TFDV tells the two apart), so
+# pandas' default list, which includes it, is not used.
+MISSING_MARKERS = ["", "NA", "N/A", "NULL", "null", "None"]
+SNIFFED_BYTES = 8192
+OTHER_DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
+# Rows per chunk: measured in benchmarks/bench_validation.py, 250,000 keeps the peak
+# of a wide table well under 500 MB and costs nothing in time against larger chunks.
+CHUNK_ROWS = 250_000
+PARQUET_SUFFIXES = (".parquet", ".pq")
+TABLE_SUFFIXES = (".csv", *PARQUET_SUFFIXES)
+
+
+class DataSource(Protocol):
+    """Anything that yields a raw table: files here, a warehouse elsewhere."""
+
+    @property
+    def location(self) -> str: ...
+
+    def read(self) -> pd.DataFrame: ...
+
+    def chunks(self, rows: int | None = None) -> Iterator[pd.DataFrame]: ...
+
+    def fingerprint(self) -> str: ...
+
+
+class CsvSource:
+    """A CSV file on disk."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
+    def read(self) -> pd.DataFrame:
+        return pd.concat(list(self.chunks(rows=0)), ignore_index=True)
+
+    def chunks(self, rows: int | None = None) -> Iterator[pd.DataFrame]:
+        """Pieces of at most `rows` rows (None: CHUNK_ROWS; 0: the whole file)."""
+        rows = CHUNK_ROWS if rows is None else rows
+        self._refuse_binary()
+        try:
+            if rows == 0:
+                yield self._checked(
+                    pd.read_csv(
+                        self.path, keep_default_na=False, na_values=MISSING_MARKERS
+                    )
+                )
+                return
+            with pd.read_csv(
+                self.path,
+                keep_default_na=False,
+                na_values=MISSING_MARKERS,
+                chunksize=rows,
+            ) as reader:
+                read = 0
+                for piece in reader:
+                    yield self._checked(piece) if read == 0 else piece
+                    read += len(piece)
+            if read == 0:
+                raise DataError(f"{self.path}: header only, no rows")
+        except pd.errors.EmptyDataError:
+            raise DataError(f"{self.path}: file is empty") from None
+        except UnicodeDecodeError:
+            raise DataError(f"{self.path}: not UTF-8 text") from None
+        except pd.errors.ParserError as error:
+            raise DataError(f"{self.path}: not a well-formed CSV ({error})") from None
+
+    def _checked(self, first: pd.DataFrame) -> pd.DataFrame:
+        if first.empty:
+            raise DataError(f"{self.path}: header only, no rows")
+        self._refuse_other_delimiters(first)
+        return first
+
+    def _refuse_binary(self) -> None:
+        try:
+            with self.path.open("rb") as stream:
+                head = stream.read(SNIFFED_BYTES)
+        except FileNotFoundError:
+            raise DataError(f"{self.path}: no such file") from None
+        except IsADirectoryError:
+            raise DataError(f"{self.path}: is a directory, not a CSV file") from None
+        if b"\x00" in head:
+            raise DataError(f"{self.path}: binary data, not CSV text")
+
+    def _refuse_other_delimiters(self, frame: pd.DataFrame) -> None:
+        header = str(frame.columns[0])
+        if frame.shape[1] == 1:
+            for delimiter, name in OTHER_DELIMITERS.items():
+                if delimiter in header:
+                    raise DataError(
+                        f"{self.path}: one column named {header!r}; the file looks "
+                        f"{name}-delimited: use commas"
+                    )
+
+    def fingerprint(self) -> str:
+        return fingerprint_of([self.path])
+
+
+class ParquetSource:
+    """A Parquet file, read a row group's batch at a time."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
+    def read(self) -> pd.DataFrame:
+        return pd.concat(list(self.chunks()), ignore_index=True)
+
+    def chunks(self, rows: int | None = None) -> Iterator[pd.DataFrame]:
+        try:
+            table = pq.ParquetFile(self.path)
+        except FileNotFoundError:
+            raise DataError(f"{self.path}: no such file") from None
+        except (OSError, ValueError) as error:  # pyarrow's ArrowIOError, ArrowInvalid
+            raise DataError(f"{self.path}: not a Parquet file ({error})") from None
+        if table.metadata.num_rows == 0:
+            raise DataError(f"{self.path}: no rows")
+        for batch in table.iter_batches(batch_size=rows or CHUNK_ROWS):
+            yield batch.to_pandas()
+
+    def fingerprint(self) -> str:
+        return fingerprint_of([self.path])
+
+
+class FilesSource:
+    """Several files as one table, in name order: a folder or a glob's matches."""
+
+    def __init__(self, pattern: str, paths: list[Path]) -> None:
+        self.pattern = pattern
+        self.paths = paths
+
+    @property
+    def location(self) -> str:
+        return self.pattern
+
+    def read(self) -> pd.DataFrame:
+        return pd.concat([file_source(p).read() for p in self.paths], ignore_index=True)
+
+    def chunks(self, rows: int | None = None) -> Iterator[pd.DataFrame]:
+        for path in self.paths:
+            yield from file_source(path).chunks(rows)
+
+    def fingerprint(self) -> str:
+        return fingerprint_of(self.paths)
+
+
+def file_source(path: Path) -> CsvSource | ParquetSource:
+    if path.suffix.lower() in PARQUET_SUFFIXES:
+        return ParquetSource(path)
+    return CsvSource(path)
+
+
+def source_for(location: Path | str) -> DataSource:
+    """A CSV or Parquet file by its suffix; a folder's tables, or a glob's matches."""
+    text = str(location)
+    if glob.has_magic(text) or Path(text).is_dir():
+        pattern = text if glob.has_magic(text) else str(Path(text) / "*")
+        paths = sorted(
+            Path(found)
+            for found in glob.glob(pattern)
+            if Path(found).suffix.lower() in TABLE_SUFFIXES
+        )
+        if not paths:
+            raise DataError(f"{text}: no .csv or .parquet files match")
+        return FilesSource(text, paths)
+    return file_source(Path(text))
+
+
+def fingerprint_of(paths: list[Path]) -> str:
+    """SHA-256 of the files' bytes in order: a run record pins exactly what it read."""
+    digest = hashlib.sha256()
+    for path in paths:
+        with path.open("rb") as stream:
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def with_progress(
+    source: DataSource, stream: TextIO = sys.stderr
+) -> Iterator[pd.DataFrame]:
+    """The source's chunks; on a terminal, once reading takes more than a few
+    seconds, the rows read so far."""
+    started = shown = time.monotonic()
+    rows = 0
+    location = source.location
+    for chunk in source.chunks():
+        rows += len(chunk)
+        now = time.monotonic()
+        if stream.isatty() and now - started > 3 and now - shown > 1:
+            stream.write(f"\r{location}: {rows:,} rows read")
+            stream.flush()
+            shown = now
+        yield chunk
+    if stream.isatty() and shown > started:
+        stream.write("\n")

@@ -1,0 +1,148 @@
+"""Files as tables: read whole, or in chunks whose statistics merge to the whole's;
+every way a file can be unreadable is one line."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import ROWS
+
+from {{ cookiecutter.module_name }}.config import PipelineConfig
+from {{ cookiecutter.module_name }}.errors import DataError
+from {{ cookiecutter.module_name }}.sources import CsvSource
+from {{ cookiecutter.module_name }}.sources import FilesSource
+from {{ cookiecutter.module_name }}.sources import ParquetSource
+from {{ cookiecutter.module_name }}.sources import source_for
+from {{ cookiecutter.module_name }}.sources import with_progress
+
+
+def test_reads_the_table(config: PipelineConfig) -> None:
+    source = CsvSource(config.data.train)
+    frame = source.read()
+    assert len(frame) == ROWS
+    assert source.location == str(config.data.train)
+    assert len(source.fingerprint()) == 64
+    assert source.fingerprint() == source.fingerprint()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "file is empty"),
+        (b"a,b,c\n", "header only"),
+        (b"a,b\n\xff\xfe\xfa,1\n", "not UTF-8"),
+        (b'a,b\n"1,2\n', "not a well-formed CSV"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary data, not CSV text"),
+        (b"a;b;c\n1;2;3\n", "looks semicolon-delimited: use commas"),
+        (b"a\tb\n1\t2\n", "looks tab-delimited: use commas"),
+    ],
+)
+def test_unreadable_files_are_one_line(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    with pytest.raises(DataError, match=message):
+        CsvSource(path).read()
+
+
+def test_missing_file_and_directory(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="no such file"):
+        CsvSource(tmp_path / "absent.csv").read()
+    with pytest.raises(DataError, match="is a directory"):
+        CsvSource(tmp_path).read()
+
+
+def test_missing_markers_are_missing_but_nan_is_a_value(tmp_path: Path) -> None:
+    path = tmp_path / "values.csv"
+    path.write_bytes(b"a,b\n1.5,x\nNA,\nNaN,NaN\n")
+    frame = CsvSource(path).read()
+    assert frame["a"].isna().tolist() == [False, True, False]
+    assert frame["b"].isna().tolist() == [False, True, False]
+
+
+@pytest.mark.parametrize("rows", [1, 7, 1000])
+def test_chunks_hold_every_row_once_in_order(config: PipelineConfig, rows: int) -> None:
+    source = CsvSource(config.data.train)
+    pieces = list(source.chunks(rows))
+    assert all(len(piece) <= rows for piece in pieces)
+    pd.testing.assert_frame_equal(
+        pd.concat(pieces, ignore_index=True).astype(str), source.read().astype(str)
+    )
+
+
+def test_a_header_only_file_is_refused_in_chunks_too(tmp_path: Path) -> None:
+    path = tmp_path / "header.csv"
+    path.write_text("a,b\n", encoding="utf-8")
+    with pytest.raises(DataError, match="header only"):
+        list(CsvSource(path).chunks(10))
+
+
+def test_parquet_folders_and_globs_read_as_one_table(
+    config: PipelineConfig, tmp_path: Path
+) -> None:
+    frame = CsvSource(config.data.train).read()
+    half = len(frame) // 2
+    frame.iloc[:half].to_csv(tmp_path / "a.csv", index=False)
+    frame.iloc[half:].to_parquet(tmp_path / "b.parquet", index=False)
+    (tmp_path / "notes.txt").write_text("not a table", encoding="utf-8")
+    for location in (tmp_path, str(tmp_path / "*")):
+        source = source_for(location)
+        assert isinstance(source, FilesSource)
+        assert len(source.read()) == len(frame) == ROWS
+        assert sum(len(chunk) for chunk in source.chunks(5)) == len(frame)
+        assert len(source.fingerprint()) == 64
+    parquet = source_for(tmp_path / "b.parquet")
+    assert isinstance(parquet, ParquetSource)
+    assert parquet.location.endswith("b.parquet")
+    assert [len(chunk) for chunk in parquet.chunks(100)] == [len(frame) - half]
+
+
+def test_unreadable_parquet_and_empty_globs_are_one_line(tmp_path: Path) -> None:
+    (tmp_path / "bad.parquet").write_bytes(b"PAR1 not really")
+    with pytest.raises(DataError, match="not a Parquet file"):
+        source_for(tmp_path / "bad.parquet").read()
+    with pytest.raises(DataError, match="no such file"):
+        ParquetSource(tmp_path / "absent.parquet").read()
+    pd.DataFrame({"a": np.empty(0)}).to_parquet(tmp_path / "empty.parquet")
+    with pytest.raises(DataError, match="no rows"):
+        ParquetSource(tmp_path / "empty.parquet").read()
+    with pytest.raises(DataError, match="no .csv or .parquet files match"):
+        source_for(str(tmp_path / "*.tsv"))
+
+
+class Terminal:
+    """A stream that says it is a terminal and keeps what is written."""
+
+    def __init__(self) -> None:
+        self.written: list[str] = []
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self.written.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        return None
+
+
+def test_progress_shows_on_a_terminal_once_reading_takes_a_while(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = iter([0.0, 1.0, 5.0, 9.0])
+    monkeypatch.setattr("{{ cookiecutter.module_name }}.sources.time.monotonic", lambda: next(clock))
+    terminal = Terminal()
+    source = CsvSource(Path("big.csv"))
+    monkeypatch.setattr(
+        source, "chunks", lambda: iter([pd.DataFrame({"a": range(1000)})] * 3)
+    )
+    shown = with_progress(source, terminal)  # type: ignore[arg-type]
+    assert len(list(shown)) == 3
+    assert terminal.written == [
+        "\rbig.csv: 2,000 rows read",
+        "\rbig.csv: 3,000 rows read",
+        "\n",
+    ]
