@@ -1,6 +1,7 @@
 """Files as tables: read whole, or in chunks whose statistics merge to the whole's;
 every way a file can be unreadable is one line."""
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -133,7 +134,7 @@ def test_progress_shows_on_a_terminal_once_reading_takes_a_while(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     clock = iter([0.0, 1.0, 5.0, 9.0])
-    monkeypatch.setattr("{{ cookiecutter.module_name }}.sources.time.monotonic", lambda: next(clock))
+    monkeypatch.setattr(time, "monotonic", lambda: next(clock))
     terminal = Terminal()
     source = CsvSource(Path("big.csv"))
     monkeypatch.setattr(
