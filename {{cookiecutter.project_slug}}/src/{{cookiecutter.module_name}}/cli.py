@@ -20,6 +20,7 @@ from {{ cookiecutter.module_name }}.errors import AnomaliesFound
 from {{ cookiecutter.module_name }}.errors import ConfigError
 from {{ cookiecutter.module_name }}.errors import DataError
 from {{ cookiecutter.module_name }}.errors import ProjectError
+from {{ cookiecutter.module_name }}.pipeline import ENGINES
 from {{ cookiecutter.module_name }}.pipeline import Pipeline
 from {{ cookiecutter.module_name }}.pipeline import RunResult
 from {{ cookiecutter.module_name }}.storage import write_text
@@ -153,7 +154,11 @@ def validate_data(arguments: argparse.Namespace) -> int:
         if arguments.env == "serving"
         else arguments.file or pipeline.config.data.train
     )
-    report = pipeline.validate_data(data, arguments.env, arguments.baseline)
+    if arguments.scheduler is not None and arguments.engine != "dask":
+        raise ConfigError("--scheduler needs --engine dask")
+    report = pipeline.validate_data(
+        data, arguments.env, arguments.baseline, arguments.engine, arguments.scheduler
+    )
     for anomaly in report.anomalies:
         print(anomaly)
     for comparison in report.drift:
@@ -261,6 +266,19 @@ def parser() -> argparse.ArgumentParser:
     )
     validate.add_argument(
         "--baseline", type=Path, help="a previous CSV file to measure drift against"
+    )
+    validate.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="local",
+        help="where statistics are computed: this process a chunk at a time, or a "
+        "Dask cluster (needs `uv sync --extra dask`; default: %(default)s)",
+    )
+    validate.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="a running Dask scheduler, e.g. tcp://host:8786 (default with "
+        "--engine dask: a cluster on this machine)",
     )
     statistics = command("stats", "write a static HTML page of the data's statistics")
     statistics.add_argument(

@@ -5,12 +5,14 @@ from dataclasses import dataclass
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from {{ cookiecutter.module_name }}.config import PipelineConfig
 from {{ cookiecutter.module_name }}.config import for_task
+from {{ cookiecutter.module_name }}.dask_engine import dask_statistics
 from {{ cookiecutter.module_name }}.data_loader import DataLoader
 from {{ cookiecutter.module_name }}.data_validation import Comparison
 from {{ cookiecutter.module_name }}.data_validation import DataValidator
@@ -50,6 +52,9 @@ from {{ cookiecutter.module_name }}.tracking import MlflowRecorder
 {%- endif %}
 from {{ cookiecutter.module_name }}.tracking import RunRecorder
 from {{ cookiecutter.module_name }}.trainer import Trainer
+
+Engine = Literal["local", "dask"]
+ENGINES: tuple[Engine, ...] = ("local", "dask")
 
 
 @dataclass(frozen=True)
@@ -356,19 +361,32 @@ class Pipeline:
         return promote_release(self.config.output.models, candidate, version)
 
     def validate_data(
-        self, data: Path, environment: Environment, baseline: Path | None
+        self,
+        data: Path,
+        environment: Environment,
+        baseline: Path | None,
+        engine: Engine = "local",
+        scheduler: str | None = None,
     ) -> DataReport:
-        """Statistics once per file; anomalies and drift both read them. Serving
-        anomalies name the CSV lines at fault, as `predict` does."""
-        source = source_for(data)
-        current = self.statistics(source)
+        """Statistics once per file, on this machine or on Dask (the same result);
+        anomalies and drift both read them. Serving anomalies name the CSV lines at
+        fault, as `predict` does."""
+        locations = [data] if baseline is None else [data, baseline]
+        if engine == "dask":
+            numeric = self.validator.schema.numeric_names
+            summaries = dask_statistics(locations, numeric, scheduler)
+        else:
+            summaries = [self.statistics(source_for(where)) for where in locations]
+        current = summaries[0]
         anomalies = self.validator.anomalies(current, environment)
         if environment == "serving" and anomalies:
-            anomalies = self.validator.with_lines(anomalies, source.read(), environment)
+            rows = source_for(data).read()
+            anomalies = self.validator.with_lines(anomalies, rows, environment)
         if baseline is None:
             return DataReport(anomalies, [])
-        previous = self.statistics(source_for(baseline))
-        return DataReport(anomalies, self.validator.compare(previous, current, "drift"))
+        return DataReport(
+            anomalies, self.validator.compare(summaries[1], current, "drift")
+        )
 
     def statistics(self, source: DataSource) -> DatasetStatistics:
         """A chunk at a time: the memory of one chunk, whatever the table's size."""

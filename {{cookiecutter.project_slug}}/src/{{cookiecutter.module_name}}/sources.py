@@ -177,17 +177,27 @@ def file_source(path: Path) -> CsvSource | ParquetSource:
 def source_for(location: Path | str) -> DataSource:
     """A CSV or Parquet file by its suffix; a folder's tables, or a glob's matches."""
     text = str(location)
+    paths = table_files(text)
     if glob.has_magic(text) or Path(text).is_dir():
-        pattern = text if glob.has_magic(text) else str(Path(text) / "*")
-        paths = sorted(
-            Path(found)
-            for found in glob.glob(pattern)
-            if Path(found).suffix.lower() in TABLE_SUFFIXES
-        )
-        if not paths:
-            raise DataError(f"{text}: no .csv or .parquet files match")
         return FilesSource(text, paths)
-    return file_source(Path(text))
+    return file_source(paths[0])
+
+
+def table_files(location: Path | str) -> list[Path]:
+    """The files a location names, in name order: itself, a folder's tables, or a
+    glob's matches. Every engine reads the same files."""
+    text = str(location)
+    if not (glob.has_magic(text) or Path(text).is_dir()):
+        return [Path(text)]
+    pattern = text if glob.has_magic(text) else str(Path(text) / "*")
+    paths = sorted(
+        Path(found)
+        for found in glob.glob(pattern)
+        if Path(found).suffix.lower() in TABLE_SUFFIXES
+    )
+    if not paths:
+        raise DataError(f"{text}: no .csv or .parquet files match")
+    return paths
 
 
 def fingerprint_of(paths: list[Path]) -> str:
