@@ -7,7 +7,9 @@ one file, in the same run. Wall time, and peak resident memory from the kernel's
 accounting of each child (os.wait4), so C allocations count too. A figure to report,
 never a test. Linux or macOS (ru_maxrss is KiB on Linux, bytes on macOS).
 
-Run: uv run python benchmarks/bench_validation.py [ROWS ...]   (default 1000000)
+Run: uv run python benchmarks/bench_validation.py [ROWS ...] [--dask]  (default 1000000)
+--dask also runs `validate-data --engine dask` (a local cluster; its peak is the largest
+process's).
 """
 
 import os
@@ -59,31 +61,36 @@ def measured(command: list[str]) -> tuple[float, float]:
     return seconds, usage.ru_maxrss * KIB / 2**20
 
 
-def report(rows: int, sample: Path) -> None:
+def report(rows: int, sample: Path, engines: list[str]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         current, drifted = write_inputs(Path(folder), rows, sample)
         size = current.stat().st_size / 2**20
         read = measured(
             [sys.executable, "-c", f"import pandas; pandas.read_csv({str(current)!r})"]
         )
-        validate = measured(
-            [sys.executable, "-m", "{{ cookiecutter.module_name }}", "validate-data"]
-            + [str(current), "--baseline", str(drifted)]
-        )
+        validations = {
+            engine: measured(
+                [sys.executable, "-m", "{{ cookiecutter.module_name }}", "validate-data"]
+                + [str(current), "--baseline", str(drifted), "--engine", engine]
+            )
+            for engine in engines
+        }
     print(f"rows per file: {rows:,} ({size:,.0f} MiB of CSV)")
     print(f"pandas.read_csv, one file: {read[0]:.1f} s, peak {read[1]:,.0f} MiB")
-    print(
-        f"validate-data --baseline, two files: {validate[0]:.1f} s, "
-        f"peak {validate[1]:,.0f} MiB"
-    )
-    print(f"time: {validate[0] / read[0]:.2f}x the read of one file")
+    for engine, (seconds, peak) in validations.items():
+        print(
+            f"validate-data --baseline --engine {engine}, two files: {seconds:.1f} s "
+            f"({seconds / read[0]:.2f}x the read of one file), peak {peak:,.0f} MiB"
+        )
 
 
-def main(sizes: list[int]) -> None:
+def main(arguments: list[str]) -> None:
     sample = load_config(DEFAULT_CONFIG).data.train
-    for rows in sizes:
-        report(rows, sample)
+    engines = ["local", "dask"] if "--dask" in arguments else ["local"]
+    sizes = [int(argument) for argument in arguments if argument != "--dask"]
+    for rows in sizes or [1_000_000]:
+        report(rows, sample, engines)
 
 
 if __name__ == "__main__":
-    main([int(argument) for argument in sys.argv[1:]] or [1_000_000])
+    main(sys.argv[1:])

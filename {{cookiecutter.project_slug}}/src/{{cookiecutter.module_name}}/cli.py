@@ -247,16 +247,19 @@ def parser() -> argparse.ArgumentParser:
     )
     infer = command("infer-schema", "infer schema/schema.json from training data")
     infer.add_argument(
-        "file", type=Path, nargs="?", help="CSV file (default: the config's data)"
+        "file",
+        type=Path,
+        nargs="?",
+        help="CSV or Parquet file, folder or glob (default: the config's data)",
     )
     infer.add_argument("--force", action="store_true", help="replace a schema")
-    validate = command("validate-data", "check a CSV file against the schema")
+    validate = command("validate-data", "check a table against the schema")
     validate.add_argument(
         "file",
         type=Path,
         nargs="?",
-        help="CSV file to check (default: the config's training data, or with "
-        "--env serving its [data] serving rows)",
+        help="CSV or Parquet file, folder or glob to check (default: the config's "
+        "training data, or with --env serving its [data] serving rows)",
     )
     validate.add_argument(
         "--env",
@@ -265,7 +268,7 @@ def parser() -> argparse.ArgumentParser:
         help="serving data may lack the label (default: %(default)s)",
     )
     validate.add_argument(
-        "--baseline", type=Path, help="a previous CSV file to measure drift against"
+        "--baseline", type=Path, help="a previous table to measure drift against"
     )
     validate.add_argument(
         "--engine",
@@ -289,7 +292,7 @@ def parser() -> argparse.ArgumentParser:
         "[data] serving rows)",
     )
     statistics.add_argument(
-        "other", type=Path, nargs="?", help="a second CSV file to overlay"
+        "other", type=Path, nargs="?", help="a second table to overlay"
     )
     statistics.add_argument(
         "--rows", type=Path, help="serving rows to overlay on the training data"
