@@ -7,6 +7,8 @@ import glob
 import hashlib
 import sys
 import time
+from abc import ABC
+from abc import abstractmethod
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
@@ -42,8 +44,8 @@ class DataSource(Protocol):
     def fingerprint(self) -> str: ...
 
 
-class CsvSource:
-    """A CSV file on disk."""
+class FileSource(ABC):
+    """One file on disk: what CSV and Parquet files share."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -54,6 +56,18 @@ class CsvSource:
 
     def read(self) -> pd.DataFrame:
         return pd.concat(list(self.chunks(rows=0)), ignore_index=True)
+
+    @abstractmethod
+    def chunks(self, rows: int | None = None) -> Iterator[pd.DataFrame]:
+        """Pieces of at most `rows` rows (None: CHUNK_ROWS; 0: as few as the format
+        reads at once)."""
+
+    def fingerprint(self) -> str:
+        return fingerprint_of([self.path])
+
+
+class CsvSource(FileSource):
+    """A CSV file."""
 
     def chunks(self, rows: int | None = None) -> Iterator[pd.DataFrame]:
         """Pieces of at most `rows` rows (None: CHUNK_ROWS; 0: the whole file)."""
@@ -113,22 +127,9 @@ class CsvSource:
                         f"{name}-delimited: use commas"
                     )
 
-    def fingerprint(self) -> str:
-        return fingerprint_of([self.path])
 
-
-class ParquetSource:
-    """A Parquet file, read a row group's batch at a time."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    @property
-    def location(self) -> str:
-        return str(self.path)
-
-    def read(self) -> pd.DataFrame:
-        return pd.concat(list(self.chunks()), ignore_index=True)
+class ParquetSource(FileSource):
+    """A Parquet file, read a batch of rows at a time."""
 
     def chunks(self, rows: int | None = None) -> Iterator[pd.DataFrame]:
         try:
@@ -141,9 +142,6 @@ class ParquetSource:
             raise DataError(f"{self.path}: no rows")
         for batch in table.iter_batches(batch_size=rows or CHUNK_ROWS):
             yield batch.to_pandas()
-
-    def fingerprint(self) -> str:
-        return fingerprint_of([self.path])
 
 
 class FilesSource:
@@ -168,7 +166,7 @@ class FilesSource:
         return fingerprint_of(self.paths)
 
 
-def file_source(path: Path) -> CsvSource | ParquetSource:
+def file_source(path: Path) -> FileSource:
     if path.suffix.lower() in PARQUET_SUFFIXES:
         return ParquetSource(path)
     return CsvSource(path)
