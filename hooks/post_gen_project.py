@@ -8,6 +8,7 @@ their commit. Neither failure undoes the bake: the warning says what to run inst
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 INCLUDE_NOTEBOOKS = "{{ cookiecutter.include_notebooks }}"
@@ -41,17 +42,19 @@ def init_git() -> str | None:
 
 
 def write_lock() -> str | None:
-    """Why uv.lock was not written, or None. `make lock` finds or bootstraps uv."""
+    """Why uv.lock was not written, or None. `make lock` finds uv, or bootstraps it
+    into a temporary folder (TOOLS) that goes with the bake, not into the project."""
     if shutil.which("make") is None:
         return "make is not installed: run `uv lock`, then commit uv.lock"
     try:
-        locked = subprocess.run(
-            ["make", "--no-print-directory", "lock"],
-            capture_output=True,
-            text=True,
-            timeout=LOCK_TIMEOUT_SECONDS,
-            check=False,
-        )
+        with tempfile.TemporaryDirectory() as tools:
+            locked = subprocess.run(
+                ["make", "--no-print-directory", "lock", f"TOOLS={tools}"],
+                capture_output=True,
+                text=True,
+                timeout=LOCK_TIMEOUT_SECONDS,
+                check=False,
+            )
     except subprocess.TimeoutExpired:
         waited = f"`make lock` took over {LOCK_TIMEOUT_SECONDS} s"
         return f"uv.lock not written ({waited}): run `make lock`, then commit uv.lock"

@@ -33,6 +33,18 @@ def project_environment() -> dict[str, str]:
     return environment
 
 
+def without_uv() -> dict[str, str]:
+    """The caller's environment with no uv anywhere on PATH (nor in UV, which `uv run`
+    sets and the Makefile's `UV ?=` would take)."""
+    environment = {
+        k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "UV")
+    }
+    folders = environment["PATH"].split(os.pathsep)
+    kept = [folder for folder in folders if not (Path(folder) / "uv").exists()]
+    environment["PATH"] = os.pathsep.join(kept)
+    return environment
+
+
 def make(
     project: Path, *targets: str, environment: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:

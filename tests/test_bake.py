@@ -11,6 +11,7 @@ from conftest import bake
 from conftest import make
 from conftest import project_environment
 from conftest import run
+from conftest import without_uv
 
 PYTHONS = ("3.11", "3.12", "3.13", "3.14")
 LICENSES = ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary")
@@ -113,8 +114,15 @@ def test_python_version_sets_every_tool_target(
     assert interpreter == python_version + "\n"
 
 
-def test_a_bake_is_a_repository_with_a_lock(tmp_path: Path) -> None:
+def test_a_bake_is_a_repository_with_a_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no uv anywhere, the bake bootstraps one to lock, outside the project."""
+    for name, value in without_uv().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("UV", raising=False)
     project = bake(tmp_path)
+    assert not (project / ".tools").exists()
     assert run(project, "git", "symbolic-ref", "--short", "HEAD").stdout == "main\n"
     assert '\nname = "penguin-research"\n' in (project / "uv.lock").read_text("utf-8")
 

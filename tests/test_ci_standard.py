@@ -1,7 +1,6 @@
 """The generated CI standard, checked offline the way GitHub and its linters read it."""
 
 import json
-import os
 import re
 import runpy
 import shutil
@@ -19,6 +18,7 @@ from conftest import bake
 from conftest import commit
 from conftest import project_environment
 from conftest import run
+from conftest import without_uv
 from githubkit_schemas.latest.models import (
     ReposOwnerRepoBranchesBranchProtectionPutBody,
 )
@@ -327,18 +327,6 @@ def test_a_bake_pushed_as_it_is_passes_every_ci_job(
     environment = {**project_environment(), "UV_LOCKED": "1", "CI": "true"}
     output = assert_make_passes(clone, *targets, environment=environment)
     assert "promoted to production: " in output
-
-
-def without_uv() -> dict[str, str]:
-    """The caller's environment with no uv anywhere on PATH (nor in UV, which `uv run`
-    sets and the Makefile's `UV ?=` would take)."""
-    environment = {
-        k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "UV")
-    }
-    folders = environment["PATH"].split(os.pathsep)
-    kept = [folder for folder in folders if not (Path(folder) / "uv").exists()]
-    environment["PATH"] = os.pathsep.join(kept)
-    return environment
 
 
 @pytest.mark.slow
