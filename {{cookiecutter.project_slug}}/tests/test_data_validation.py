@@ -13,6 +13,7 @@ from {{ cookiecutter.module_name }} import sources
 from {{ cookiecutter.module_name }}.config import FeatureRelaxation
 from {{ cookiecutter.module_name }}.config import PipelineConfig
 from {{ cookiecutter.module_name }}.config import ValidationConfig
+from {{ cookiecutter.module_name }}.data_check import DataCheck
 from {{ cookiecutter.module_name }}.data_validation import DataValidator
 from {{ cookiecutter.module_name }}.data_validation import Schema
 from {{ cookiecutter.module_name }}.data_validation.anomalies import shortened
@@ -23,7 +24,6 @@ from {{ cookiecutter.module_name }}.data_validation.schema import FeatureSchema
 from {{ cookiecutter.module_name }}.datatypes import Anomaly
 from {{ cookiecutter.module_name }}.datatypes import Environment
 from {{ cookiecutter.module_name }}.errors import DataError
-from {{ cookiecutter.module_name }}.pipeline import Pipeline
 
 CLEAN = pd.DataFrame(
     {
@@ -367,11 +367,11 @@ def test_the_statistics_page_measures_what_validate_data_measures(
     """Two labelled files are previous and current data: drift, with the drift
     threshold that `validate-data --baseline` uses; serving rows are skew."""
     strict = replace(config.validation, drift_threshold=0.0123, skew_threshold=0.456)
-    pipeline = Pipeline.from_config(replace(config, validation=strict))
+    check = DataCheck.from_config(replace(config, validation=strict))
     previous, current = tmp_path / "previous.csv", tmp_path / "current.csv"
     sample.to_csv(previous, index=False)
     sample.assign(site="atlantis").to_csv(current, index=False)
-    page = pipeline.write_statistics(previous, current, tmp_path / "a.html")
+    page = check.write_statistics(previous, current, tmp_path / "a.html")
     text = page.read_text(encoding="utf-8")
     assert "0.0123" in text and "0.456" not in text
     assert "ENUM_TYPE_UNEXPECTED_STRING_VALUES" in text  # the second file's, in red
@@ -384,11 +384,11 @@ def test_the_statistics_page_says_a_small_file_is_too_small_to_judge(
     validate-data said nothing could be judged. The page prints the comparison
     validate-data prints, so both say "too few rows to judge" (the README's
     documented difference from TFDV) and neither flags the feature."""
-    pipeline = Pipeline.from_config(config)
+    check = DataCheck.from_config(config)
     previous, current = tmp_path / "previous.csv", tmp_path / "current.csv"
     sample.to_csv(previous, index=False)
     sample.head(10).to_csv(current, index=False)
-    text = pipeline.write_statistics(previous, current, tmp_path / "a.html").read_text(
+    text = check.write_statistics(previous, current, tmp_path / "a.html").read_text(
         encoding="utf-8"
     )
     assert "too few rows to judge" in text
@@ -424,7 +424,7 @@ def test_a_file_read_in_chunks_validates_as_in_one_pass(
     environment: Environment,
 ) -> None:
     """Statistics merge exactly, so chunking changes no anomaly and no distance."""
-    pipeline = Pipeline.from_config(config)
+    check = DataCheck.from_config(config)
     previous, current = tmp_path / "previous.csv", tmp_path / "current.csv"
     sample.to_csv(previous, index=False)
     broken = sample.assign(width=sample["width"] * 1.3)
@@ -434,9 +434,9 @@ def test_a_file_read_in_chunks_validates_as_in_one_pass(
         broken = broken.drop(columns=[LABEL])
     broken.to_csv(current, index=False)
     monkeypatch.setattr(sources, "CHUNK_ROWS", 10**9)
-    whole = pipeline.validate_data(current, environment, previous)
+    whole = check.validate_data(current, environment, previous)
     monkeypatch.setattr(sources, "CHUNK_ROWS", 37)
-    chunked = pipeline.validate_data(current, environment, previous)
+    chunked = check.validate_data(current, environment, previous)
     assert [str(a) for a in chunked.anomalies] == [str(a) for a in whole.anomalies]
     assert chunked.drift == whole.drift
     assert {a.feature for a in whole.anomalies} >= {"site", "length"}

@@ -403,20 +403,6 @@ def test_skew_between_training_and_evaluation_stops_the_run(
     assert not config.output.models.exists()
 
 
-def test_infer_schema_refuses_to_overwrite(
-    config: PipelineConfig, tmp_path: Path
-) -> None:
-    target = tmp_path / "schema" / "schema.json"
-    fresh = replace(config, data=replace(config.data, schema=target))
-    assert Pipeline.infer_schema(fresh, None, force=False) == target
-    before = target.read_text(encoding="utf-8")
-    assert before == config.data.schema.read_text(encoding="utf-8")
-    with pytest.raises(DataError, match="pass --force"):
-        Pipeline.infer_schema(fresh, None, force=False)
-    assert Pipeline.infer_schema(fresh, None, force=True) == target
-    assert target.read_text(encoding="utf-8") == before
-
-
 def test_schema_and_config_must_agree_on_the_label(config: PipelineConfig) -> None:
     other = replace(config, data=replace(config.data, label="site"))
     with pytest.raises(ConfigError, match=f"inferred for '{LABEL}'"):

@@ -2,9 +2,14 @@
 statistics equal the merge of its chunks' for any chunking, so the same checks run on
 a file read in pieces, a folder of files or a cluster."""
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
 
 from {{ cookiecutter.module_name }}.data_validation import statistics
 from {{ cookiecutter.module_name }}.data_validation.comparators import Histogram
@@ -43,14 +48,6 @@ def awkward_table(rows: int, seed: int) -> pd.DataFrame:
     )
 
 
-def chunked(frame: pd.DataFrame, seed: int) -> list[pd.DataFrame]:
-    """Random cut points, repeated ones giving empty chunks."""
-    generator = np.random.default_rng(seed)
-    cuts = sorted(generator.integers(0, len(frame) + 1, size=6))
-    bounds = [0, *cuts, len(frame)]
-    return [frame.iloc[low:high] for low, high in zip(bounds[:-1], bounds[1:])]
-
-
 def assert_same(left: FeatureStatistics, right: FeatureStatistics) -> None:
     counted = ("rows", "present", "nan", "infinities", "invalid", "non_integral")
     for name in (*counted, "minimum", "maximum", "count", "value_counts"):
@@ -58,20 +55,64 @@ def assert_same(left: FeatureStatistics, right: FeatureStatistics) -> None:
     for name in ("mean", "std"):
         one, other = getattr(left, name), getattr(right, name)
         assert (one is None and other is None) or one == pytest.approx(other, 1e-12)
-    np.testing.assert_array_equal(left.numbers, right.numbers)
+    np.testing.assert_array_equal(left.points, right.points)
+    np.testing.assert_array_equal(left.weights, right.weights)
 
 
-@pytest.mark.parametrize("seed", range(8))
-def test_a_table_is_the_merge_of_its_chunks_for_any_chunking(seed: int) -> None:
-    frame = awkward_table(400, seed)
+NUMBERS = st.one_of(st.floats(-1e6, 1e6), st.integers(-3, 3).map(float))
+ODD_CELLS = st.sampled_from([None, "nan", "inf", "-inf", "heavy", math.inf, -math.inf])
+
+
+@st.composite
+def tables_in_chunks(draw: st.DrawFn) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Any table of the awkward kinds, cut anywhere (empty chunks included); each
+    chunk's column types are inferred on its own, as each CSV chunk's are."""
+    rows = draw(st.integers(0, 40))
+
+    def column(cells: st.SearchStrategy[object]) -> list[object]:
+        return draw(st.lists(cells, min_size=rows, max_size=rows))
+
+    frame = pd.DataFrame(
+        {
+            "weight": pd.Series(column(st.one_of(NUMBERS, ODD_CELLS)), dtype=object),
+            "count": pd.Series(column(st.integers(0, 4)), dtype=np.int64),
+            "colour": pd.Series(
+                column(st.sampled_from(["a", "b", None])), dtype=object
+            ),
+            "code": pd.Series(column(st.sampled_from([1.0, 2.0, None])), dtype=float),
+            "empty_number": pd.Series([None] * rows, dtype=object),
+            "empty_text": pd.Series([None] * rows, dtype=object),
+        }
+    )
+    cuts = sorted(draw(st.lists(st.integers(0, rows), max_size=5)))
+    bounds = [0, *cuts, rows]
+    chunks = [frame.iloc[a:b].infer_objects() for a, b in zip(bounds, bounds[1:])]
+    return frame, chunks
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(tables_in_chunks())
+def test_any_chunking_merges_to_the_whole_tables_statistics(
+    table_and_chunks: tuple[pd.DataFrame, list[pd.DataFrame]],
+) -> None:
+    frame, chunks = table_and_chunks
     whole = statistics_of(frame, NUMERIC)
-    parts = merged(statistics_of(chunk, NUMERIC) for chunk in chunked(frame, seed))
+    parts = merged(statistics_of(chunk, NUMERIC) for chunk in chunks)
     assert parts.rows == whole.rows
-    assert list(parts.features) == list(whole.features)
     for name, feature in whole.features.items():
-        assert_same(parts.features[name], feature)
-    assert whole.features["weight"].infinities > 0 < whole.features["weight"].nan
-    assert set(whole.features["code"].value_counts) == {"1", "2"}
+        part = parts.features[name]
+        counted = ("rows", "present", "nan", "infinities", "invalid", "non_integral")
+        for field_name in (*counted, "minimum", "maximum", "count", "value_counts"):
+            assert getattr(part, field_name) == getattr(feature, field_name), name
+        np.testing.assert_array_equal(part.points, feature.points)
+        np.testing.assert_array_equal(part.weights, feature.weights)
+        low, high = feature.finite_range or (0.0, 0.0)
+        scale = max(abs(low), abs(high), 1.0)
+        for moment in ("mean", "std"):
+            one, other = getattr(part, moment), getattr(feature, moment)
+            assert (one is None) == (other is None), moment
+            if other is not None:
+                assert one == pytest.approx(other, rel=1e-9, abs=1e-9 * scale)
 
 
 def test_merging_is_associative() -> None:
@@ -79,6 +120,8 @@ def test_merging_is_associative() -> None:
     left, right = a.merge(b).merge(c), a.merge(b.merge(c))
     for name, feature in left.features.items():
         assert_same(right.features[name], feature)
+    assert left.features["weight"].infinities > 0 < left.features["weight"].nan
+    assert set(left.features["code"].value_counts) == {"1", "2"}
 
 
 def test_a_column_one_file_lacks_is_missing_in_its_rows() -> None:

@@ -5,28 +5,22 @@ from dataclasses import dataclass
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from {{ cookiecutter.module_name }}.config import PipelineConfig
 from {{ cookiecutter.module_name }}.config import for_task
-from {{ cookiecutter.module_name }}.dask_engine import dask_statistics
+from {{ cookiecutter.module_name }}.data_check import DataCheck
 from {{ cookiecutter.module_name }}.data_loader import DataLoader
 from {{ cookiecutter.module_name }}.data_validation import Comparison
 from {{ cookiecutter.module_name }}.data_validation import DataValidator
-from {{ cookiecutter.module_name }}.data_validation import Schema
-from {{ cookiecutter.module_name }}.data_validation.statistics import DatasetStatistics
-from {{ cookiecutter.module_name }}.data_validation.statistics import merged
 from {{ cookiecutter.module_name }}.datatypes import OVERALL
 from {{ cookiecutter.module_name }}.datatypes import Anomaly
 from {{ cookiecutter.module_name }}.datatypes import Dataset
-from {{ cookiecutter.module_name }}.datatypes import Environment
 from {{ cookiecutter.module_name }}.datatypes import ModelArtifact
 from {{ cookiecutter.module_name }}.datatypes import SlicedMetrics
 from {{ cookiecutter.module_name }}.errors import AnomaliesFound
-from {{ cookiecutter.module_name }}.errors import ConfigError
 from {{ cookiecutter.module_name }}.errors import DataError
 from {{ cookiecutter.module_name }}.evaluator import Evaluator
 from {{ cookiecutter.module_name }}.gate import Failure
@@ -38,7 +32,6 @@ from {{ cookiecutter.module_name }}.predictor import Predictor
 from {{ cookiecutter.module_name }}.preprocess import Preprocess
 from {{ cookiecutter.module_name }}.sources import DataSource
 from {{ cookiecutter.module_name }}.sources import source_for
-from {{ cookiecutter.module_name }}.sources import with_progress
 from {{ cookiecutter.module_name }}.storage import MODEL_FILE
 from {{ cookiecutter.module_name }}.storage import load_artifact
 from {{ cookiecutter.module_name }}.storage import production_lock
@@ -52,9 +45,6 @@ from {{ cookiecutter.module_name }}.tracking import MlflowRecorder
 {%- endif %}
 from {{ cookiecutter.module_name }}.tracking import RunRecorder
 from {{ cookiecutter.module_name }}.trainer import Trainer
-
-Engine = Literal["local", "dask"]
-ENGINES: tuple[Engine, ...] = ("local", "dask")
 
 
 @dataclass(frozen=True)
@@ -77,16 +67,6 @@ class RunResult:
     @property
     def metrics(self) -> SlicedMetrics:
         return self.verdict.candidate.metrics if self.verdict.candidate else {}
-
-
-@dataclass(frozen=True)
-class DataReport:
-    anomalies: list[Anomaly]
-    drift: list[Comparison]
-
-    @property
-    def clean(self) -> bool:
-        return not self.anomalies and not any(c.fired for c in self.drift)
 
 
 def refuse(anomalies: list[Anomaly], comparisons: list[Comparison], where: str) -> None:
@@ -125,13 +105,8 @@ class Pipeline:
 
     @classmethod
     def from_config(cls, loaded: PipelineConfig) -> "Pipeline":
-        schema = Schema.load(loaded.data.schema)
-        if schema.label != loaded.data.label:
-            raise ConfigError(
-                f"[data] label = {loaded.data.label!r} but {loaded.data.schema} was "
-                f"inferred for {schema.label!r}: run infer-schema --force, then review"
-            )
-        config = for_task(loaded, loaded.model.task or schema.task)
+        validator = DataCheck.from_config(loaded).validator
+        config = for_task(loaded, loaded.model.task or validator.schema.task)
         task = config.task
         return cls(
             config=config,
@@ -144,7 +119,7 @@ class Pipeline:
                 seed=config.seed,
                 task=task,
             ),
-            validator=DataValidator(schema, config.validation),
+            validator=validator,
             preprocess=Preprocess(config.features.numeric, config.features.categorical),
             model=Model(config.model, task),
             trainer=Trainer(config.seed, task),
@@ -160,19 +135,6 @@ class Pipeline:
             recorder=RunRecorder(config.output.runs, config.root),
 {%- endif %}
         )
-
-    @staticmethod
-    def infer_schema(config: PipelineConfig, data: Path | None, force: bool) -> Path:
-        """Write the schema once; later runs validate against it, never rewrite it."""
-        target = config.data.schema
-        if target.exists() and not force:
-            raise DataError(
-                f"{target}: a schema exists and is reviewed like code; "
-                "pass --force to replace it"
-            )
-        source = source_for(data or config.data.train)
-        Schema.infer(lambda: with_progress(source), config.data.label).write(target)
-        return target
 
     @property
     def production(self) -> Path:
@@ -359,63 +321,6 @@ class Pipeline:
         candidate = candidate_dir / MODEL_FILE
         version = load_artifact(candidate).version or candidate_dir.name
         return promote_release(self.config.output.models, candidate, version)
-
-    def validate_data(
-        self,
-        data: Path,
-        environment: Environment,
-        baseline: Path | None,
-        engine: Engine = "local",
-        scheduler: str | None = None,
-    ) -> DataReport:
-        """Statistics once per file, on this machine or on Dask (the same result);
-        anomalies and drift both read them. Serving anomalies name the CSV lines at
-        fault, as `predict` does."""
-        locations = [data] if baseline is None else [data, baseline]
-        if engine == "dask":
-            numeric = self.validator.schema.numeric_names
-            summaries = dask_statistics(locations, numeric, scheduler)
-        else:
-            summaries = [self.statistics(source_for(where)) for where in locations]
-        current = summaries[0]
-        anomalies = self.validator.anomalies(current, environment)
-        if environment == "serving" and anomalies:
-            rows = source_for(data).read()
-            anomalies = self.validator.with_lines(anomalies, rows, environment)
-        if baseline is None:
-            return DataReport(anomalies, [])
-        return DataReport(
-            anomalies, self.validator.compare(summaries[1], current, "drift")
-        )
-
-    def statistics(self, source: DataSource) -> DatasetStatistics:
-        """A chunk at a time: the memory of one chunk, whatever the table's size."""
-        return merged(map(self.validator.statistics, with_progress(source)))
-
-    def write_statistics(self, data: Path, other: Path | None, output: Path) -> Path:
-        """The statistics page for one file, or two overlaid. It says what
-        validate-data says: each file's anomalies, and for a second file with the
-        label drift (as --baseline measures it), without it skew (serving rows)."""
-        # matplotlib is imported here, not at the top: only this command draws.
-        from {{ cookiecutter.module_name }}.data_validation.report import statistics_page
-
-        datasets = {
-            path.name: self.statistics(source_for(path))
-            for path in ([data] if other is None else [data, other])
-        }
-        anomalies, comparisons = [], []
-        for statistics in datasets.values():
-            labelled = self.config.data.label in statistics.features
-            environment: Environment = "training" if labelled else "serving"
-            anomalies += self.validator.anomalies(statistics, environment)
-        if other is not None:
-            left, right = datasets.values()
-            labelled = self.config.data.label in right.features
-            comparisons = self.validator.compare(
-                left, right, "drift" if labelled else "skew"
-            )
-        write_text(output, statistics_page(datasets, anomalies, comparisons))
-        return output
 
     def predict(self, rows_path: Path) -> pd.DataFrame:
         """Serve the production model, guarded by the schema training was checked

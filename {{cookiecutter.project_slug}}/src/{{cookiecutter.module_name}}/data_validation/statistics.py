@@ -4,13 +4,14 @@ any grouping, and anomalies, comparisons and reports read the merged summary, ne
 rows again. One chunk or a thousand, on this machine or on Dask, the code is the same.
 
 Exact when merged: counts, min and max, value counts, and mean and standard deviation
-(Chan et al.'s pairwise update, to rounding). Numeric histograms are exact while a
-column holds at most EXACT_VALUES finite values; past that they are read from a
+(Chan et al.'s pairwise update, to rounding). A numeric column keeps its distinct
+finite values with their counts while it has at most EXACT_VALUES of them, so its
+histograms are exact however many rows it has; past that they are read from a
 mergeable quantile sketch, as TFDV reads its histograms from a quantiles sketch: a
 t-digest (fastdigest, SKETCH_CENTROIDS centroids, 16 KB a column), deterministic
 and with wheels for every supported Python (Apache DataSketches' KLL has none for
-3.14). Measured in tests/test_statistics.py and benchmarks/bench_validation.py: a
-rank error under SKETCH_RANK_ERROR, and TFDV's divergence within 0.001 of exact.
+3.14). Measured in tests/test_statistics.py: a rank error under SKETCH_RANK_ERROR,
+and TFDV's divergence within 0.001 of exact.
 
 A categorical column keeps its MAX_DISTINCT most common values; the rest are counted
 together as `other_values`, and checks treat them as outside any domain.
@@ -19,9 +20,11 @@ together as `other_values`, and checks treat them as outside any domain.
 import functools
 import math
 from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -29,6 +32,7 @@ import pandas as pd
 from fastdigest import TDigest
 
 FloatArray = npt.NDArray[np.float64]
+CountArray = npt.NDArray[np.int64]
 
 EXACT_VALUES = 10_000
 SKETCH_CENTROIDS = 1000
@@ -38,6 +42,10 @@ MAX_DISTINCT = 100_000
 
 def _empty() -> FloatArray:
     return np.empty(0)
+
+
+def _no_counts() -> CountArray:
+    return np.empty(0, dtype=np.int64)
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,7 +70,8 @@ class FeatureStatistics:
     m2: float = 0.0
     value_counts: dict[str, int] = field(default_factory=dict)
     other_values: int = 0
-    numbers: FloatArray = field(default_factory=_empty)
+    points: FloatArray = field(default_factory=_empty)
+    weights: CountArray = field(default_factory=_no_counts)
     sketch: TDigest | None = None
 
     @property
@@ -80,15 +89,15 @@ class FeatureStatistics:
 
     @property
     def exact(self) -> bool:
-        """Every finite value is at hand (small columns); else only the sketch is."""
-        return self.numbers.size == self.count
+        """Every distinct finite value is counted; else only the sketch is at hand."""
+        return self.sketch is None
 
     @property
     def finite_range(self) -> tuple[float, float] | None:
         if self.count == 0:
             return None
         if self.exact:
-            return float(self.numbers.min()), float(self.numbers.max())
+            return float(self.points[0]), float(self.points[-1])
         assert self.sketch is not None
         return float(self.sketch.min()), float(self.sketch.max())
 
@@ -96,7 +105,7 @@ class FeatureStatistics:
         """How many finite values fall in each [edges[i], edges[i+1]]: counted when
         exact, read from the sketch's distribution function when not."""
         if self.exact:
-            counts, _ = np.histogram(self.numbers, bins=edges)
+            counts, _ = np.histogram(self.points, bins=edges, weights=self.weights)
             return counts.astype(np.float64)
         assert self.sketch is not None
         inner = np.asarray(self.sketch.cdf_vec(edges[1:-1].tolist()), dtype=np.float64)
@@ -104,9 +113,13 @@ class FeatureStatistics:
         return np.clip(shares, 0.0, None) * self.count
 
     def values(self, generator: np.random.Generator) -> FloatArray:
-        """The finite values, or an EXACT_VALUES sample drawn from the sketch."""
-        if self.exact or self.sketch is None:
-            return self.numbers
+        """The finite values, or an EXACT_VALUES sample of them."""
+        if self.count <= EXACT_VALUES:
+            return np.repeat(self.points, self.weights)
+        if self.exact:
+            shares = self.weights / self.count
+            return generator.choice(self.points, EXACT_VALUES, p=shares)
+        assert self.sketch is not None
         shares = generator.uniform(0.0, 1.0, EXACT_VALUES)
         return np.asarray(self.sketch.quantile_vec(shares.tolist()), dtype=np.float64)
 
@@ -115,7 +128,7 @@ class FeatureStatistics:
         count = self.count + other.count
         mean, m2 = _pooled_moments(self, other)
         value_counts, other_values = _merged_counts(self, other)
-        numbers = np.concatenate([self.numbers, other.numbers])
+        points, weights, sketch = _merged_values(self, other)
         return FeatureStatistics(
             name=self.name,
             numeric=self.numeric,
@@ -132,12 +145,9 @@ class FeatureStatistics:
             m2=m2,
             value_counts=value_counts,
             other_values=other_values,
-            numbers=(
-                numbers
-                if self.exact and other.exact and count <= EXACT_VALUES
-                else _empty()
-            ),
-            sketch=_merged_sketch(self.sketch, other.sketch),
+            points=points,
+            weights=weights,
+            sketch=sketch,
         )
 
 
@@ -178,10 +188,41 @@ def _bounded(counts: dict[str, int], other: int) -> tuple[dict[str, int], int]:
     return dict(kept), other + sum(counts.values()) - sum(n for _, n in kept)
 
 
-def _merged_sketch(left: TDigest | None, right: TDigest | None) -> TDigest | None:
-    if left is None or right is None:
-        return right if left is None else left
-    return left.merge(right)
+Values = tuple[FloatArray, CountArray, TDigest | None]
+
+
+def _merged_values(left: FeatureStatistics, right: FeatureStatistics) -> Values:
+    """Counted values stay counted until there are more than EXACT_VALUES distinct
+    ones; from then on the column is a sketch."""
+    if left.exact and right.exact:
+        return _counted(
+            np.concatenate([left.points, right.points]),
+            np.concatenate([left.weights, right.weights]),
+        )
+    sketches = [_sketch_of(side) for side in (left, right) if side.count]
+    return _empty(), _no_counts(), functools.reduce(TDigest.merge, sketches)
+
+
+def _counted(points: FloatArray, weights: CountArray) -> Values:
+    distinct, where = np.unique(points, return_inverse=True)
+    totals = np.bincount(where, weights=weights, minlength=distinct.size)
+    if distinct.size <= EXACT_VALUES:
+        return distinct, totals.astype(np.int64), None
+    return _empty(), _no_counts(), _sketch_of_counts(distinct, totals)
+
+
+def _sketch_of(feature: FeatureStatistics) -> TDigest:
+    if feature.sketch is not None:
+        return feature.sketch
+    return _sketch_of_counts(feature.points, feature.weights)
+
+
+def _sketch_of_counts(points: FloatArray, weights: npt.NDArray[Any]) -> TDigest:
+    """Each distinct value is a centroid of its count: a t-digest's own unit."""
+    centroids = [{"m": float(m), "c": float(c)} for m, c in zip(points, weights)]
+    return TDigest.from_dict(
+        {"max_centroids": SKETCH_CENTROIDS, "centroids": centroids}
+    )
 
 
 @dataclass(frozen=True)
@@ -250,32 +291,53 @@ def _numeric(name: str, column: "pd.Series[Any]") -> FeatureStatistics:
         parsed = pd.to_numeric(text[~is_nan], errors="coerce")
         nan, invalid = int(is_nan.sum()), int(parsed.isna().sum())
         numbers = parsed.dropna().to_numpy(dtype=np.float64)
-    finite = numbers[np.isfinite(numbers)]
-    infinite = numbers[np.isinf(numbers)]
-    extremes = np.concatenate([finite, infinite])
-    sketch = (
-        TDigest.from_values(finite, max_centroids=SKETCH_CENTROIDS)
-        if finite.size
-        else None
-    )
-    mean = float(finite.mean()) if finite.size else None
+    points, weights = np.unique(numbers, return_counts=True)  # NaN last, if any
+    present_points = ~np.isnan(points)
+    points, weights = points[present_points], weights[present_points]
+    finite = np.isfinite(points)
     return FeatureStatistics(
         name=name,
         numeric=True,
         rows=len(column),
         present=present_count,
         nan=nan,
-        infinities=int(infinite.size),
+        infinities=int(weights[~finite].sum()),
         invalid=invalid,
-        non_integral=int(np.count_nonzero(finite != np.floor(finite))),
-        minimum=float(extremes.min()) if extremes.size else None,
-        maximum=float(extremes.max()) if extremes.size else None,
-        count=int(finite.size),
-        mean=mean,
-        m2=float(np.square(finite - mean).sum()) if mean is not None else 0.0,
-        numbers=finite if finite.size <= EXACT_VALUES else _empty(),
-        sketch=sketch,
+        minimum=float(points[0]) if points.size else None,
+        maximum=float(points[-1]) if points.size else None,
+        **_finite_summary(points[finite], weights[finite], numbers),
     )
+
+
+def _finite_summary(
+    points: FloatArray, weights: CountArray, numbers: FloatArray
+) -> dict[str, Any]:
+    """While there are at most EXACT_VALUES distinct values, everything is read from
+    them and their counts (one pass over the column, np.unique's); past that from
+    the values themselves, and the sketch is built."""
+    if points.size <= EXACT_VALUES:
+        count = int(weights.sum())
+        mean = float(points @ weights / count) if count else None
+        return {
+            "count": count,
+            "mean": mean,
+            "m2": float(weights @ np.square(points - (mean or 0.0))),
+            "non_integral": int(weights[points != np.floor(points)].sum()),
+            "points": points,
+            "weights": weights.astype(np.int64),
+        }
+    finite = numbers[np.isfinite(numbers)]
+    mean = float(finite.mean())
+    return {
+        "count": int(finite.size),
+        "mean": mean,
+        "m2": float(np.square(finite - mean).sum()),
+        "non_integral": int(np.count_nonzero(finite != np.floor(finite))),
+        # fastdigest reads a numpy array as it is; its stub says only Sequence[float].
+        "sketch": TDigest.from_values(
+            cast(Sequence[float], finite), max_centroids=SKETCH_CENTROIDS
+        ),
+    }
 
 
 def _categorical(name: str, column: "pd.Series[Any]") -> FeatureStatistics:
