@@ -7,9 +7,10 @@ one file, in the same run. Wall time, and peak resident memory from the kernel's
 accounting of each child (os.wait4), so C allocations count too. A figure to report,
 never a test. Linux or macOS (ru_maxrss is KiB on Linux, bytes on macOS).
 
-Run: uv run python benchmarks/bench_validation.py [ROWS ...] [--dask]  (default 1000000)
---dask also runs `validate-data --engine dask` (a local cluster; its peak is the largest
-process's).
+Run: uv run python benchmarks/bench_validation.py [ROWS ...] [--dask] [--continuous]
+(default 1000000 rows). --dask also runs `validate-data --engine dask` (a local cluster;
+its peak is the largest process's); --continuous noises the decimal columns so that
+their histograms come from the sketch, as a table of measurements' do.
 """
 
 import os
@@ -30,17 +31,29 @@ WRITE_ROWS = 1_000_000  # rows written at a time, so writing a large file stays 
 KIB = 1024 if sys.platform != "darwin" else 1024 * 1024
 
 
-def write_inputs(folder: Path, rows: int, sample: Path) -> tuple[Path, Path]:
-    """Resampled rows, written in pieces; the copy's body mass is 30% heavier."""
+def write_inputs(
+    folder: Path, rows: int, sample: Path, continuous: bool
+) -> tuple[Path, Path]:
+    """Resampled rows, written in pieces; the copy's body mass is 30% heavier. With
+    `continuous`, the decimal columns get noise, so that they hold hundreds of
+    thousands of distinct values (as measurements do) and are sketched, not counted."""
     frame = CsvSource(sample).read()
     generator = np.random.default_rng(SEED)
     current, drifted = folder / "current.csv", folder / "drifted.csv"
     for start in range(0, rows, WRITE_ROWS):
         count = min(WRITE_ROWS, rows - start)
         piece = frame.iloc[generator.integers(0, len(frame), count)]
+        if continuous:
+            decimals = piece.select_dtypes("float").columns
+            noise = generator.uniform(-0.5, 0.5, (count, len(decimals)))
+            piece = piece.assign(
+                **{c: piece[c] + noise[:, i] for i, c in enumerate(decimals)}
+            )
         heavier = piece.assign(body_mass_g=piece["body_mass_g"] * 1.3)
         for path, table in ((current, piece), (drifted, heavier)):
-            table.to_csv(path, mode="a", header=start == 0, index=False)
+            table.to_csv(
+                path, mode="a", header=start == 0, index=False, float_format="%.6g"
+            )
     return current, drifted
 
 
@@ -61,9 +74,9 @@ def measured(command: list[str]) -> tuple[float, float]:
     return seconds, usage.ru_maxrss * KIB / 2**20
 
 
-def report(rows: int, sample: Path, engines: list[str]) -> None:
+def report(rows: int, sample: Path, engines: list[str], continuous: bool) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        current, drifted = write_inputs(Path(folder), rows, sample)
+        current, drifted = write_inputs(Path(folder), rows, sample, continuous)
         size = current.stat().st_size / 2**20
         read = measured(
             [sys.executable, "-c", f"import pandas; pandas.read_csv({str(current)!r})"]
@@ -75,7 +88,8 @@ def report(rows: int, sample: Path, engines: list[str]) -> None:
             )
             for engine in engines
         }
-    print(f"rows per file: {rows:,} ({size:,.0f} MiB of CSV)")
+    kind = "continuous (noised)" if continuous else "resampled"
+    print(f"rows per file: {rows:,}, {kind} ({size:,.0f} MiB of CSV)")
     print(f"pandas.read_csv, one file: {read[0]:.1f} s, peak {read[1]:,.0f} MiB")
     for engine, (seconds, peak) in validations.items():
         print(
@@ -87,9 +101,9 @@ def report(rows: int, sample: Path, engines: list[str]) -> None:
 def main(arguments: list[str]) -> None:
     sample = load_config(DEFAULT_CONFIG).data.train
     engines = ["local", "dask"] if "--dask" in arguments else ["local"]
-    sizes = [int(argument) for argument in arguments if argument != "--dask"]
+    sizes = [int(argument) for argument in arguments if not argument.startswith("--")]
     for rows in sizes or [1_000_000]:
-        report(rows, sample, engines)
+        report(rows, sample, engines, "--continuous" in arguments)
 
 
 if __name__ == "__main__":
