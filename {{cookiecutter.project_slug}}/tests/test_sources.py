@@ -14,6 +14,7 @@ from {{ cookiecutter.module_name }}.errors import DataError
 from {{ cookiecutter.module_name }}.sources import CsvSource
 from {{ cookiecutter.module_name }}.sources import FilesSource
 from {{ cookiecutter.module_name }}.sources import ParquetSource
+from {{ cookiecutter.module_name }}.sources import Progress
 from {{ cookiecutter.module_name }}.sources import source_for
 from {{ cookiecutter.module_name }}.sources import with_progress
 
@@ -140,10 +141,29 @@ def test_progress_shows_on_a_terminal_once_reading_takes_a_while(
     monkeypatch.setattr(
         source, "chunks", lambda: iter([pd.DataFrame({"a": range(1000)})] * 3)
     )
-    shown = with_progress(source, terminal)  # type: ignore[arg-type]
-    assert len(list(shown)) == 3
+    progress = Progress(terminal)  # type: ignore[arg-type]
+    assert len(list(with_progress(source, progress))) == 3
+    progress.close()
     assert terminal.written == [
         "\rbig.csv: 2,000 rows read",
         "\rbig.csv: 3,000 rows read",
+        "\n",
+    ]
+
+
+def test_tables_read_together_share_one_progress_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two threads reading two tables never overwrite each other's count."""
+    clock = iter([0.0, 4.0, 9.0])
+    monkeypatch.setattr(time, "monotonic", lambda: next(clock))
+    terminal = Terminal()
+    progress = Progress(terminal)  # type: ignore[arg-type]
+    progress.count("a.csv", 1000)
+    progress.count("b.csv", 500)
+    progress.close()
+    assert terminal.written == [
+        "\ra.csv: 1,000 rows read",
+        "\ra.csv: 1,000 rows read; b.csv: 500 rows read",
         "\n",
     ]

@@ -24,6 +24,7 @@ from {{ cookiecutter.module_name }}.datatypes import Environment
 from {{ cookiecutter.module_name }}.errors import ConfigError
 from {{ cookiecutter.module_name }}.errors import DataError
 from {{ cookiecutter.module_name }}.sources import DataSource
+from {{ cookiecutter.module_name }}.sources import Progress
 from {{ cookiecutter.module_name }}.sources import source_for
 from {{ cookiecutter.module_name }}.sources import with_progress
 from {{ cookiecutter.module_name }}.storage import write_text
@@ -101,11 +102,14 @@ class DataCheck:
         )
 
     def statistics(
-        self, source: DataSource, stop: threading.Event | None = None
+        self,
+        source: DataSource,
+        stop: threading.Event | None = None,
+        progress: Progress | None = None,
     ) -> DatasetStatistics:
         """A chunk at a time: the memory of one chunk, whatever the table's size.
         A set `stop` ends the reading after the chunk at hand."""
-        chunks = with_progress(source)
+        chunks = with_progress(source, progress)
         if stop is not None:
             chunks = itertools.takewhile(lambda _: not stop.is_set(), chunks)
         return merged(map(self.validator.statistics, chunks))
@@ -115,12 +119,14 @@ class DataCheck:
         on two cores a table and its baseline take little longer than one. On
         Ctrl-C or an error the other threads stop after their chunk at hand."""
         sources, stop = [source_for(where) for where in locations], threading.Event()
+        progress = Progress()
         with ThreadPoolExecutor(max_workers=len(sources)) as pool:
-            futures = [pool.submit(self.statistics, s, stop) for s in sources]
+            futures = [pool.submit(self.statistics, s, stop, progress) for s in sources]
             try:
                 finished, _ = wait(futures, return_when=FIRST_EXCEPTION)
             finally:
                 stop.set()
+                progress.close()
             for future in finished:
                 future.result()  # the error that stopped the others, if any
             return [future.result() for future in futures]
