@@ -83,7 +83,11 @@ def report(
         size = current.stat().st_size / 2**20
         read = (
             measured(
-                [sys.executable, "-c", f"import pandas; pandas.read_csv({current!r})"]
+                [
+                    sys.executable,
+                    "-c",
+                    f"import pandas; pandas.read_csv({str(current)!r})",
+                ]
             )
             if with_read
             else None

@@ -119,6 +119,9 @@ def partitions(location: Path | str) -> list[Any]:
                     blocksize=BLOCK_BYTES,
                     keep_default_na=False,
                     na_values=MISSING_MARKERS,
+                    # Whole numbers as floats: a column's first blank cell may come
+                    # after the 256 KB from which Dask fixes its types.
+                    assume_missing=True,
                 )
             )
         except pd.errors.EmptyDataError:
