@@ -12,7 +12,6 @@ from {{ cookiecutter.module_name }}.config import ValidationConfig
 from {{ cookiecutter.module_name }}.data_validation.anomalies import anomalies_of
 from {{ cookiecutter.module_name }}.data_validation.comparators import Comparison
 from {{ cookiecutter.module_name }}.data_validation.comparators import compare
-from {{ cookiecutter.module_name }}.data_validation.rows import failing_lines
 from {{ cookiecutter.module_name }}.data_validation.schema import Schema
 from {{ cookiecutter.module_name }}.data_validation.statistics import DatasetStatistics
 from {{ cookiecutter.module_name }}.data_validation.statistics import statistics_of
@@ -43,6 +42,10 @@ class DataValidator:
         self, anomalies: list[Anomaly], frame: pd.DataFrame, environment: Environment
     ) -> list[Anomaly]:
         """Serving anomalies name the CSV lines at fault: a person fixes rows."""
+        # Imported here: pandera, which finds those lines, takes 0.2 s to import, and
+        # only a serving table with anomalies needs it.
+        from {{ cookiecutter.module_name }}.data_validation.rows import failing_lines
+
         if environment == "serving" and anomalies:
             lines = failing_lines(self.schema, frame)
             return [
