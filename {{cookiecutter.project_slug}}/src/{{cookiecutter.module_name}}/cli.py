@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
+from typing import Any
 
 import pandas as pd
 
@@ -22,6 +23,7 @@ from {{ cookiecutter.module_name }}.data_check import ENGINES
 from {{ cookiecutter.module_name }}.data_check import DataCheck
 from {{ cookiecutter.module_name }}.datatypes import OVERALL
 from {{ cookiecutter.module_name }}.datatypes import TASKS
+from {{ cookiecutter.module_name }}.datatypes import SearchSummary
 from {{ cookiecutter.module_name }}.errors import AnomaliesFound
 from {{ cookiecutter.module_name }}.errors import ConfigError
 from {{ cookiecutter.module_name }}.errors import DataError
@@ -84,13 +86,41 @@ def outcome(result: "RunResult") -> str:
 def run(arguments: argparse.Namespace) -> int:
     pipeline = pipeline_from(arguments)
     print(f"task: {pipeline.config.task} of {pipeline.config.data.label!r}")
-    result = pipeline.run(promote=not arguments.no_promote)
+    result = pipeline.run(
+        promote=not arguments.no_promote, use_tuned=not arguments.untuned
+    )
+    if result.tuning is not None:
+        print(f"tuned: {tuned_line(result.tuning)}")
+    elif pipeline.tuner is not None and not arguments.untuned:
+        print("no search of this config and data yet: [model.params] as written")
     if result.evaluation_rows.unlabelled:
         print(f"dropped {result.evaluation_rows.unlabelled} rows without a label")
     for comparison in result.skew:
         print(f"skew {comparison}")
     print(f"run {result.run_id}")
     return report_verdict(pipeline, result)
+
+
+def tuned_line(search: SearchSummary) -> str:
+    """Which trial of which study, its parameters and cross-validated score."""
+    params = ", ".join(f"{key}={value!r}" for key, value in search.best.params.items())
+    return (
+        f"trial #{search.best.number} of study {search.study} ({params}): "
+        f"{search.metric} {search.best.score:.4f} on {search.folds}-fold CV"
+    )
+
+
+def tune(arguments: argparse.Namespace) -> int:
+    pipeline = pipeline_from(arguments)
+    search = pipeline.tune(print, arguments.trials, arguments.timeout)
+    print(f"best: {tuned_line(search)}")
+    for name, importance in search.importances.items():
+        print(f"importance {name}: {importance:.3f}")
+    print(
+        f"kept in {search.storage}; `make pipeline` trains the candidate with these "
+        "parameters and gates it"
+    )
+    return 0
 
 
 def evaluate(arguments: argparse.Namespace) -> int:
@@ -116,11 +146,24 @@ def runs(arguments: argparse.Namespace) -> int:
             "blessed": record.get("validation", {}).get("validation_ok", False),
             "promoted": record.get("promoted", False),
             "serving": record["run_id"] == serving,
+            **tuned_columns(record.get("tuning")),
         }
         for record in records
     )
     print(table.to_string(index=False, float_format="{:.4f}".format, na_rep="-"))
     return 0
+
+
+def tuned_columns(tuning: dict[str, Any] | None) -> dict[str, Any]:
+    """The study and trial a run's candidate was trained from, if any."""
+    if not tuning:
+        return {"tuned": "-", "cv_score": None, "params": "-"}
+    params = " ".join(f"{key}={value}" for key, value in tuning["params"].items())
+    return {
+        "tuned": f"{tuning['study']} #{tuning['trial']}",
+        "cv_score": tuning["cv_score"],
+        "params": params,
+    }
 
 
 def serving_rows(config: PipelineConfig, given: Path | None) -> Path:
@@ -195,6 +238,12 @@ def stats(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number above 0")
+    return int(text)
+
+
 def parser() -> argparse.ArgumentParser:
     main_parser = argparse.ArgumentParser(
         prog="python -m {{ cookiecutter.module_name }}",
@@ -223,6 +272,27 @@ def parser() -> argparse.ArgumentParser:
         "--no-promote",
         action="store_true",
         help="an experiment: gate and record the candidate, never release it",
+    )
+    running.add_argument(
+        "--untuned",
+        action="store_true",
+        help="train with [model.params] as written, not a search's best parameters",
+    )
+    tuning = command(
+        "tune",
+        "search [tuning]'s space by cross-validation on the training rows; a later "
+        "tune resumes the study, and run trains with its best parameters",
+    )
+    tuning.add_argument(
+        "--trials",
+        type=positive_int,
+        help="the study's total trials (default: [tuning] trials)",
+    )
+    tuning.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help="stop this search after SECONDS (default: [tuning] timeout_seconds)",
     )
     evaluating = command("evaluate", "gate a saved model against the production one")
     evaluating.add_argument(
@@ -323,6 +393,7 @@ def parser() -> argparse.ArgumentParser:
 
 HANDLERS = {
     "run": run,
+    "tune": tune,
     "evaluate": evaluate,
     "runs": runs,
     "predict": predict,
@@ -337,8 +408,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = parser().parse_args(argv)
     try:
         return HANDLERS[arguments.command](arguments)
-    except KeyboardInterrupt:
-        print(f"interrupted: {INTERRUPTED}", file=sys.stderr)
+    except KeyboardInterrupt as interruption:
+        print(f"interrupted: {str(interruption) or INTERRUPTED}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except ProjectError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -8,6 +8,7 @@ from dataclasses import field
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from typing import Literal
 from typing import cast
 
 from {{ cookiecutter.module_name }}.datatypes import TASKS
@@ -79,6 +80,7 @@ class ValidationConfig:
 
 TABLE_KEYS = (
     "seed",
+    "tuning",
     "data",
     "split",
     "features",
@@ -177,6 +179,50 @@ class EvaluationConfig:
     counterfactual_delta: float | None = None
 
 
+# What the search may optimise, per task: per-row scores that order models (the
+# gaps, parity and calibration are judgements of a model, not aims to search for).
+TUNABLE_METRICS: dict[Task, tuple[str, ...]] = {
+    "classification": TASK_METRICS["classification"][:9],
+    "regression": TASK_METRICS["regression"][:4],
+}
+LOWER_IS_BETTER = (
+    "log_loss",
+    "brier_score",
+    "mean_squared_error",
+    "root_mean_squared_error",
+    "mean_absolute_error",
+)
+SPACE_KEYS = ("type", "low", "high", "log", "choices")
+DEFAULT_TRIALS = 20
+
+
+@dataclass(frozen=True)
+class SearchDimension:
+    """One estimator parameter's range: int or float from low to high (log: sampled
+    on a log scale), or one of `choices`."""
+
+    name: str
+    kind: Literal["int", "float", "categorical"]
+    low: float = 0.0
+    high: float = 0.0
+    log: bool = False
+    choices: tuple[str | int | float | bool, ...] = ()
+
+
+@dataclass(frozen=True)
+class TuningConfig:
+    """TFX's Tuner settings: what to search, for how long, judged how. `trials` is the
+    study's total, so a later search resumes towards it; `timeout_seconds` bounds one
+    search."""
+
+    space: tuple[SearchDimension, ...]
+    metric: str
+    direction: str
+    trials: int | None = DEFAULT_TRIALS
+    timeout_seconds: float | None = None
+    folds: int = 5
+
+
 @dataclass(frozen=True)
 class PipelineConfig:
     seed: int
@@ -187,6 +233,7 @@ class PipelineConfig:
     output: OutputConfig
     validation: ValidationConfig = ValidationConfig()
     evaluation: EvaluationConfig = EvaluationConfig()
+    tuning: TuningConfig | None = None
     # The config file's folder: relative paths in the file are relative to it.
     root: Path = Path(".")
 
@@ -357,6 +404,7 @@ def _parse(root: _Table) -> PipelineConfig:
         ),
         validation=_validation(root.table("validation"), parsed_features, label),
         evaluation=_evaluation(root.table("evaluation"), parsed_features),
+        tuning=_tuning(root.table("tuning")) if "tuning" in root.values else None,
         root=root.source.parent.resolve(),
     )
 
@@ -428,6 +476,73 @@ def _evaluation(table: _Table, features: FeatureConfig) -> EvaluationConfig:
     return EvaluationConfig(slices, sensitive, thresholds, cost_ratio, delta)
 
 
+def _tuning(table: _Table) -> TuningConfig:
+    table.only("space", "metric", "direction", "trials", "timeout_seconds", "folds")
+    space = table.table("space")
+    if not space.values:
+        raise table._fail("space", "a table of estimator parameters and their ranges")
+    tunable = tuple(dict.fromkeys(sum(TUNABLE_METRICS.values(), ())))
+    metric = table.values.get("metric", "")
+    if metric not in tunable:
+        raise table._fail("metric", ", ".join(tunable))
+    natural = "lower_is_better" if metric in LOWER_IS_BETTER else "higher_is_better"
+    trials = table.integer("trials") if "trials" in table.values else None
+    timeout = table.optional_number("timeout_seconds")
+    if trials is not None and trials < 1:
+        raise table._fail("trials", "a whole number of at least 1")
+    if timeout is not None and not timeout > 0:
+        raise table._fail("timeout_seconds", "a number of seconds above 0")
+    folds = table.integer("folds") if "folds" in table.values else 5
+    if folds < 2:
+        raise table._fail("folds", "a whole number of at least 2")
+    return TuningConfig(
+        space=tuple(_dimension(space, name) for name in space.values),
+        metric=metric,
+        direction=table.optional_text("direction", DIRECTIONS) or natural,
+        trials=DEFAULT_TRIALS if trials is None and timeout is None else trials,
+        timeout_seconds=timeout,
+        folds=folds,
+    )
+
+
+def _dimension(space: _Table, name: str) -> SearchDimension:
+    """A range the sampler cannot draw from is refused here, not mid-search."""
+    table = space.table(name)
+    table.only(*SPACE_KEYS)
+    if "choices" in table.values:
+        choices = table.values["choices"]
+        scalar = (str, int, float, bool)
+        if (
+            set(table.values) != {"choices"}
+            or not isinstance(choices, list)
+            or not choices
+            or not all(isinstance(choice, scalar) for choice in choices)
+        ):
+            raise table._fail("choices", "a non-empty list of values, and no range")
+        return SearchDimension(name, "categorical", choices=tuple(choices))
+    kind = table.optional_text("type", ("int", "float"))
+    if kind is None:
+        raise table._fail("type", "'int' or 'float' with low and high, or choices")
+    low, high = (_bound(table, key, kind) for key in ("low", "high"))
+    log = table.values.get("log", False)
+    if not isinstance(log, bool):
+        raise table._fail("log", "true or false")
+    if not low < high:
+        raise table._fail("high", f"a number above low = {low:g}")
+    if log and not low > 0:
+        raise table._fail("low", "a number above 0 with log = true")
+    return SearchDimension(name, cast(Literal["int", "float"], kind), low, high, log)
+
+
+def _bound(table: _Table, key: str, kind: str) -> float:
+    value = table.values.get(key)
+    if kind == "int":
+        return float(table.integer(key))
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise table._fail(key, "a number")
+    return float(value)
+
+
 def for_task(config: PipelineConfig, task: Task) -> PipelineConfig:
     """The config with its task settled (as stated, else inferred from the schema),
     checked
@@ -441,6 +556,12 @@ def for_task(config: PipelineConfig, task: Task) -> PipelineConfig:
                 f"[[evaluation.thresholds]] metric = {threshold.metric!r} is not "
                 f"computed for {task}: use {', '.join(allowed)}"
             )
+    tuning = config.tuning
+    if tuning is not None and tuning.metric not in TUNABLE_METRICS[task]:
+        raise ConfigError(
+            f"[tuning] metric = {tuning.metric!r} is not computed for {task}: use "
+            f"{', '.join(TUNABLE_METRICS[task])}"
+        )
     if task == "regression" and evaluation.sensitive_feature is not None:
         raise ConfigError(
             "[evaluation] sensitive_feature applies to classification only "

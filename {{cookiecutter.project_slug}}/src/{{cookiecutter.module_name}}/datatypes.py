@@ -1,6 +1,7 @@
 """What components hand each other, so none of them needs to import another."""
 
 from collections.abc import Mapping
+from dataclasses import asdict
 from dataclasses import dataclass
 from typing import Any
 from typing import Literal
@@ -120,3 +121,44 @@ class Evaluation:
     predicted: "pd.Series[Any]"
     probabilities: Probabilities | None
     classes: list[Any]
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One tried set of parameters: its cross-validated score, or None if it failed or
+    was cut short."""
+
+    number: int
+    state: str
+    score: float | None
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SearchSummary:
+    """A hyperparameter study as the run record, the CLI and the evaluation page need
+    it: where it is kept, how it judged, every trial, the best one and which
+    parameters mattered (Optuna's fANOVA importance)."""
+
+    study: str
+    storage: str
+    metric: str
+    direction: str
+    folds: int
+    trials: tuple[Trial, ...]
+    best: Trial
+    importances: dict[str, float]
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "study": self.study,
+            "storage": self.storage,
+            "metric": self.metric,
+            "direction": self.direction,
+            "folds": self.folds,
+            "trial": self.best.number,
+            "params": self.best.params,
+            "cv_score": self.best.score,
+            "importances": self.importances,
+            "trials": [asdict(trial) for trial in self.trials],
+        }

@@ -26,3 +26,7 @@ class AnomaliesFound(DataError):
         noun = "anomaly" if len(problems) == 1 else "anomalies"
         lines = "\n".join(problems)
         return cls(f"{where}: {len(problems)} {noun}, {consequence}:\n{lines}")
+
+
+class SearchInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a search: the message says what was kept and how to resume."""

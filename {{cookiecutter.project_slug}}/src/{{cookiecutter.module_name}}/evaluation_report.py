@@ -32,6 +32,7 @@ from {{ cookiecutter.module_name }}.datatypes import OVERALL
 from {{ cookiecutter.module_name }}.datatypes import Dataset
 from {{ cookiecutter.module_name }}.datatypes import Evaluation
 from {{ cookiecutter.module_name }}.datatypes import ModelArtifact
+from {{ cookiecutter.module_name }}.datatypes import SearchSummary
 from {{ cookiecutter.module_name }}.datatypes import slice_name
 from {{ cookiecutter.module_name }}.gate import ModelGate
 from {{ cookiecutter.module_name }}.gate import Verdict
@@ -51,10 +52,12 @@ def evaluation_page(
     settings: EvaluationConfig,
     artifact: ModelArtifact,
     test: Dataset,
+    search: SearchSummary | None = None,
 ) -> str:
     """`verdict.candidate` must be set: an unservable model has nothing to show.
     `settings` gives the thresholds, the slice keys the verdict was sliced by, and
-    the cost ratio and counterfactual delta of the task's views."""
+    the cost ratio and counterfactual delta of the task's views. `search` is the
+    study whose best parameters trained the candidate, if any."""
     candidate = verdict.candidate
     if candidate is None:
         raise ValueError("an unservable candidate has no evaluation to report")
@@ -62,6 +65,7 @@ def evaluation_page(
         _verdict(verdict, settings.thresholds or (), candidate),
         _slices(candidate, verdict.baseline),
         *_task_sections(candidate, verdict.baseline, settings, artifact, test),
+        _search_section(search) if search else "",
     ]
     return page(f"Model evaluation: {artifact.version}", "".join(sections))
 
@@ -531,3 +535,53 @@ def _counterfactual_row(
 def _shown(value: Any) -> str:
     """Four significant digits: enough to see what changed, short enough to read."""
     return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _search_section(search: SearchSummary) -> str:
+    """What the search tried, so a reviewer sees how the parameters were chosen: on
+    cross-validation of the training rows, never on the rows judged above."""
+    best = search.best
+    shown = ", ".join(f"{key}={_shown(value)}" for key, value in best.params.items())
+    text = (
+        f"<p>Study <code>{html.escape(search.study)}</code> in "
+        f"<code>{html.escape(search.storage)}</code>: {len(search.trials)} trials; "
+        f"the candidate has trial #{best.number}'s parameters ({html.escape(shown)}),"
+        f" {search.metric} {best.score:.4f} on {search.folds}-fold "
+        "cross-validation of the training rows.</p>"
+    )
+    figures = [_trial_scores(search)]
+    if search.importances:
+        figures.append(_importances(search.importances))
+    return (
+        "<h2>Hyperparameter search</h2>"
+        + text
+        + "<div class='figures'>"
+        + "".join(figures)
+        + "</div>"
+    )
+
+
+def _trial_scores(search: SearchSummary) -> str:
+    scored = [trial for trial in search.trials if trial.score is not None]
+    numbers = [trial.number for trial in scored]
+    scores = np.array([trial.score for trial in scored], dtype=float)
+    better = np.fmax if search.direction == "higher_is_better" else np.fmin
+    figure = Figure(figsize=(5, 3.5))
+    axes = figure.subplots()
+    axes.plot(numbers, scores, "o", alpha=0.6, label="trial")
+    axes.step(numbers, better.accumulate(scores), where="post", label="best so far")
+    chosen = np.asarray([search.best.score], dtype=float)
+    axes.plot([search.best.number], chosen, "*", ms=12, label="chosen")
+    axes.set_xlabel("trial")
+    axes.set_ylabel(f"{search.metric} ({search.folds}-fold CV)")
+    axes.legend(fontsize="small")
+    return _captioned(figure, f"{search.metric} per trial")
+
+
+def _importances(importances: dict[str, float]) -> str:
+    names = list(importances)[::-1]  # largest on top
+    figure = Figure(figsize=(5, 0.35 * len(names) + 1.2))
+    axes = figure.subplots()
+    axes.barh(names, [importances[name] for name in names])
+    axes.set_xlabel("importance (fANOVA)")
+    return _captioned(figure, "Which parameters mattered (Optuna's importance)")

@@ -1,6 +1,8 @@
 """The model's definition from config: which scikit-learn estimator, which params."""
 
 import importlib
+from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from sklearn.base import is_classifier
@@ -24,6 +26,25 @@ class Model:
     def __init__(self, config: ModelConfig, task: Task = "classification") -> None:
         self.config = config
         self.task = task
+
+    def with_params(self, params: dict[str, Any]) -> "Model":
+        """The same estimator with some parameters replaced: a tuned trial's."""
+        merged = self.config.params | params
+        return Model(replace(self.config, params=merged), self.task)
+
+    def refuse_unknown(self, names: Iterable[str], where: str) -> None:
+        """A parameter the estimator does not take, named before any search starts
+        rather than failing every trial."""
+        try:
+            accepted = set(self._estimator_class()().get_params())
+        except TypeError:
+            return  # it needs arguments to be built: its params are judged then
+        unknown = [name for name in names if name not in accepted]
+        if unknown:
+            raise ConfigError(
+                f"{where} {unknown[0]!r} is not a parameter of "
+                f"{self.config.estimator}: use one of {', '.join(sorted(accepted))}"
+            )
 
     def build(self) -> Estimator:
         """The kind is checked before the params: params written for one estimator

@@ -19,6 +19,7 @@ from {{ cookiecutter.module_name }}.datatypes import OVERALL
 from {{ cookiecutter.module_name }}.datatypes import Anomaly
 from {{ cookiecutter.module_name }}.datatypes import Dataset
 from {{ cookiecutter.module_name }}.datatypes import ModelArtifact
+from {{ cookiecutter.module_name }}.datatypes import SearchSummary
 from {{ cookiecutter.module_name }}.datatypes import SlicedMetrics
 from {{ cookiecutter.module_name }}.errors import AnomaliesFound
 from {{ cookiecutter.module_name }}.errors import DataError
@@ -45,6 +46,10 @@ from {{ cookiecutter.module_name }}.tracking import MlflowRecorder
 {%- endif %}
 from {{ cookiecutter.module_name }}.tracking import RunRecorder
 from {{ cookiecutter.module_name }}.trainer import Trainer
+from {{ cookiecutter.module_name }}.tuner import STUDY_FILE
+from {{ cookiecutter.module_name }}.tuner import Progress
+from {{ cookiecutter.module_name }}.tuner import Tuner
+from {{ cookiecutter.module_name }}.tuner import study_name
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,8 @@ class RunResult:
     recorded: bool = True
     # False for an experiment: a blessed candidate is not released.
     promote: bool = True
+    # The study whose best parameters trained the candidate, if any.
+    tuning: SearchSummary | None = None
 
     @property
     def metrics(self) -> SlicedMetrics:
@@ -91,6 +98,7 @@ class Pipeline:
         evaluator: Evaluator,
         gate: ModelGate,
         recorder: RunRecorder,
+        tuner: Tuner | None = None,
     ) -> None:
         self.config = config
         self.source = source
@@ -102,12 +110,18 @@ class Pipeline:
         self.evaluator = evaluator
         self.gate = gate
         self.recorder = recorder
+        self.tuner = tuner
 
     @classmethod
     def from_config(cls, loaded: PipelineConfig) -> "Pipeline":
         validator = DataCheck.from_config(loaded).validator
         config = for_task(loaded, loaded.model.task or validator.schema.task)
         task = config.task
+        tuning = config.tuning
+        if tuning is not None:
+            Model(config.model, task).refuse_unknown(
+                (dimension.name for dimension in tuning.space), "[tuning.space]"
+            )
         return cls(
             config=config,
             source=source_for(config.data.train),
@@ -134,16 +148,78 @@ class Pipeline:
 {%- else %}
             recorder=RunRecorder(config.output.runs, config.root),
 {%- endif %}
+            tuner=(
+                None
+                if tuning is None
+                else Tuner(tuning, config.output.runs / STUDY_FILE, config.seed, task)
+            ),
         )
 
     @property
     def production(self) -> Path:
         return production_model(self.config.output.models)
 
-    def run(self, promote: bool = True) -> RunResult:
+    def tune(
+        self,
+        progress: Progress,
+        trials: int | None = None,
+        timeout: float | None = None,
+    ) -> SearchSummary:
+        """TFX's Tuner: cross-validation on the training rows of the split only, so
+        the evaluation rows the gate judges by never choose the parameters."""
+        if self.tuner is None:
+            raise ConfigError(
+                "the config has no [tuning] table: add one with a search space "
+                "(see configs/pipeline.toml)"
+            )
+        _, train, _ = self._split()
+        return self.tuner.search(
+            self.study(), train, self.cv_score, progress, trials, timeout
+        )
+
+    def study(self) -> str:
+        """The study of this config and data (see tuner.study_name)."""
+        config = self.config.as_dict()
+        identity = {
+            key: config[key] for key in ("seed", "data", "split", "features", "model")
+        }
+        tuning = {
+            key: value
+            for key, value in config["tuning"].items()
+            if key not in ("trials", "timeout_seconds")
+        }
+        data = {"fingerprint": self.source.fingerprint()}
+        return study_name(identity | {"tuning": tuning} | data)
+
+    def cv_score(self, params: dict[str, Any], fit: Dataset, held: Dataset) -> float:
+        """One fold of one trial: the candidate's estimator with the trial's params,
+        trained as `run` trains, scored as the gate scores (overall)."""
+        tuning = self.config.tuning
+        assert tuning is not None  # only the Tuner calls this, and only with one
+        artifact = self.trainer.train(
+            self.preprocess.build(), self.model.with_params(params).build(), fit
+        )
+        value = Evaluator().evaluate(artifact, held).metrics[OVERALL].get(tuning.metric)
+        if value is None:
+            raise ConfigError(
+                f"[tuning] metric = {tuning.metric!r} is not computed for this label "
+                "(precision, recall, auc_precision_recall and brier_score need two "
+                "classes; log_loss and the AUCs predict_proba)"
+            )
+        return value
+
+    def tuned(self) -> SearchSummary | None:
+        """The study of this config and data, if a search has finished a trial."""
+        return None if self.tuner is None else self.tuner.summary(self.study())
+
+    def run(self, promote: bool = True, use_tuned: bool = True) -> RunResult:
         """Bad data or skew stops the run before anything is fitted; a candidate the
         gate refuses stays in its run folder and production is not touched. With
-        promote=False the run is an experiment: gated, recorded, never released."""
+        promote=False the run is an experiment: gated, recorded, never released.
+        With a finished search of this config and data, the candidate is trained
+        with its best parameters, and gated like any other."""
+        tuning = self.tuned() if use_tuned else None
+        model = self.model.with_params(tuning.best.params) if tuning else self.model
         frame, train, test = self._split()
         self._production_model(test)  # a damaged or unfit one stops us before fitting
         features = list(self.loader.feature_names)  # not the columns it leaves out
@@ -153,9 +229,7 @@ class Pipeline:
             "skew",
         )
         refuse([], skew, f"{self.source.location} (training vs evaluation split)")
-        artifact = self.trainer.train(
-            self.preprocess.build(), self.model.build(), train
-        )
+        artifact = self.trainer.train(self.preprocess.build(), model.build(), train)
         config = self.config.as_dict()
         run_id = self.recorder.new_run_id(config)
         run_dir = self.recorder.run_dir(run_id)
@@ -170,9 +244,12 @@ class Pipeline:
             {self.source.location: self.source.fingerprint()},
             _results(verdict, release)
             | {"task": self.config.task, "experiment": not promote}
+            | {"tuning": tuning.as_record() if tuning else None}
             | {"data_checks": {"skew": [asdict(c) | {"fired": c.fired} for c in skew]}},
         )
-        return RunResult(run_id, skew, verdict, run_dir, release, test, True, promote)
+        return RunResult(
+            run_id, skew, verdict, run_dir, release, test, True, promote, tuning
+        )
 
     def evaluate(self, candidate_dir: Path, promote: bool) -> RunResult:
         """Gate a saved model without retraining, on the same evaluation split."""
@@ -304,6 +381,7 @@ class Pipeline:
             self.config.evaluation,
             artifact,
             result.evaluation_rows,
+            result.tuning,
         )
         report = self.config.output.reports / "evaluation.html"
         write_text(report, text)
