@@ -41,6 +41,7 @@ def project_config(tmp_path: Path) -> Path:
     [
         [],
         ["run"],
+        ["tune"],
         ["evaluate"],
         ["runs"],
         ["predict"],
@@ -299,7 +300,7 @@ def test_ctrl_c_ends_in_one_line_that_says_what_was_written(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    def interrupted(self: Pipeline, promote: bool = True) -> None:
+    def interrupted(self: Pipeline, promote: bool, use_tuned: bool) -> None:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(Pipeline, "run", interrupted)
@@ -334,3 +335,82 @@ def test_schema_and_predictions_are_written_whole_or_not_at_all(
     assert {path: path.read_bytes() for path in (schema, output)} == before
     assert list(schema.parent.glob(".*")) == []
     assert list(tmp_path.glob(".predictions.csv*")) == []
+
+
+TUNING = """
+[tuning]
+trials = 3
+folds = 3
+metric = "accuracy"
+
+[tuning.space]
+C = { type = "float", low = 0.01, high = 10.0, log = true }
+"""
+
+
+@pytest.fixture
+def tuned_config(project_config: Path) -> Path:
+    text = project_config.read_text(encoding="utf-8")
+    project_config.write_text(text + TUNING, encoding="utf-8")
+    return project_config
+
+
+@pytest.mark.usefixtures("no_drawing")
+def test_tune_shows_progress_then_run_uses_the_best_and_runs_lists_it(
+    tuned_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["tune", "--config", str(tuned_config), "--trials", "2"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^trial 1 of 2: #0 accuracy \d\.\d{4}; best ", out, re.M)
+    assert re.search(
+        r"^trial 2 of 2: #1 accuracy .*; best \d\.\d{4} \(trial #", out, re.M
+    )
+    study = re.search(r"^best: trial #\d of study (tune-\w+) \(C=", out, re.M)
+    assert study is not None and "on 3-fold CV" in out and "kept in " in out
+    assert main(["run", "--config", str(tuned_config)]) == 0
+    assert "tuned: trial #" in capsys.readouterr().out
+    assert main(["runs", "--config", str(tuned_config)]) == 0
+    listed = capsys.readouterr().out
+    assert study.group(1) in listed and "cv_score" in listed and "C=" in listed
+
+
+def test_ctrl_c_during_a_search_says_how_to_resume_in_one_line(
+    tuned_config: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    scored = Pipeline.cv_score
+    calls = []
+
+    def interrupted(self: Pipeline, *args: object) -> float:
+        calls.append(1)
+        if len(calls) == 4:  # the second trial's first fold
+            raise KeyboardInterrupt
+        return scored(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Pipeline, "cv_score", interrupted)
+    assert main(["tune", "--config", str(tuned_config)]) == 130
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1
+    assert re.match(r"interrupted: 1 finished trial of study tune-\w+ kept in", error)
+    assert "resumes it" in error
+    monkeypatch.setattr(Pipeline, "cv_score", scored)
+    assert main(["tune", "--config", str(tuned_config)]) == 0
+    assert "trial 3 of 3: #3 " in capsys.readouterr().out  # #1 was cut short
+
+
+def test_tune_without_a_tuning_table_is_one_line(
+    project_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["tune", "--config", str(project_config)]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "no [tuning] table" in error
+
+
+def test_tune_refuses_a_trial_count_below_one(
+    tuned_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["tune", "--config", str(tuned_config), "--trials", "0"])
+    assert exited.value.code == 2
+    assert "'0' is not a whole number above 0" in capsys.readouterr().err

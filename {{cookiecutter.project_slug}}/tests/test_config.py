@@ -5,6 +5,7 @@ import pytest
 from conftest import LABEL
 from conftest import config_text
 
+from {{ cookiecutter.module_name }}.config import DEFAULT_TRIALS
 from {{ cookiecutter.module_name }}.config import NOT_WORSE
 from {{ cookiecutter.module_name }}.config import TASK_METRICS
 from {{ cookiecutter.module_name }}.config import MetricThreshold
@@ -326,3 +327,101 @@ def test_an_explicit_empty_threshold_list_is_kept_apart_from_no_thresholds(
     assert for_task(absent, "classification").evaluation.thresholds == (
         NOT_WORSE["classification"],
     )
+
+
+TUNING = """
+[tuning]
+trials = 4
+folds = 3
+metric = "log_loss"
+
+[tuning.space]
+C = { type = "float", low = 0.01, high = 100.0, log = true }
+max_iter = { type = "int", low = 100, high = 300 }
+solver = { choices = ["lbfgs", "newton-cg"] }
+"""
+
+
+def with_tuning(tmp_path: Path, replace: str = "", by: str = "") -> Path:
+    path = write_config(tmp_path, "seed = 3", "seed = 3")
+    tuning = TUNING.replace(replace, by, 1) if replace else TUNING
+    assert replace in TUNING
+    path.write_text(path.read_text(encoding="utf-8") + tuning, encoding="utf-8")
+    return path
+
+
+def test_the_tuning_table_is_read(tmp_path: Path) -> None:
+    tuning = load_config(with_tuning(tmp_path)).tuning
+    assert tuning is not None
+    assert (tuning.trials, tuning.folds, tuning.timeout_seconds) == (4, 3, None)
+    assert tuning.metric == "log_loss" and tuning.direction == "lower_is_better"
+    c, max_iter, solver = tuning.space
+    assert (c.name, c.kind, c.low, c.high, c.log) == ("C", "float", 0.01, 100.0, True)
+    assert (max_iter.kind, max_iter.low, max_iter.high) == ("int", 100, 300)
+    assert solver.kind == "categorical" and solver.choices == ("lbfgs", "newton-cg")
+    assert load_config(write_config(tmp_path, "seed = 3", "seed = 3")).tuning is None
+
+
+def test_a_time_budget_alone_searches_until_it_runs_out(tmp_path: Path) -> None:
+    path = with_tuning(tmp_path, "trials = 4", "timeout_seconds = 30")
+    tuning = load_config(path).tuning
+    assert tuning is not None and (tuning.trials, tuning.timeout_seconds) == (None, 30)
+    path = with_tuning(tmp_path, "trials = 4\n", "")
+    tuning = load_config(path).tuning
+    assert tuning is not None and tuning.trials == DEFAULT_TRIALS
+
+
+@pytest.mark.parametrize(
+    "replace, by, message",
+    [
+        (
+            'type = "float", low = 0.01',
+            'type = "real", low = 0.01',
+            r"\[tuning.space.C\] type",
+        ),
+        (
+            "high = 100.0",
+            "high = 0.001",
+            r"\[tuning.space.C\] high = 0.001 .* above low",
+        ),
+        ("low = 0.01", "low = 0.0", r"\[tuning.space.C\] low .* above 0 with log"),
+        ("low = 100", "low = 100.5", r"\[tuning.space.max_iter\] low .* an integer"),
+        ('["lbfgs", "newton-cg"]', "[]", r"\[tuning.space.solver\] choices"),
+        ("{ choices", "{ low = 1, choices", r"choices .* and no range"),
+        ("log = true", "log = 1", r"\[tuning.space.C\] log = 1 .* true or false"),
+        ("log = true", "step = 2", r"\[tuning.space.C\] step is not a known key"),
+        ('"log_loss"', '"f2"', r"\[tuning\] metric = 'f2' .* use accuracy, "),
+        ('"log_loss"', '"accuracy_gap"', r"\[tuning\] metric = 'accuracy_gap'"),
+        ("folds = 3", "folds = 1", r"\[tuning\] folds = 1 .* at least 2"),
+        ("trials = 4", "trials = 0", r"\[tuning\] trials = 0 .* at least 1"),
+        ("trials = 4", "timeout_seconds = -1", r"timeout_seconds = -1 .* above 0"),
+        ("trials = 4", "trails = 4", r"\[tuning\] trails is not a known key"),
+        ('metric = "log_loss"', 'direction = "up"', r"metric = '<missing>'"),
+    ],
+)
+def test_a_bad_search_space_is_refused_in_one_line(
+    tmp_path: Path, replace: str, by: str, message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message) as raised:
+        load_config(with_tuning(tmp_path, replace, by))
+    assert "\n" not in str(raised.value)
+
+
+def test_an_empty_space_or_bad_direction_is_refused(tmp_path: Path) -> None:
+    path = with_tuning(tmp_path)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.split("[tuning.space]")[0], encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"\[tuning\] space .* a table of"):
+        load_config(path)
+    path = with_tuning(tmp_path, "folds = 3", 'direction = "up"')
+    with pytest.raises(ConfigError, match=r"\[tuning\] direction = 'up'"):
+        load_config(path)
+
+
+def test_a_tuning_metric_of_the_other_task_is_refused(tmp_path: Path) -> None:
+    config = load_config(with_tuning(tmp_path))
+    with pytest.raises(ConfigError, match=r"'log_loss' is not computed for regr"):
+        for_task(
+            replaced(config, evaluation=replaced(config.evaluation, thresholds=())),
+            "regression",
+        )

@@ -22,7 +22,9 @@ from {{ cookiecutter.module_name }}.config import EvaluationConfig
 from {{ cookiecutter.module_name }}.config import MetricThreshold
 from {{ cookiecutter.module_name }}.datatypes import Dataset
 from {{ cookiecutter.module_name }}.datatypes import ModelArtifact
+from {{ cookiecutter.module_name }}.datatypes import SearchSummary
 from {{ cookiecutter.module_name }}.datatypes import Task
+from {{ cookiecutter.module_name }}.datatypes import Trial
 from {{ cookiecutter.module_name }}.evaluation_report import evaluation_page
 from {{ cookiecutter.module_name }}.evaluator import Evaluator
 from {{ cookiecutter.module_name }}.gate import GateResult
@@ -328,3 +330,38 @@ def test_an_unservable_candidate_has_no_page() -> None:
     verdict = Verdict(None, None, GateResult(False))
     with pytest.raises(ValueError, match="unservable"):
         evaluation_page(verdict, classification_settings(), artifact, test)
+
+
+def test_the_search_behind_a_tuned_candidate_is_drawn() -> None:
+    trials = (
+        Trial(0, "COMPLETE", 0.20, {"C": 0.1, "solver": "lbfgs"}),
+        Trial(1, "FAIL", None, {"C": 50.0, "solver": "saga"}),
+        Trial(2, "COMPLETE", 0.12, {"C": 3.0, "solver": "lbfgs"}),
+        Trial(3, "COMPLETE", 0.15, {"C": 9.0, "solver": "saga"}),
+    )
+    search = SearchSummary(
+        study="tune-0123456789ab",
+        storage="runs/tuning.db",
+        metric="log_loss",
+        direction="lower_is_better",
+        folds=5,
+        trials=trials,
+        best=trials[2],
+        importances={"C": 0.8, "solver": 0.2},
+    )
+    artifact, test = fitted("multiclass", LogisticRegression(), "classification")
+    settings = classification_settings()
+    candidate = Evaluator(slices=settings.slices).evaluate(artifact, test)
+    gate = ModelGate(settings.thresholds or ()).validate(candidate.metrics, None)
+    verdict = Verdict(candidate, None, gate)
+    page = evaluation_page(verdict, settings, artifact, test, search)
+    assert_static(page)
+    drawn = section(page, "Hyperparameter search")
+    assert "tune-0123456789ab" in drawn and "runs/tuning.db" in drawn
+    assert "4 trials" in drawn and "trial #2" in drawn and "C=3, solver=lbfgs" in drawn
+    assert "log_loss 0.1200 on 5-fold cross-validation" in drawn
+    assert drawn.count("<svg") == 2
+    assert "<figcaption>log_loss per trial" in drawn
+    assert "<figcaption>Which parameters mattered" in drawn
+    untuned = evaluation_page(verdict, settings, artifact, test)
+    assert "Hyperparameter search" not in untuned

@@ -31,6 +31,8 @@ from {{ cookiecutter.module_name }}.sources import CsvSource
 from {{ cookiecutter.module_name }}.storage import LOCK_FILE
 from {{ cookiecutter.module_name }}.storage import load_artifact
 from {{ cookiecutter.module_name }}.storage import promote_release
+from {{ cookiecutter.module_name }}.tuner import Scorer
+from {{ cookiecutter.module_name }}.tuner import Tuner
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -430,3 +432,154 @@ def test_project_config_end_to_end(tmp_path: Path) -> None:
         predictions = candidate.predict(rows)
         assert len(predictions) == len(rows)
         assert predictions[f"predicted_{shipped.data.label}"].notna().all()
+
+
+TUNING = {
+    "multiclass": """
+[tuning]
+trials = 3
+folds = 3
+metric = "log_loss"
+
+[tuning.space]
+C = { type = "float", low = 0.1, high = 100.0, log = true }
+""",
+    "regression": """
+[tuning]
+trials = 2
+folds = 3
+metric = "root_mean_squared_error"
+
+[tuning.space]
+max_depth = { type = "int", low = 2, high = 6 }
+""",
+}
+
+
+def tuned_project(root: Path, kind: str = "multiclass", space: str = "") -> Path:
+    """A project of the kind with a [tuning] table (`space` replaces its space)."""
+    path = write_project(root, kind)
+    tuning = TUNING[kind]
+    if space:
+        tuning = tuning.split("[tuning.space]")[0] + f"[tuning.space]\n{space}\n"
+    path.write_text(path.read_text(encoding="utf-8") + tuning, encoding="utf-8")
+    return path
+
+
+class SpyTuner(Tuner):
+    """Notes every row the search fits or scores on."""
+
+    seen: set[Any] = set()
+
+    def search(self, name: str, rows: Dataset, score: Scorer, *args: Any) -> Any:
+        def spied(params: dict[str, Any], fit: Dataset, held: Dataset) -> float:
+            self.seen |= set(fit.features.index) | set(held.features.index)
+            self.seen |= set(fit.labels.index) | set(held.labels.index)
+            return score(params, fit, held)
+
+        return super().search(name, rows, spied, *args)
+
+
+def test_the_search_never_sees_the_evaluation_rows(tmp_path: Path) -> None:
+    pipeline = Pipeline.from_config(load_config(tuned_project(tmp_path)))
+    assert pipeline.tuner is not None
+    spy = SpyTuner(
+        pipeline.tuner.config,
+        pipeline.tuner.storage,
+        pipeline.config.seed,
+        "classification",
+    )
+    pipeline.tuner = spy
+    pipeline.tune(print)
+    loader = pipeline.loader
+    train, test = loader.split(loader.to_dataset(pipeline.source.read()))
+    assert spy.seen == set(train.features.index)
+    assert not spy.seen & set(test.features.index)
+
+
+def test_two_searches_with_the_same_seed_choose_the_same_parameters(
+    tmp_path: Path,
+) -> None:
+    first, second = (
+        Pipeline.from_config(load_config(tuned_project(tmp_path / name))).tune(print)
+        for name in ("first", "second")
+    )
+    assert first.best == second.best and first.trials == second.trials
+    assert len({trial.params["C"] for trial in first.trials}) == 3
+
+
+def test_run_trains_the_candidate_with_the_best_parameters_and_records_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = load_config(tuned_project(tmp_path))
+    pipeline = Pipeline.from_config(config)
+    assert pipeline.tuned() is None  # no search yet: [model.params] as written
+    untouched = pipeline.run()
+    assert read_json(untouched.run_dir / "record.json")["tuning"] is None
+    search = pipeline.tune(print)
+    assert "trial 3 of 3: #2 log_loss " in capsys.readouterr().out
+    result = pipeline.run()
+    estimator = load_artifact(result.run_dir / "model.joblib").model[-1]
+    assert estimator.get_params()["C"] == search.best.params["C"] != 10.0
+    tuning = read_json(result.run_dir / "record.json")["tuning"]
+    assert tuning["study"] == search.study == pipeline.study()
+    assert tuning["trial"] == search.best.number
+    assert tuning["params"] == search.best.params
+    assert tuning["cv_score"] == search.best.score and tuning["folds"] == 3
+    assert [trial["number"] for trial in tuning["trials"]] == [0, 1, 2]
+    assert result.tuning == search and not result.verdict.gate.rubber_stamp
+    untuned = pipeline.run(use_tuned=False)
+    assert load_artifact(untuned.run_dir / "model.joblib").model[-1].C == 10.0
+    assert "Hyperparameter search" in (
+        pipeline.write_report(result) or Path()
+    ).read_text(encoding="utf-8")
+
+
+def test_a_bigger_budget_resumes_the_same_study(tmp_path: Path) -> None:
+    config = load_config(tuned_project(tmp_path))
+    first = Pipeline.from_config(config).tune(print)
+    assert config.tuning is not None
+    more = replace(config, tuning=replace(config.tuning, trials=5, timeout_seconds=60))
+    resumed = Pipeline.from_config(more).tune(print)
+    assert resumed.study == first.study
+    assert [trial.number for trial in resumed.trials] == [0, 1, 2, 3, 4]
+    other = replace(config, seed=4)
+    assert Pipeline.from_config(other).study() != first.study
+
+
+def test_a_tuned_candidate_worse_than_production_is_refused(tmp_path: Path) -> None:
+    config = load_config(tuned_project(tmp_path, space="C = { choices = [1e-5] }"))
+    pipeline = Pipeline.from_config(config)
+    assert pipeline.run(use_tuned=False).release is not None
+    before = production_bytes(config)
+    pipeline.tune(print)
+    result = pipeline.run()
+    assert result.tuning is not None and result.tuning.best.params == {"C": 1e-5}
+    assert not result.verdict.gate.validation_ok and result.release is None
+    assert production_bytes(config) == before
+    record = read_json(result.run_dir / "record.json")
+    assert record["promoted"] is False and record["tuning"]["params"] == {"C": 1e-5}
+
+
+def test_a_parameter_the_estimator_does_not_take_is_refused_in_one_line(
+    tmp_path: Path,
+) -> None:
+    path = tuned_project(tmp_path, space="gamma = { choices = [1, 2] }")
+    with pytest.raises(ConfigError, match=r"\[tuning.space\] 'gamma' is not a param"):
+        Pipeline.from_config(load_config(path))
+
+
+def test_tune_needs_a_tuning_table(config: PipelineConfig) -> None:
+    with pytest.raises(ConfigError, match=r"no \[tuning\] table"):
+        Pipeline.from_config(config).tune(print)
+
+
+def test_regression_is_tuned_and_gated(tmp_path: Path) -> None:
+    pipeline = Pipeline.from_config(load_config(tuned_project(tmp_path, "regression")))
+    search = pipeline.tune(print)
+    assert search.metric == "root_mean_squared_error"
+    assert search.best.score == min(t.score for t in search.trials if t.score)
+    result = pipeline.run()
+    assert result.tuning == search
+    estimator = load_artifact(result.run_dir / "model.joblib").model[-1]
+    assert estimator.max_depth == search.best.params["max_depth"]

@@ -121,4 +121,40 @@ def test_mlflow_gets_the_same_record(tmp_path: Path) -> None:
     artifacts = {item.path for item in client.list_artifacts(run.info.run_id)}
     assert artifacts == {"record.json", "evaluation.html"}
     assert (tmp_path / "mlflow.db").is_file()
+
+
+def test_mlflow_logs_the_trials_of_a_tuned_run_as_child_runs(tmp_path: Path) -> None:
+    recorder = MlflowRecorder(tmp_path / "runs", tmp_path, experiment="tests")
+    config = {"seed": 3}
+    run_id = recorder.new_run_id(config)
+    tuning = {
+        "study": "tune-abc",
+        "metric": "log_loss",
+        "trial": 1,
+        "trials": [
+            {"number": 0, "state": "COMPLETE", "score": 0.3, "params": {"C": 0.1}},
+            {"number": 1, "state": "COMPLETE", "score": 0.2, "params": {"C": 2.0}},
+            {"number": 2, "state": "FAIL", "score": None, "params": {"C": 9.0}},
+        ],
+    }
+    recorder.record(run_id, config, {}, {"tuning": tuning})
+
+    client = MlflowClient(tracking_uri=recorder.tracking_uri)
+    experiment = client.get_experiment_by_name("tests")
+    assert experiment is not None
+    runs = client.search_runs([experiment.experiment_id])
+    (parent,) = [run for run in runs if run.info.run_name == run_id]
+    assert parent.data.tags["tuning_study"] == "tune-abc"
+    assert parent.data.tags["tuning_trial"] == "1"
+    children = {
+        run.info.run_name: run
+        for run in runs
+        if run.data.tags.get("mlflow.parentRunId") == parent.info.run_id
+    }
+    assert sorted(children) == ["tune-abc #0", "tune-abc #1", "tune-abc #2"]
+    chosen = children["tune-abc #1"]
+    assert chosen.data.params == {"C": "2.0"} and chosen.data.tags["chosen"] == "True"
+    assert chosen.data.metrics == {"cv_log_loss": 0.2}
+    assert children["tune-abc #2"].data.metrics == {}
+    assert children["tune-abc #2"].info.status == "FAILED"
 {%- endif %}

@@ -150,6 +150,8 @@ def runs(arguments: argparse.Namespace) -> int:
         }
         for record in records
     )
+    if not any(record.get("tuning") for record in records):
+        table = table.drop(columns=["tuned", "cv_score", "params"])  # never tuned
     print(table.to_string(index=False, float_format="{:.4f}".format, na_rep="-"))
     return 0
 

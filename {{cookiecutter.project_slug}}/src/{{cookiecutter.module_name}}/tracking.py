@@ -19,7 +19,7 @@ from typing import Any
 from {{ cookiecutter.module_name }}.storage import write_json
 from {{ cookiecutter.module_name }}.storage import write_text
 
-TRACKED_PACKAGES = ("numpy", "pandas", "pandera", "scikit-learn")
+TRACKED_PACKAGES = ("numpy", "optuna", "pandas", "pandera", "scikit-learn")
 
 
 def config_hash(config: dict[str, Any]) -> str:
@@ -207,5 +207,35 @@ class MlflowRecorder(RunRecorder):
         ]
         client.log_batch(run.info.run_id, metrics=metrics, params=params)
         client.log_artifacts(run.info.run_id, str(run_dir))
+        if record.get("tuning"):
+            self._log_trials(client, experiment_id, run.info.run_id, record["tuning"])
         client.set_terminated(run.info.run_id)
+
+    def _log_trials(
+        self, client: Any, experiment_id: str, parent: str, tuning: dict[str, Any]
+    ) -> None:
+        """The search behind a tuned candidate, one child run per trial (its
+        parameters and cross-validated score), so MLflow's UI compares them."""
+        from mlflow.entities import Metric
+        from mlflow.entities import Param
+
+        client.set_tag(parent, "tuning_study", tuning["study"])
+        client.set_tag(parent, "tuning_trial", str(tuning["trial"]))
+        stamp = int(datetime.now(UTC).timestamp() * 1000)
+        for trial in tuning["trials"]:
+            tags = {
+                "mlflow.parentRunId": parent,
+                "tuning_study": tuning["study"],
+                "chosen": str(trial["number"] == tuning["trial"]),
+            }
+            name = f"{tuning['study']} #{trial['number']}"
+            child = client.create_run(experiment_id, run_name=name, tags=tags)
+            metrics = []
+            if trial["score"] is not None:  # a failed trial has no score
+                key = f"cv_{tuning['metric']}"
+                metrics.append(Metric(key, trial["score"], stamp, trial["number"]))
+            params = [Param(key, str(value)) for key, value in trial["params"].items()]
+            client.log_batch(child.info.run_id, metrics=metrics, params=params)
+            status = "FINISHED" if trial["state"] == "COMPLETE" else "FAILED"
+            client.set_terminated(child.info.run_id, status=status)
 {%- endif %}

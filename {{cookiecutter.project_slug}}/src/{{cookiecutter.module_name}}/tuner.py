@@ -201,8 +201,9 @@ class Tuner:
                 )
         except KeyboardInterrupt:
             kept = _counted(study)
+            trials_kept = f"{kept} finished trial{'' if kept == 1 else 's'}"
             raise SearchInterrupted(
-                f"{kept} finished trials of study {study.study_name} are kept in "
+                f"{trials_kept} of study {study.study_name} kept in "
                 f"{self.storage}; `make tune` (or the same tune command) resumes it"
             ) from None
 
