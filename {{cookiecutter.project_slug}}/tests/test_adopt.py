@@ -275,3 +275,33 @@ def test_adopt_says_how_many_unlabelled_rows_runs_leave_out(
     ]
     whole = adopt(config_path, write_table(tmp_path, frame.dropna(), "w.csv"), "target")
     assert not any("without a label" in line for line in whole.lines())
+
+
+def test_a_search_of_the_old_task_is_fitted_to_the_new_one(
+    project: Path, tmp_path: Path
+) -> None:
+    config_path = project / "configs" / "pipeline.toml"
+    config_path.write_text(STARTING_CONFIG + """
+[tuning]
+metric = "log_loss"
+direction = "lower_is_better"
+
+[tuning.space]
+max_depth = { type = "int", low = 2, high = 8 }
+class_weight = { choices = ["balanced"] }
+""")
+    frame = load_diabetes(as_frame=True, scaled=False).frame
+    adoption = adopt(config_path, write_table(tmp_path, frame, "d.csv"), "target")
+    tuning = load_config(config_path).tuning
+    assert tuning is not None and tuning.metric == "root_mean_squared_error"
+    assert tuning.direction == "lower_is_better"
+    assert [dimension.name for dimension in tuning.space] == ["max_depth"]
+    lines = adoption.lines()
+    assert "[tuning] metric = 'root_mean_squared_error'" in lines
+    assert "[tuning.space] dropped class_weight: not a parameter" in lines
+    assert Pipeline.from_config(load_config(config_path)).tuner is not None
+    text = config_path.read_text().replace("max_depth = {", "class_weight = {")
+    config_path.write_text(text)  # now no parameter a regressor takes
+    adoption = adopt(config_path, write_table(tmp_path, frame, "d.csv"), "target")
+    assert load_config(config_path).tuning is None
+    assert "[tuning] removed: no parameter left to search" in adoption.lines()

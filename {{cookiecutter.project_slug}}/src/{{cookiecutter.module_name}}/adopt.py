@@ -12,6 +12,8 @@ import pandas as pd
 import tomlkit
 from tomlkit.items import Table
 
+from {{ cookiecutter.module_name }}.config import NOT_WORSE
+from {{ cookiecutter.module_name }}.config import TUNABLE_METRICS
 from {{ cookiecutter.module_name }}.config import ModelConfig
 from {{ cookiecutter.module_name }}.config import load_config
 from {{ cookiecutter.module_name }}.data_validation import Schema
@@ -65,6 +67,8 @@ class Adoption:
     retired: Path | None = None
     # Rows with no label: the file keeps them, every run leaves them out.
     unlabelled: int = 0
+    # What became of [tuning]: its metric or parameters changed with the task.
+    tuning: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         numeric = ", ".join(self.numeric) or "none"
@@ -85,6 +89,7 @@ class Adoption:
             f"slices: {', '.join(self.slices) or 'none (no low-cardinality column)'}",
             *(f"wrote {path}" for path in self.written),
             *self._rare_classes(),
+            *self.tuning,
             *(
                 [
                     f"retired models/production (it stays in {self.retired}): the next "
@@ -259,6 +264,8 @@ def _rewrite_config(
     features["numeric"] = adoption.numeric
     features["categorical"] = adoption.categorical
     _rewrite_model(_table(document, "model"), adoption.task)
+    if "tuning" in document:
+        _rewrite_tuning(document, adoption)
     validation = _table(document, "validation")
     validation["min_examples"] = min(100, max(1, adoption.rows // 2))
     validation.pop("features", None)  # relaxations named the old table's columns
@@ -280,6 +287,26 @@ def _rewrite_model(model: Any, task: Task) -> None:
         params = tomlkit.table()
         params["n_estimators"] = 200
         model["params"] = params
+
+
+def _rewrite_tuning(document: Any, adoption: Adoption) -> None:
+    """A search of the old task's metric, or of parameters the (new) estimator does
+    not take, would stop every run: keep what still applies, say what changed."""
+    tuning, task = document["tuning"], adoption.task
+    if tuning.get("metric") not in TUNABLE_METRICS[task]:
+        tuning["metric"] = NOT_WORSE[task].metric
+        tuning.pop("direction", None)  # the metric's natural one
+        adoption.tuning.append(f"[tuning] metric = {NOT_WORSE[task].metric!r}")
+    model = document["model"]
+    estimator = ModelConfig(str(model["estimator"]), {}, task)
+    accepted = Model(estimator, task).parameter_names()
+    space = tuning.get("space", {})
+    for name in [name for name in space if accepted and name not in accepted]:
+        space.pop(name)
+        adoption.tuning.append(f"[tuning.space] dropped {name}: not a parameter")
+    if not space:
+        document.pop("tuning")
+        adoption.tuning.append("[tuning] removed: no parameter left to search")
 
 
 def _fits(model: Any, task: Task) -> bool:

@@ -32,15 +32,20 @@ class Model:
         merged = self.config.params | params
         return Model(replace(self.config, params=merged), self.task)
 
+    def parameter_names(self) -> frozenset[str] | None:
+        """What the estimator takes; None when it cannot be built without
+        arguments, so its params are judged only when it is built."""
+        try:
+            return frozenset(self._estimator_class()().get_params())
+        except TypeError:
+            return None
+
     def refuse_unknown(self, names: Iterable[str], where: str) -> None:
         """A parameter the estimator does not take, named before any search starts
         rather than failing every trial."""
-        try:
-            accepted = set(self._estimator_class()().get_params())
-        except TypeError:
-            return  # it needs arguments to be built: its params are judged then
-        unknown = [name for name in names if name not in accepted]
-        if unknown:
+        accepted = self.parameter_names()
+        unknown = [name for name in names if accepted and name not in accepted]
+        if accepted and unknown:
             raise ConfigError(
                 f"{where} {unknown[0]!r} is not a parameter of "
                 f"{self.config.estimator}: use one of {', '.join(sorted(accepted))}"
