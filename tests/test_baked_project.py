@@ -1,6 +1,7 @@
 """A baked project passes its own gates, and they catch a project broken on purpose."""
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +17,8 @@ pytestmark = pytest.mark.slow
 
 SOURCE = Path("src") / DEFAULT_MODULE
 SERVED_MODEL = Path("models") / "production" / "model.joblib"
+# The [tuning] table and its space, up to the next table that is not theirs.
+TUNING_TABLE = re.compile(r"(?ms)^\[tuning\]\n.*?(?=^\[(?!tuning))")
 
 
 def test_default_bake_runs_pipeline_check_and_predict(tmp_path: Path) -> None:
@@ -88,11 +91,46 @@ def test_bad_data_and_a_worse_model_never_replace_the_served_model(
         "sklearn.dummy.DummyClassifier",
     )
     edit(project / "configs" / "pipeline.toml", "n_estimators = 200\nmax_depth = 6", "")
+    without_search(project / "configs" / "pipeline.toml")  # its space is the forest's
     worse = make(project, "pipeline")
     assert worse.returncode != 0, worse.stdout
     assert "gate: overall: accuracy" in worse.stdout
     assert "refused: production unchanged" in worse.stdout
     assert (project / SERVED_MODEL).read_bytes() == model
+
+
+def without_search(config: Path) -> None:
+    """The [tuning] table cut out: its space names the forest's parameters, which
+    another estimator refuses."""
+    text = config.read_text(encoding="utf-8")
+    cut, found = TUNING_TABLE.subn("", text)
+    assert found == 1, "no [tuning] table"
+    config.write_text(cut, encoding="utf-8")
+
+
+def test_default_bake_tunes_then_trains_and_gates_the_best_parameters(
+    tmp_path: Path,
+) -> None:
+    """make tune with a small budget, make pipeline with its best parameters, and a
+    later make tune resumes the study."""
+    project = bake(tmp_path)
+    searched = assert_make_passes(project, "tune", "TRIALS=3")
+    assert re.search(r"^trial 3 of 3 \(\d+ of 600 s\): #2 log_loss ", searched, re.M)
+    best = re.search(r"best: trial #(\d) of study (tune-\w+) \(", searched)
+    assert best is not None and "importance " in searched
+    assert (project / "runs" / "tuning.db").is_file()
+    trained = assert_make_passes(project, "pipeline")
+    assert f"tuned: trial #{best.group(1)} of study {best.group(2)}" in trained
+    assert "promoted to production" in trained
+    (record_path,) = (project / "runs").glob("*/record.json")
+    tuning = json.loads(record_path.read_text(encoding="utf-8"))["tuning"]
+    assert (tuning["study"], tuning["trial"]) == (best.group(2), int(best.group(1)))
+    assert len(tuning["trials"]) == 3 and tuning["cv_score"] > 0
+    page = (project / "reports" / "evaluation.html").read_text(encoding="utf-8")
+    assert "<h2>Hyperparameter search</h2>" in page
+    resumed = assert_make_passes(project, "tune", "TRIALS=4")
+    assert re.search(r"^trial 4 of 4 \(\d+ of 600 s\): #3 ", resumed, re.M)
+    assert best.group(2) in assert_make_passes(project, "runs")
 
 
 def test_notebook_runs_top_to_bottom(tmp_path: Path) -> None:

@@ -246,6 +246,16 @@ def positive_int(text: str) -> int:
     return int(text)
 
 
+def positive_seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
+    return seconds
+
+
 def parser() -> argparse.ArgumentParser:
     main_parser = argparse.ArgumentParser(
         prog="python -m {{ cookiecutter.module_name }}",
@@ -292,7 +302,7 @@ def parser() -> argparse.ArgumentParser:
     )
     tuning.add_argument(
         "--timeout",
-        type=float,
+        type=positive_seconds,
         metavar="SECONDS",
         help="stop this search after SECONDS (default: [tuning] timeout_seconds)",
     )
