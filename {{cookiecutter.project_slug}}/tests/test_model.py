@@ -91,3 +91,28 @@ def test_an_estimator_that_needs_arguments_is_judged_once_built() -> None:
     config = ModelConfig("sklearn.ensemble.VotingClassifier", {})
     with pytest.raises(ConfigError, match="do not fit .*'estimators'"):
         Model(config).build()
+
+
+def test_a_trial_replaces_some_params_and_keeps_the_rest() -> None:
+    config = ModelConfig("sklearn.linear_model.LogisticRegression", {"C": 0.5})
+    tuned = Model(config).with_params({"max_iter": 50})
+    estimator = tuned.build()
+    assert isinstance(estimator, LogisticRegression)
+    assert (estimator.C, estimator.max_iter) == (0.5, 50)
+    assert config.params == {"C": 0.5}  # the config itself is not changed
+
+
+def test_a_parameter_the_estimator_does_not_take_is_named() -> None:
+    model = Model(ModelConfig("sklearn.linear_model.LogisticRegression"))
+    assert "C" in (model.parameter_names() or ())
+    model.refuse_unknown(["C", "max_iter"], "[tuning.space]")
+    with pytest.raises(
+        ConfigError, match=r"^\[tuning.space\] 'gamma' is not a .*: use"
+    ):
+        model.refuse_unknown(["C", "gamma"], "[tuning.space]")
+
+
+def test_an_estimator_that_needs_arguments_is_judged_when_built() -> None:
+    needs = Model(ModelConfig("sklearn.pipeline.Pipeline"))
+    assert needs.parameter_names() is None
+    needs.refuse_unknown(["anything"], "[tuning.space]")  # no refusal yet
