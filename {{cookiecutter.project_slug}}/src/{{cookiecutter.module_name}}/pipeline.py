@@ -22,6 +22,7 @@ from {{ cookiecutter.module_name }}.datatypes import ModelArtifact
 from {{ cookiecutter.module_name }}.datatypes import SearchSummary
 from {{ cookiecutter.module_name }}.datatypes import SlicedMetrics
 from {{ cookiecutter.module_name }}.errors import AnomaliesFound
+from {{ cookiecutter.module_name }}.errors import ConfigError
 from {{ cookiecutter.module_name }}.errors import DataError
 from {{ cookiecutter.module_name }}.evaluator import Evaluator
 from {{ cookiecutter.module_name }}.gate import Failure
