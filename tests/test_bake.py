@@ -131,7 +131,7 @@ def test_a_bake_that_cannot_lock_says_what_to_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
     """Offline with an empty cache, uv cannot resolve: the bake stays, says so in one
-    line, and CI's first step (UV_LOCKED=1, as ci.yml sets) names the fix."""
+    line, and CI's first step (UV_LOCKED=1, as research-ci.yml sets) names the fix."""
     monkeypatch.setenv("UV_OFFLINE", "1")
     monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "empty-cache"))
     project = bake(tmp_path)
