@@ -24,8 +24,12 @@ class Standing:
     release: str = ""
     target: str = ""
     behind: bool = False
-    files: list[str] = field(default_factory=list)
+    changes: list[tuple[str, str]] = field(default_factory=list)  # (path, how)
     error: str = ""
+
+    @property
+    def files(self) -> list[str]:
+        return [f"{path} ({how})" for path, how in self.changes]
 
 
 def standing(checkout: Path, target: str | None) -> Standing:
@@ -40,8 +44,8 @@ def standing(checkout: Path, target: str | None) -> Standing:
         return Standing(error=f"standard check failed: {lines[-1]}")
     if "error" in verdict:
         return Standing(error=str(verdict["error"]))
-    files = [f"{item['path']} ({item['change']})" for item in verdict["files"]]
-    return Standing(verdict["release"], verdict["newest"], verdict["behind"], files)
+    changes = [(item["path"], item["change"]) for item in verdict["files"]]
+    return Standing(verdict["release"], verdict["newest"], verdict["behind"], changes)
 
 
 def coverage_service(checkout: Path) -> str:

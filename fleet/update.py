@@ -62,12 +62,12 @@ def changelog(template: str, target: str, since: str) -> str:
         if tag and tag == since:
             break
         if tag:
-            wanted.append(entry.strip())
+            wanted.append("#" + entry.strip())
     return "\n\n".join(wanted) if wanted else "(no entries)"
 
 
 def pull_request_body(verdict: Standing, notes: str) -> str:
-    files = "\n".join(f"- `{name}`" for name in verdict.files)
+    files = "\n".join(f"- `{path}` ({how})" for path, how in verdict.changes)
     return f"""Updates this repository's standard files from {verdict.release} to \
 {verdict.target} of the org template, with `cruft update --checkout {verdict.target}`.
 

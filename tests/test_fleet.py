@@ -3,6 +3,7 @@ repositories (one current, two behind, one with a conflicting local edit, one th
 cannot be reached), and `python -m fleet report|update|release` over them."""
 
 import json
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -152,6 +153,102 @@ def test_report_lists_each_repository_and_a_readme_release_marks_none_behind(
     statuses = [row[3] for row in rows(at_readme_release.stdout).values()]
     assert statuses == ["current"] * 3
     assert "3 repositories: 3 current, 0 behind" in at_readme_release.stdout
+
+
+FAKE_GH = """#!{python}
+# gh as the fleet calls it, answering from {answers}: clones come from local
+# repositories, and every pull request created is logged.
+import json, subprocess, sys
+answers = json.load(open({answers!r}))
+args = sys.argv[1:]
+if args[:2] == ["repo", "clone"]:
+    source = answers["repos"].get(args[2])
+    if source is None:
+        sys.exit("GraphQL: Could not resolve to a Repository with the name " + args[2])
+    sys.exit(subprocess.call(["git", "clone", source, args[3], *args[5:]]))
+if args[0] == "api":
+    answer = answers["api"].get(args[1])
+    if answer is None:
+        sys.exit("gh: Branch not protected (HTTP 404)")
+    print(json.dumps(answer))
+elif args[:2] == ["run", "list"]:
+    print(json.dumps(answers["runs"][args[args.index("-R") + 1]]))
+elif args[:2] == ["pr", "create"]:
+    with open({answers!r} + ".prs", "a") as log:
+        log.write(json.dumps(args) + "\\n")
+    print("https://github.com/" + args[args.index("-R") + 1] + "/pull/1")
+"""
+
+
+def fake_gh(tmp_path: Path, answers: dict[str, object]) -> dict[str, str]:
+    """An environment whose `gh` is FAKE_GH with these answers."""
+    answers_file = tmp_path / "gh-answers.json"
+    answers_file.write_text(json.dumps(answers), encoding="utf-8")
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    gh = folder / "gh"
+    gh.write_text(FAKE_GH.format(python=sys.executable, answers=str(answers_file)))
+    gh.chmod(0o755)
+    environment = {**project_environment(), "PYTHONPATH": str(TEMPLATE)}
+    environment["PATH"] = f"{folder}:{environment['PATH']}"
+    return environment
+
+
+def test_report_and_update_reach_github_through_gh(tmp_path: Path) -> None:
+    """owner/name goes through gh: a ruleset or classic protection requiring ci-ok,
+    none, the newest CI run's conclusion, a repository gh cannot resolve, and the pull
+    request `update` opens."""
+    template = template_clone(tmp_path)
+    release(template, "1.0.0", "First.")
+    baked = bake_at(template, "v1.0.0", tmp_path / "one")
+    edit(template / SLUG / ".flake8", "max-line-length = 88", "max-line-length = 90")
+    commit(template, "standard B")
+    release(template, "1.1.0", "flake8 allows 90 columns.")
+    ruleset = {
+        "type": "required_status_checks",
+        "parameters": {"required_status_checks": [{"context": "ci-ok"}]},
+    }
+    classic = {"required_status_checks": {"checks": [{"context": "lint"}]}}
+    answers = {
+        "repos": {"lab/alpha": str(baked), "lab/beta": str(baked)},
+        "api": {
+            "repos/lab/alpha/rules/branches/main": [ruleset],
+            "repos/lab/beta/rules/branches/main": [],
+            "repos/lab/beta/branches/main/protection": classic,
+        },
+        "runs": {
+            "lab/alpha": [{"status": "completed", "conclusion": "success"}],
+            "lab/beta": [],
+        },
+    }
+    environment = fake_gh(tmp_path, answers)
+
+    def fleet_gh(*arguments: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "fleet", *arguments]
+        return subprocess.run(
+            command, capture_output=True, text=True, env=environment, check=False
+        )
+
+    reported = fleet_gh("report", "lab/alpha", "lab/beta", "lab/gamma")
+    assert reported.returncode == 0, reported.stderr
+    lines = {line.split()[0]: line for line in reported.stdout.splitlines()[2:5]}
+    assert re.search(
+        r"behind +\.flake8 \(changed\) +yes +qlty +success$", lines["lab/alpha"]
+    )
+    assert re.search(r" +no +qlty +no run$", lines["lab/beta"])
+    assert (
+        "cannot reach: cannot clone: GraphQL: Could not resolve" in lines["lab/gamma"]
+    )
+
+    updated = fleet_gh("update", "lab/alpha", "--out", str(tmp_path / "prs"))
+    assert updated.returncode == 0, updated.stdout + updated.stderr
+    assert "https://github.com/lab/alpha/pull/1" in updated.stdout
+    (created,) = (tmp_path / "gh-answers.json.prs").read_text().splitlines()
+    arguments = json.loads(created)
+    assert arguments[arguments.index("--head") + 1] == "standard/v1.1.0"
+    assert arguments[arguments.index("--base") + 1] == "main"
+    body = Path(arguments[arguments.index("--body-file") + 1]).read_text()
+    assert "- `.flake8` (changed)" in body and "flake8 allows 90 columns." in body
 
 
 @pytest.mark.slow
