@@ -54,8 +54,16 @@ def row(repository: Repository, target: str | None) -> Row:
     )
 
 
+def safe_row(repository: Repository, target: str | None) -> Row:
+    """Whatever goes wrong with one repository is its row's note, not the run's end."""
+    try:
+        return row(repository, target)
+    except Exception as error:  # one repository must not stop the fleet
+        return error_row(repository.entry, f"unexpected: {error!r}")
+
+
 def report(entries: list[str], target: str | None, jobs: int) -> list[Row]:
     """Rows in the order of the list; repositories are read `jobs` at a time."""
     repositories = [Repository(entry) for entry in entries]
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        return list(pool.map(lambda repository: row(repository, target), repositories))
+        return list(pool.map(lambda repo: safe_row(repo, target), repositories))

@@ -181,14 +181,29 @@ def propose(
     body = out / (re.sub(r"[^A-Za-z0-9._-]+", "_", repository.entry).strip("_") + ".md")
     body.write_text(pull_request_body(verdict, notes), encoding="utf-8")
     git(checkout, "push", "--quiet", "origin", branch)
-    return repository.open_pull_request(branch, base, message, body)
+    try:
+        return repository.open_pull_request(branch, base, message, body)
+    except Unreachable as error:
+        pushed = f"branch {branch} was pushed; body in {body}"
+        raise UpdateFailed(f"{error} ({pushed})") from None
+
+
+def safe_update(
+    repository: Repository, target: str | None, dry_run: bool, out: Path
+) -> Outcome:
+    """Whatever goes wrong with one repository is its outcome, not the run's end."""
+    try:
+        return update_one(repository, target, dry_run, out)
+    except Exception as error:  # one repository must not stop the fleet
+        return Outcome(repository.entry, "error", detail=f"unexpected: {error!r}")
 
 
 def update(
     entries: list[str], target: str | None, dry_run: bool, out: Path, jobs: int
 ) -> list[Outcome]:
+    """Outcomes in the order of the list; `jobs` repositories at a time."""
     repositories = [Repository(entry) for entry in entries]
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         return list(
-            pool.map(lambda repo: update_one(repo, target, dry_run, out), repositories)
+            pool.map(lambda repo: safe_update(repo, target, dry_run, out), repositories)
         )
