@@ -1,5 +1,6 @@
 """The generated CI standard, checked offline the way GitHub and its linters read it."""
 
+import fnmatch
 import json
 import re
 import runpy
@@ -169,7 +170,8 @@ def test_ci_calls_the_reusable_workflow_at_the_pinned_release(tmp_path: Path) ->
     """The jobs live once, in the template's research-ci.yml; a generated ci.yml calls
     it at the release cookiecutter.json records, with inputs the called workflow
     declares (actionlint cannot read a remote workflow offline, so this test does),
-    and keeps `ci-ok`, which needs the standard's jobs, in its own file."""
+    and keeps `ci-ok`, which needs the standard's jobs, in its own file. Dependabot
+    leaves that reference to releases, so it and `cruft update` never edit one line."""
     project = bake(tmp_path, python_version="3.12")
     path = project / ".github" / "workflows" / "ci.yml"
     repository = json.loads((TEMPLATE / "cookiecutter.json").read_text("utf-8"))[
@@ -185,6 +187,12 @@ def test_ci_calls_the_reusable_workflow_at_the_pinned_release(tmp_path: Path) ->
     assert required <= set(given) <= set(declared)
     assert json.loads(given["python-versions"]) == ["3.12", "3.13", "3.14"]
     assert jobs["ci-ok"]["needs"] == ["standard"]
+    dependabot = load(project / ".github" / "dependabot.yml")["updates"]
+    ignored = [
+        rule["dependency-name"] for u in dependabot for rule in u.get("ignore", [])
+    ]
+    called = jobs["standard"]["uses"].split("@")[0]  # Dependabot's name for it
+    assert any(fnmatch.fnmatchcase(called, name) for name in ignored), ignored
     assert set(reusable("research-ci.yml")["jobs"]) == {
         "lint",
         "typecheck",
