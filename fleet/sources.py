@@ -22,9 +22,11 @@ class Unreachable(Exception):
 
 
 def run(
-    command: list[str], cwd: Path | None = None
+    command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    return subprocess.run(
+        command, cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
 
 
 def last_line(completed: subprocess.CompletedProcess[str]) -> str:

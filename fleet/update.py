@@ -7,6 +7,7 @@ whole update or untouched: never half-applied.
 """
 
 import json
+import os
 import re
 import sys
 import tempfile
@@ -92,6 +93,10 @@ def template_of(checkout: Path) -> str:
 def apply_update(checkout: Path, target: str) -> None:
     """cruft update to the release; fail on a conflict; relock when pyproject moved."""
     cruft = str(BIN / "cruft")
+    # cruft runs the template's hooks on both renders it diffs, and the bake hook writes
+    # a uv.lock there that cruft then throws away (uv.lock is the project's): offline,
+    # uv answers from its cache at once instead of asking the index (7.3 s -> 2.0 s).
+    renders_offline = {**os.environ, "UV_OFFLINE": "1"}
     updated = run(
         [
             cruft,
@@ -103,6 +108,7 @@ def apply_update(checkout: Path, target: str) -> None:
             str(checkout),
         ],
         checkout,
+        renders_offline,
     )
     conflicts = git(checkout, "diff", "--name-only", "--diff-filter=U").split()
     rejects = [
