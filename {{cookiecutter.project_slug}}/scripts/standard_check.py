@@ -17,6 +17,7 @@ import argparse
 import fnmatch
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -85,13 +86,15 @@ def skip_list(project: Path, state: dict[str, Any]) -> tuple[str, ...]:
 
 
 def git(*arguments: str, cwd: Path | None = None) -> str:
-    """git's output; its own last line of error as the exception's message."""
+    """git's output; its own last line of error as the exception's message. git never
+    prompts for a password: a template it may not read is "cannot reach", not a hang."""
     completed = subprocess.run(
         ["git", *arguments],
         cwd=cwd,
         capture_output=True,
         text=True,
         check=False,
+        env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
     )
     if completed.returncode != 0:
         lines = completed.stderr.strip().splitlines() or ["no message"]
@@ -103,15 +106,7 @@ def fetch_template(template: str, into: Path) -> Path:
     """A bare clone of the template: its tags and every release's files."""
     clone = into / "template.git"
     try:
-        git(
-            "-c",
-            "core.askPass=true",
-            "clone",
-            "--quiet",
-            "--bare",
-            template,
-            str(clone),
-        )
+        git("clone", "--quiet", "--bare", template, str(clone))
     except StandardError:
         raise StandardError(
             f"cannot reach the template at {template}, so whether this repo is behind "
