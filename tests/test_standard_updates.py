@@ -71,6 +71,12 @@ def test_an_update_brings_the_standard_and_keeps_the_projects_files(
     for path, (old, new) in owned.items():
         edit(path, old, new)
     commit(project, "the project's own changes")
+    edit(template / "README.md", "# cookiecutter-research-ci", "# Research CI")
+    commit(template, "the template's README only")
+    tag(template, "v1.0.1")
+    unchanged = assert_make_passes(project, "standard-check", "standard-update")
+    assert "On v1.0.0; v1.0.1 renders the same standard files" in unchanged
+    assert run(project, "git", "status", "--porcelain").stdout == ""
     template_config = template / "{{cookiecutter.project_slug}}" / "configs"
     edit(template_config / "pipeline.toml", "max_depth = 6", "max_depth = 8")
     standard_b = change_the_standard(
