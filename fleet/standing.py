@@ -49,9 +49,15 @@ def standing(checkout: Path, target: str | None) -> Standing:
 
 
 def coverage_service(checkout: Path) -> str:
-    """The coverage service the repository was baked with, from its cruft record."""
+    """The coverage service the repository was baked with (its cruft record), and
+    whether its ci.yml still calls the standard's upload: onboarding, as CI runs it."""
     try:
         record = json.loads((checkout / ".cruft.json").read_text(encoding="utf-8"))
-        return str(record["context"]["cookiecutter"].get("coverage_service", "unknown"))
+        service = str(record["context"]["cookiecutter"].get("coverage_service", ""))
     except (OSError, ValueError, KeyError, TypeError):
         return "unknown"
+    if service in ("", "none"):
+        return service or "unknown"
+    ci = checkout / ".github" / "workflows" / "ci.yml"
+    calls = ci.is_file() and "research-coverage.yml@" in ci.read_text(encoding="utf-8")
+    return service if calls else f"{service} (no upload in ci.yml)"

@@ -108,6 +108,12 @@ def build_fleet(tmp_path: Path) -> Fleet:
     commit(template, "standard B")
     assert "repinned" in release(template, "1.1.0", "flake8 allows 90 columns.")
     current = bake_at(template, "v1.1.0", tmp_path / "four")
+    ci = current / ".github" / "workflows" / "ci.yml"
+    kept = [
+        line for line in ci.read_text().splitlines() if "research-coverage" not in line
+    ]
+    ci.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    commit(current, "a repository that dropped its coverage upload")
     return Fleet(
         template, current, (first, second), conflicting, tmp_path / "gone" / "repo"
     )
@@ -133,7 +139,9 @@ def test_report_lists_each_repository_and_a_readme_release_marks_none_behind(
     reported = fleet("report", *built.entries, "--html", str(page))
     assert reported.returncode == 0, reported.stdout + reported.stderr
     lines = rows(reported.stdout)
-    assert lines[str(built.current)][1:4] == ["v1.1.0", "v1.1.0", "current"]
+    current = lines[str(built.current)]
+    assert current[1:4] == ["v1.1.0", "v1.1.0", "current"]
+    assert current[6] == "qlty (no upload in ci.yml)"
     for path in [*built.behind, built.conflicting]:
         line = lines[str(path)]
         assert line[1:4] == ["v1.0.0", "v1.1.0", "behind"], line
