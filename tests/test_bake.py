@@ -1,12 +1,14 @@
 """Every option set bakes cleanly; answers land where they should, escaped."""
 
 import itertools
+import json
 import re
 import subprocess
 import tomllib
 from pathlib import Path
 
 import pytest
+from conftest import TEMPLATE
 from conftest import bake
 from conftest import make
 from conftest import project_environment
@@ -17,8 +19,12 @@ PYTHONS = ("3.11", "3.12", "3.13", "3.14")
 LICENSES = ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary")
 SERVICES = ("qlty", "codecov", "none")
 TRACKING = ("local", "mlflow")
-# GitHub expressions (${{ ... }}) are meant to survive baking; Jinja is not.
-JINJA_LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%|cookiecutter\.")
+ANSWERS = json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8"))
+# GitHub expressions (${{ ... }}) are meant to survive baking; Jinja is not, nor a
+# reference to an answer (the standard's own scripts may name cookiecutter's modules).
+JINJA_LEFTOVER = re.compile(
+    r"(?<!\$)\{\{|\{%|cookiecutter\.(?:" + "|".join(map(re.escape, ANSWERS)) + r")\b"
+)
 
 
 def pyproject(project: Path) -> dict[str, object]:
