@@ -5,7 +5,7 @@
 
 UV ?= $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
 RUN := $(UV) run --no-sync
-SOURCES := hooks tests benchmarks local_extensions.py
+SOURCES := fleet hooks tests benchmarks local_extensions.py
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)

@@ -1,12 +1,14 @@
 """Every option set bakes cleanly; answers land where they should, escaped."""
 
 import itertools
+import json
 import re
 import subprocess
 import tomllib
 from pathlib import Path
 
 import pytest
+from conftest import TEMPLATE
 from conftest import bake
 from conftest import make
 from conftest import project_environment
@@ -17,8 +19,12 @@ PYTHONS = ("3.11", "3.12", "3.13", "3.14")
 LICENSES = ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary")
 SERVICES = ("qlty", "codecov", "none")
 TRACKING = ("local", "mlflow")
-# GitHub expressions (${{ ... }}) are meant to survive baking; Jinja is not.
-JINJA_LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%|cookiecutter\.")
+ANSWERS = json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8"))
+# GitHub expressions (${{ ... }}) are meant to survive baking; Jinja is not, nor a
+# reference to an answer (the standard's own scripts may name cookiecutter's modules).
+JINJA_LEFTOVER = re.compile(
+    r"(?<!\$)\{\{|\{%|cookiecutter\.(?:" + "|".join(map(re.escape, ANSWERS)) + r")\b"
+)
 
 
 def pyproject(project: Path) -> dict[str, object]:
@@ -131,7 +137,7 @@ def test_a_bake_that_cannot_lock_says_what_to_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
     """Offline with an empty cache, uv cannot resolve: the bake stays, says so in one
-    line, and CI's first step (UV_LOCKED=1, as ci.yml sets) names the fix."""
+    line, and CI's first step (UV_LOCKED=1, as research-ci.yml sets) names the fix."""
     monkeypatch.setenv("UV_OFFLINE", "1")
     monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "empty-cache"))
     project = bake(tmp_path)

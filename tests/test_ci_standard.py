@@ -1,5 +1,6 @@
 """The generated CI standard, checked offline the way GitHub and its linters read it."""
 
+import fnmatch
 import json
 import re
 import runpy
@@ -95,15 +96,27 @@ def triggers(workflow: dict[Any, Any]) -> dict[str, Any]:
 
 
 def setup_uv_versions(path: Path) -> set[str]:
-    steps = [step for job in load(path)["jobs"].values() for step in job["steps"]]
+    """The uv each workflow runs: setup-uv's version, or what a caller hands the
+    reusable workflow (which passes it on to setup-uv)."""
+    jobs = load(path)["jobs"].values()
+    steps = [step for job in jobs for step in job.get("steps", [])]
     setups = [step for step in steps if step.get("uses", "").startswith(SETUP_UV)]
-    return {str(step["with"].get("version")) for step in setups}
+    handed = [job["with"] for job in jobs if "research-ci.yml@" in job.get("uses", "")]
+    versions = [str(step["with"].get("version")) for step in setups]
+    return {*versions, *(str(inputs["uv-version"]) for inputs in handed)}
+
+
+def is_reusable(workflow: dict[Any, Any]) -> bool:
+    return "workflow_call" in triggers(workflow)
 
 
 def test_hardening_holds_in_every_workflow(tmp_path: Path) -> None:
-    """Pinned actions, least privilege, a timeout on every job; superseded runs are
-    cancelled on pull requests only, since a cancelled run on main reports a failed
-    check ("Using concurrency", GitHub Actions docs)."""
+    """Pinned actions and reusable workflows, least privilege, a timeout on every job
+    that runs steps (a job that calls a reusable workflow takes none: the called jobs
+    carry their own); superseded runs are cancelled on pull requests only, since a
+    cancelled run on main reports a failed check ("Using concurrency", GitHub Actions
+    docs). A reusable workflow sets no concurrency: its github.workflow is the
+    caller's, so its group would collide with the caller's and cancel itself."""
     for root in workflow_dirs(tmp_path):
         uv_pin = UV_PIN.search((root / "Makefile").read_text(encoding="utf-8"))
         assert uv_pin is not None
@@ -114,12 +127,19 @@ def test_hardening_holds_in_every_workflow(tmp_path: Path) -> None:
             assert uses and all(PINNED_USE.fullmatch(line) for line in uses), uses
             workflow = load(path)
             assert workflow["permissions"] == {"contents": "read"}
-            assert setup_uv_versions(path) == {uv_pin.group(1)}, path
-            cancel = workflow["concurrency"]["cancel-in-progress"]
-            if "schedule" not in triggers(workflow):
-                assert cancel == "${{ github.event_name == 'pull_request' }}", path
+            if is_reusable(workflow):
+                assert "concurrency" not in workflow, path
+                if "research-ci" in path.name:
+                    versions = {"${{ inputs.uv-version }}"}
+                    assert setup_uv_versions(path) == versions, path
+            else:
+                assert setup_uv_versions(path) <= {uv_pin.group(1)}, path
+                cancel = workflow["concurrency"]["cancel-in-progress"]
+                if "schedule" not in triggers(workflow):
+                    expected = "${{ github.event_name == 'pull_request' }}"
+                    assert cancel == expected, path
             for name, job in workflow["jobs"].items():
-                assert "timeout-minutes" in job, name
+                assert "timeout-minutes" in job or "uses" in job, name
                 for step in job.get("steps", []):
                     assert "${{" not in step.get("run", ""), (name, step)
                     if step.get("uses", "").startswith("actions/checkout@"):
@@ -135,30 +155,90 @@ def test_ci_ok_reports_for_every_run_that_finishes(tmp_path: Path) -> None:
     assert workflow["jobs"]["ci-ok"]["if"] == "${{ !cancelled() }}"
 
 
+def reusable(name: str) -> dict[str, Any]:
+    """One of the template's reusable workflows, which generated ci.yml files call."""
+    return load(TEMPLATE / ".github" / "workflows" / name)
+
+
+def release_pin() -> str:
+    """`@SHA # vX.Y.Z`: the release cookiecutter.json records for generated ci.yml."""
+    answers = json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8"))
+    return f"@{answers['_standard_sha']} # {answers['_standard_release']}"
+
+
+def test_ci_calls_the_reusable_workflow_at_the_pinned_release(tmp_path: Path) -> None:
+    """The jobs live once, in the template's research-ci.yml; a generated ci.yml calls
+    it at the release cookiecutter.json records, with inputs the called workflow
+    declares (actionlint cannot read a remote workflow offline, so this test does),
+    and keeps `ci-ok`, which needs the standard's jobs, in its own file. Dependabot
+    leaves that reference to releases, so it and `cruft update` never edit one line."""
+    project = bake(tmp_path, python_version="3.12")
+    path = project / ".github" / "workflows" / "ci.yml"
+    repository = json.loads((TEMPLATE / "cookiecutter.json").read_text("utf-8"))[
+        "_standard_repository"
+    ]
+    calls = f"uses: {repository}/.github/workflows/research-ci.yml{release_pin()}"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert calls in [line.strip() for line in lines]
+    jobs = load(path)["jobs"]
+    declared = triggers(reusable("research-ci.yml"))["workflow_call"]["inputs"]
+    required = {name for name, spec in declared.items() if spec.get("required")}
+    given = jobs["standard"]["with"]
+    assert required <= set(given) <= set(declared)
+    assert json.loads(given["python-versions"]) == ["3.12", "3.13", "3.14"]
+    assert jobs["ci-ok"]["needs"] == ["standard"]
+    dependabot = load(project / ".github" / "dependabot.yml")["updates"]
+    ignored = [
+        rule["dependency-name"] for u in dependabot for rule in u.get("ignore", [])
+    ]
+    called = jobs["standard"]["uses"].split("@")[0]  # Dependabot's name for it
+    assert any(fnmatch.fnmatchcase(called, name) for name in ignored), ignored
+    assert set(reusable("research-ci.yml")["jobs"]) == {
+        "lint",
+        "typecheck",
+        "test",
+        "pipeline",
+    }
+
+
 @pytest.mark.parametrize("service", SERVICES)
 def test_coverage_upload_matches_the_option(tmp_path: Path, service: str) -> None:
     """The upload has its own job outside ci-ok: an un-onboarded repository or a vendor
     outage fails it loudly without blocking merges, and the OIDC grant and any token
-    never reach the job that runs the project's code."""
+    never reach the jobs that run the project's code."""
     project = bake(tmp_path, coverage_service=service)
     jobs = load(project / ".github" / "workflows" / "ci.yml")["jobs"]
     granted = {name for name, job in jobs.items() if "permissions" in job}
-    assert set(jobs["ci-ok"]["needs"]) == set(jobs) - {"ci-ok", "coverage"}
+    assert jobs["ci-ok"]["needs"] == ["standard"]
     if service == "none":
         assert "coverage" not in jobs and granted == set()
         return
-    upload = jobs["coverage"]
-    assert granted == {"coverage"}
+    caller = jobs["coverage"]
+    assert granted == {"coverage"} and caller["needs"] == "standard"
+    assert caller["permissions"] == {"contents": "read", "id-token": "write"}
+    assert "/.github/workflows/research-coverage.yml@" in caller["uses"]
+    assert caller["with"] == {"service": service}
+    assert "secrets" not in jobs["standard"]
+    if service == "qlty":
+        token = "${{ secrets.QLTY_COVERAGE_TOKEN }}"
+        assert caller["secrets"] == {"QLTY_COVERAGE_TOKEN": token}
+    else:
+        assert "secrets" not in caller
+
+    test_steps = reusable("research-ci.yml")["jobs"]["test"]["steps"]
+    kept = [s for s in test_steps if "upload-artifact" in s.get("uses", "")]
+    upload = reusable("research-coverage.yml")["jobs"]["upload"]
+    assert "fork" in upload["if"]
     assert upload["permissions"] == {"contents": "read", "id-token": "write"}
-    assert upload["needs"] == "test" and "fork" in upload["if"]
-    assert "QLTY_COVERAGE_TOKEN" not in str(jobs["test"])
-    kept = [s for s in jobs["test"]["steps"] if "upload-artifact" in s.get("uses", "")]
     fetched = [s for s in upload["steps"] if "download-artifact" in s.get("uses", "")]
     assert kept[0]["with"]["name"] == fetched[0]["with"]["name"]
     assert kept[0]["with"]["if-no-files-found"] == "error"
-    uploads = [s for s in upload["steps"] if UPLOAD_ACTIONS[service] in s["uses"]]
+    uploads = [
+        s for s in upload["steps"] if UPLOAD_ACTIONS[service] in s.get("uses", "")
+    ]
     assert uploads
     for step in uploads:
+        assert step["if"].startswith(f"inputs.service == '{service}'")
         assert step["with"]["files"] == "coverage.xml"
         if service == "qlty":
             assert step["with"]["skip-errors"] is False
@@ -172,7 +252,7 @@ def test_pipeline_job_runs_the_standards_smoke_config(tmp_path: Path) -> None:
     """The project owns configs/pipeline.toml and may point it at data outside git;
     CI's pipeline job runs the standard's own config on data/sample instead."""
     project = bake(tmp_path)
-    jobs = load(project / ".github" / "workflows" / "ci.yml")["jobs"]
+    jobs = reusable("research-ci.yml")["jobs"]
     assert [step.get("run") for step in jobs["pipeline"]["steps"]][-1] == "make smoke"
     smoke = (project / "Makefile").read_text(encoding="utf-8").split("\nsmoke:")[1]
     assert "--config .github/smoke.toml" in smoke.split("\n\n")[0]
@@ -299,11 +379,11 @@ def other_option_sets() -> list[dict[str, str]]:
     ]
 
 
-def ci_make_targets(workflow: Path) -> list[str]:
-    """The make targets ci.yml's jobs run, in order."""
+def ci_make_targets() -> list[str]:
+    """The make targets the reusable workflow's jobs run in a caller's checkout."""
     runs = [
         step["run"]
-        for job in load(workflow)["jobs"].values()
+        for job in reusable("research-ci.yml")["jobs"].values()
         for step in job["steps"]
         if "run" in step
     ]
@@ -316,13 +396,13 @@ def ci_make_targets(workflow: Path) -> list[str]:
 def test_a_bake_pushed_as_it_is_passes_every_ci_job(
     tmp_path: Path, answers: dict[str, str]
 ) -> None:
-    """A fresh clone of the first commit, with ci.yml's UV_LOCKED=1, has the lock, the
-    config and the data every job needs."""
+    """A fresh clone of the first commit, with research-ci.yml's UV_LOCKED=1, has the
+    lock, the config and the data every job needs."""
     project = bake(tmp_path / "baked", **answers)
     commit(project, "Bake from the template")
     clone = tmp_path / "clone"
     assert run(tmp_path, "git", "clone", "-q", str(project), str(clone)).returncode == 0
-    targets = ci_make_targets(clone / ".github" / "workflows" / "ci.yml")
+    targets = ci_make_targets()
     assert targets == ["lint", "imports", "typecheck", "test", "smoke"]
     environment = {**project_environment(), "UV_LOCKED": "1", "CI": "true"}
     output = assert_make_passes(clone, *targets, environment=environment)

@@ -21,23 +21,40 @@ CRUFT = str(Path(sys.executable).parent / "cruft")
 STANDARD_FILE = ".flake8"
 
 
+def tag(template: Path, release: str) -> None:
+    tagged = run(template, "git", "tag", "-a", release, "-m", release)
+    assert tagged.returncode == 0, tagged.stdout
+
+
+def released_clone(tmp_path: Path) -> Path:
+    """A template clone whose first commit is release v1.0.0."""
+    template = template_clone(tmp_path)
+    tag(template, "v1.0.0")
+    return template
+
+
 def cruft_create(template: Path, output_dir: Path) -> Path:
     output_dir.mkdir()
-    created = run(output_dir, CRUFT, "create", str(template), "--no-input")
+    created = run(
+        output_dir, CRUFT, "create", str(template), "--checkout", "v1.0.0", "--no-input"
+    )
     assert created.returncode == 0, created.stdout
     (project,) = output_dir.iterdir()
     return project
 
 
 def change_the_standard(template: Path, old: str, new: str) -> str:
+    """Release v1.1.0 with the change."""
     edit(template / "{{cookiecutter.project_slug}}" / STANDARD_FILE, old, new)
-    return commit(template, "standard B")
+    released = commit(template, "standard B")
+    tag(template, "v1.1.0")
+    return released
 
 
 def test_an_update_brings_the_standard_and_keeps_the_projects_files(
     tmp_path: Path,
 ) -> None:
-    template = template_clone(tmp_path)
+    template = released_clone(tmp_path)
     project = cruft_create(template, tmp_path / "out")
     record = json.loads((project / ".cruft.json").read_text(encoding="utf-8"))
     assert record["commit"] == run(template, "git", "rev-parse", "HEAD").stdout.strip()
@@ -54,6 +71,12 @@ def test_an_update_brings_the_standard_and_keeps_the_projects_files(
     for path, (old, new) in owned.items():
         edit(path, old, new)
     commit(project, "the project's own changes")
+    edit(template / "README.md", "# cookiecutter-research-ci", "# Research CI")
+    commit(template, "the template's README only")
+    tag(template, "v1.0.1")
+    unchanged = assert_make_passes(project, "standard-check", "standard-update")
+    assert "On v1.0.0; v1.0.1 renders the same standard files" in unchanged
+    assert run(project, "git", "status", "--porcelain").stdout == ""
     template_config = template / "{{cookiecutter.project_slug}}" / "configs"
     edit(template_config / "pipeline.toml", "max_depth = 6", "max_depth = 8")
     standard_b = change_the_standard(
@@ -64,9 +87,14 @@ def test_an_update_brings_the_standard_and_keeps_the_projects_files(
 
     behind = make(project, "standard-check")
     assert behind.returncode != 0 and "Behind the org standard" in behind.stdout
-    assert "run 'make standard-update'" in behind.stdout
+    assert "on v1.0.0, v1.1.0 changes 1 standard file(s):" in behind.stdout
+    assert f"  changed  {STANDARD_FILE}\n" in behind.stdout
+    assert "Run 'make standard-update'" in behind.stdout
     assert_make_passes(project, "standard-update")
-    assert run(project, CRUFT, "check").returncode == 0
+    assert (
+        "On the newest release of the standard, v1.1.0."
+        in make(project, "standard-check").stdout
+    )
 
     assert "max-complexity = 10" in (project / STANDARD_FILE).read_text(
         encoding="utf-8"
@@ -75,7 +103,7 @@ def test_an_update_brings_the_standard_and_keeps_the_projects_files(
         assert new in path.read_text(encoding="utf-8"), path
     assert "max_depth = 6" in (project / "configs" / "pipeline.toml").read_text()
     record = json.loads((project / ".cruft.json").read_text(encoding="utf-8"))
-    assert record["commit"] == standard_b
+    assert record["commit"] == standard_b and record["checkout"] == "v1.1.0"
     assert_make_passes(project, "check")
 
 
@@ -83,7 +111,7 @@ def test_an_update_brings_the_standard_and_keeps_the_projects_files(
 def test_a_conflicting_local_edit_stops_the_update_loudly(
     tmp_path: Path, under_git: bool
 ) -> None:
-    template = template_clone(tmp_path)
+    template = released_clone(tmp_path)
     project = cruft_create(template, tmp_path / "out")
     if under_git:
         assert_make_passes(project, "install")
@@ -109,7 +137,7 @@ def test_a_conflicting_local_edit_stops_the_update_loudly(
 
 def test_an_unreachable_template_is_not_reported_as_behind(tmp_path: Path) -> None:
     """A private template the job's token cannot read must not read "behind"."""
-    template = template_clone(tmp_path)
+    template = released_clone(tmp_path)
     project = cruft_create(template, tmp_path / "out")
     template.rename(tmp_path / "moved")
     checked = make(project, "standard-check")

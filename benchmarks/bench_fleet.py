@@ -1,0 +1,114 @@
+"""The fleet tool's time, as the platform team meets it: `python -m fleet report` over
+five repositories (four baked at v1.0.0 of a local template copy, one unreachable), and
+`python -m fleet update` per repository behind v1.1.0. Also the size of a generated
+ci.yml. Figures to report, never a test that can flake.
+Usage: uv run python benchmarks/bench_fleet.py [RUNS]
+"""
+
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TEMPLATE = Path(__file__).resolve().parents[1]
+CRUFT = str(Path(sys.executable).parent / "cruft")
+IDENTITY = ["-c", "user.name=bench", "-c", "user.email=bench@localhost"]
+
+
+def git(cwd: Path, *arguments: str) -> None:
+    subprocess.run(["git", *arguments], cwd=cwd, check=True, capture_output=True)
+
+
+def commit_all(cwd: Path, message: str) -> None:
+    git(cwd, "add", "-A")
+    git(cwd, *IDENTITY, "commit", "-qm", message)
+
+
+def template_copy(into: Path) -> Path:
+    """The template's tracked files as a fresh repository, released as v1.0.0."""
+    listed = subprocess.run(
+        ["git", "ls-files"], cwd=TEMPLATE, capture_output=True, text=True, check=True
+    )
+    for name in listed.stdout.splitlines():
+        if (TEMPLATE / name).is_file():
+            (into / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(TEMPLATE / name, into / name)
+    git(into, "init", "-q")
+    commit_all(into, "A")
+    fleet_seconds("release", "1.0.0", "--template", str(into))
+    return into
+
+
+def next_release(template: Path) -> None:
+    """v1.1.0: a standard file changes."""
+    flake8 = template / "{{cookiecutter.project_slug}}" / ".flake8"
+    text = flake8.read_text(encoding="utf-8")
+    flake8.write_text(text.replace("max-line-length = 88", "max-line-length = 90"))
+    changelog = template / "CHANGELOG.md"
+    head, _, rest = changelog.read_text(encoding="utf-8").partition("\n## ")
+    changelog.write_text(f"{head}\n## v1.1.0\n\nflake8: 90 columns.\n\n## {rest}")
+    commit_all(template, "B")
+    fleet_seconds("release", "1.1.0", "--template", str(template))
+
+
+def bake(template: Path, into: Path, slug: str) -> Path:
+    into.mkdir()
+    context = json.dumps({"project_name": slug})
+    subprocess.run(
+        [CRUFT, "create", str(template), "--checkout", "v1.0.0", "--no-input"]
+        + ["--extra-context", context],
+        cwd=into,
+        check=True,
+        capture_output=True,
+    )
+    (project,) = into.iterdir()
+    commit_all(project, "Bake")
+    return project
+
+
+def fleet_seconds(*arguments: str) -> float:
+    """`python -m fleet ...` from the template, timed; a failure stops the benchmark,
+    except update's exit 1 (some repository failed), which is part of what is timed."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "fleet", *arguments],
+        cwd=TEMPLATE,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode not in (0, 1):
+        sys.exit(f"fleet {arguments[0]} failed: {done.stderr.strip()}")
+    return time.perf_counter() - started
+
+
+def main(runs: int) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        (root / "template").mkdir()
+        template = template_copy(root / "template")
+        repositories = [
+            bake(template, root / f"r{index}", f"Repo {index}") for index in range(4)
+        ]
+        ci = repositories[0] / ".github" / "workflows" / "ci.yml"
+        print(f"generated ci.yml: {len(ci.read_bytes())} bytes")
+        next_release(template)
+        entries = [str(path) for path in repositories] + [str(root / "gone")]
+        reports = [fleet_seconds("report", *entries) for _ in range(runs)]
+        for number, seconds in enumerate(reports, start=1):
+            print(
+                f"report of {len(entries)} repositories, run {number}: {seconds:.2f} s"
+            )
+        print(f"report median of {runs}: {statistics.median(reports):.2f} s")
+        out = str(root / "prs")
+        updated = fleet_seconds("update", *entries[:4], "--out", out, "--jobs", "1")
+        print(f"update of 4 repositories, one at a time: {updated:.2f} s")
+        print(f"update per repository: {updated / 4:.2f} s")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 3)

@@ -1,0 +1,127 @@
+"""Tag a release of the template, with generated ci.yml pinned to its workflows.
+
+A generated ci.yml calls the template's reusable workflows at the commit SHA that
+cookiecutter.json records (`_standard_sha`, with `_standard_release` as the tag in the
+comment). A commit cannot name its own SHA, so when the workflows changed since the
+pinned commit, the release is two commits: HEAD holds the new workflows, and the release
+commit on top records HEAD's SHA (the workflows are byte for byte the same in both) and
+is tagged. When the workflows did not change, the pin stays, generated ci.yml renders as
+before, and no repository is behind for a workflow that did not move.
+"""
+
+import json
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+VERSION = re.compile(r"v?(\d+)\.(\d+)\.(\d+)")
+WORKFLOWS = (
+    ".github/workflows/research-ci.yml",
+    ".github/workflows/research-coverage.yml",
+)
+IDENTITY = ("-c", "user.name=fleet release", "-c", "user.email=fleet@localhost")
+
+
+class ReleaseError(Exception):
+    """Why the release was refused, in one line; nothing was committed or tagged."""
+
+
+@dataclass(frozen=True)
+class Release:
+    tag: str
+    commit: str
+    repinned: bool
+
+
+def git(template: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["git", *arguments], cwd=template, capture_output=True, text=True, check=False
+    )
+
+
+def parse_version(text: str) -> tuple[int, int, int]:
+    matched = VERSION.fullmatch(text)
+    if matched is None:
+        raise ReleaseError(
+            f"version {text!r} is not X.Y.Z (semantic version, e.g. 1.2.0)"
+        )
+    major, minor, patch = (int(part) for part in matched.groups())
+    return major, minor, patch
+
+
+def released_versions(template: Path) -> list[tuple[int, int, int]]:
+    tags = git(template, "tag", "--list", "v*").stdout.split()
+    return sorted(parse_version(tag) for tag in tags if VERSION.fullmatch(tag))
+
+
+def changelog_entry(template: Path, tag: str) -> str:
+    """The CHANGELOG.md section for the tag: what changes for generated repositories."""
+    changelog = template / "CHANGELOG.md"
+    if not changelog.is_file():
+        raise ReleaseError("CHANGELOG.md is missing: write the release's entry first")
+    sections = re.split(r"^## ", changelog.read_text(encoding="utf-8"), flags=re.M)
+    for section in sections[1:]:
+        heading, _, body = section.partition("\n")
+        if heading.split()[0] == tag and body.strip():
+            return body.strip()
+    raise ReleaseError(
+        f"CHANGELOG.md has no entry '## {tag}' with text: say what changes for "
+        "generated repositories before releasing"
+    )
+
+
+def workflows_moved(template: Path, pinned: str) -> bool:
+    """Whether the reusable workflows differ from the pinned commit's (or it is
+    unknown here, as in a fresh copy of the template)."""
+    if git(template, "cat-file", "-e", f"{pinned}^{{commit}}").returncode != 0:
+        return True
+    return (
+        git(template, "diff", "--quiet", pinned, "HEAD", "--", *WORKFLOWS).returncode
+        != 0
+    )
+
+
+def repin(template: Path, tag: str) -> None:
+    """Point generated ci.yml at HEAD's workflows, as the release's own commit."""
+    head = git(template, "rev-parse", "HEAD").stdout.strip()
+    answers_file = template / "cookiecutter.json"
+    answers = json.loads(answers_file.read_text(encoding="utf-8"))
+    answers["_standard_release"], answers["_standard_sha"] = tag, head
+    text = json.dumps(answers, indent=2, ensure_ascii=False) + "\n"
+    answers_file.write_text(text, encoding="utf-8")
+    message = f"Release {tag}: generated ci.yml calls the workflows of {head[:12]}"
+    for command in (
+        ["add", "cookiecutter.json"],
+        [*IDENTITY, "commit", "-qm", message],
+    ):
+        done = git(template, *command)
+        if done.returncode != 0:
+            raise ReleaseError(f"git {command[-2]} failed: {done.stderr.strip()}")
+
+
+def release(template: Path, version: str) -> Release:
+    """Check, repin when the workflows moved, and tag `vX.Y.Z` (annotated, with the
+    changelog entry as its message)."""
+    number = parse_version(version)
+    tag = "v{}.{}.{}".format(*number)
+    if git(template, "rev-parse", "--git-dir").returncode != 0:
+        raise ReleaseError(f"{template} is not a git repository")
+    newest = released_versions(template)
+    if newest and number <= newest[-1]:
+        latest = "v{}.{}.{}".format(*newest[-1])
+        raise ReleaseError(f"{tag} is not newer than the newest release {latest}")
+    if git(template, "status", "--porcelain").stdout.strip():
+        raise ReleaseError(
+            "the working tree has uncommitted changes: commit them first"
+        )
+    notes = changelog_entry(template, tag)
+    answers = json.loads((template / "cookiecutter.json").read_text(encoding="utf-8"))
+    moved = workflows_moved(template, str(answers.get("_standard_sha", "")))
+    if moved:
+        repin(template, tag)
+    tagged = git(template, *IDENTITY, "tag", "-a", tag, "-m", f"{tag}\n\n{notes}")
+    if tagged.returncode != 0:
+        raise ReleaseError(f"git tag failed: {tagged.stderr.strip()}")
+    commit = git(template, "rev-parse", "HEAD").stdout.strip()
+    return Release(tag, commit, moved)

@@ -1,0 +1,69 @@
+"""One row per repository: its release, whether it is behind and in which files, its
+protection, its coverage service and its last CI run. A repository that cannot be read
+is a row that says why; one bad repository never stops the report of the others."""
+
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from fleet.sources import Repository
+from fleet.sources import Unreachable
+from fleet.standing import coverage_service
+from fleet.standing import standing
+
+
+@dataclass(frozen=True)
+class Row:
+    repository: str
+    release: str
+    target: str
+    status: str  # "current", "behind", or "error"
+    files: list[str]
+    requires_ci_ok: str
+    coverage: str
+    last_ci: str
+    note: str = ""
+
+
+def error_row(entry: str, why: str) -> Row:
+    return Row(entry, "", "", "error", [], "", "", "", why)
+
+
+def row(repository: Repository, target: str | None) -> Row:
+    """Read one repository from a shallow clone that is thrown away afterwards."""
+    with tempfile.TemporaryDirectory(prefix="fleet-") as scratch:
+        try:
+            checkout = repository.clone(Path(scratch) / "repo", shallow=True)
+        except Unreachable as error:
+            return error_row(repository.entry, f"cannot reach: {error}")
+        branch = repository.default_branch(checkout)
+        verdict = standing(checkout, target)
+        coverage = coverage_service(checkout)
+    if verdict.error:
+        return error_row(repository.entry, verdict.error)
+    return Row(
+        repository=repository.entry,
+        release=verdict.release,
+        target=verdict.target,
+        status="behind" if verdict.behind else "current",
+        files=verdict.files,
+        requires_ci_ok=repository.requires_ci_ok(branch),
+        coverage=coverage,
+        last_ci=repository.last_ci(branch),
+    )
+
+
+def safe_row(repository: Repository, target: str | None) -> Row:
+    """Whatever goes wrong with one repository is its row's note, not the run's end."""
+    try:
+        return row(repository, target)
+    except Exception as error:  # one repository must not stop the fleet
+        return error_row(repository.entry, f"unexpected: {error!r}")
+
+
+def report(entries: list[str], target: str | None, jobs: int) -> list[Row]:
+    """Rows in the order of the list; repositories are read `jobs` at a time."""
+    repositories = [Repository(entry) for entry in entries]
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        return list(pool.map(lambda repo: safe_row(repo, target), repositories))

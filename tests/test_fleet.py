@@ -1,0 +1,309 @@
+"""The standard at org scale, offline: a local template clone with releases, five baked
+repositories (one current, two behind, one with a conflicting local edit, one that
+cannot be reached), and `python -m fleet report|update|release` over them."""
+
+import json
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import TEMPLATE
+from conftest import assert_make_passes
+from conftest import commit
+from conftest import edit
+from conftest import project_environment
+from conftest import run
+from conftest import template_clone
+
+CRUFT = str(Path(sys.executable).parent / "cruft")
+SLUG = "{{cookiecutter.project_slug}}"
+
+
+@dataclass(frozen=True)
+class Fleet:
+    template: Path
+    current: Path
+    behind: tuple[Path, Path]
+    conflicting: Path
+    unreachable: Path
+
+    @property
+    def entries(self) -> list[str]:
+        repositories = [self.current, *self.behind, self.conflicting, self.unreachable]
+        return [str(path) for path in repositories]
+
+
+def fleet(*arguments: str, cwd: Path = TEMPLATE) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "fleet", *arguments],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**project_environment(), "PYTHONPATH": str(TEMPLATE)},
+    )
+
+
+def release(template: Path, version: str, notes: str) -> str:
+    changelog = template / "CHANGELOG.md"
+    text = changelog.read_text(encoding="utf-8")
+    head, _, rest = text.partition("\n## ")
+    changelog.write_text(f"{head}\n## v{version}\n\n{notes}\n\n## {rest}", "utf-8")
+    commit(template, f"changelog {version}")
+    released = fleet("release", version, "--template", str(template))
+    assert released.returncode == 0, released.stdout + released.stderr
+    return released.stdout
+
+
+def bake_at(template: Path, tag: str, into: Path, **answers: str) -> Path:
+    into.mkdir()
+    context = ["--extra-context", json.dumps(answers)] if answers else []
+    created = run(
+        into, CRUFT, "create", str(template), "--checkout", tag, "--no-input", *context
+    )
+    assert created.returncode == 0, created.stdout
+    (project,) = into.iterdir()
+    commit(project, "Bake from the org template")
+    return project
+
+
+def build_fleet(tmp_path: Path) -> Fleet:
+    """v1.0.0, a README-only v1.0.1, then v1.1.0, which changes .flake8 and the
+    reusable workflow (so generated ci.yml gets a new pin)."""
+    template = template_clone(tmp_path)
+    assert "repinned" in release(template, "1.0.0", "First.")
+    first = bake_at(template, "v1.0.0", tmp_path / "one")
+    edit(
+        first / "configs" / "pipeline.toml", "n_estimators = 200", "n_estimators = 150"
+    )
+    with (first / "Makefile").open("a", encoding="utf-8") as makefile:
+        makefile.write("\nhello: ## the project's own target\n\t@echo hello\n")
+    commit(first, "the project's own changes")
+    second = bake_at(
+        template,
+        "v1.0.0",
+        tmp_path / "two",
+        project_name="Sea Ice",
+        coverage_service="none",
+    )
+    edit(second / "src" / "sea_ice" / "evaluator.py", "Held-out", "Held out")
+    commit(second, "a change to the project's code")
+    conflicting = tmp_path / "three" / "penguin-research"
+    cloned = run(tmp_path, "git", "clone", "-q", str(first), str(conflicting))
+    assert cloned.returncode == 0, cloned.stdout
+    edit(conflicting / ".flake8", "max-line-length = 88", "max-line-length = 100")
+    commit(conflicting, "a local edit of a standard line")
+
+    edit(template / "README.md", "# cookiecutter-research-ci", "# Research CI")
+    commit(template, "README only")
+    assert "keeps its pin" in release(template, "1.0.1", "The template's README.")
+
+    standard = template / SLUG / ".flake8"
+    edit(standard, "max-line-length = 88", "max-line-length = 90")
+    workflow = template / ".github" / "workflows" / "research-ci.yml"
+    edit(workflow, "timeout-minutes: 10\n", "timeout-minutes: 12\n")
+    commit(template, "standard B")
+    assert "repinned" in release(template, "1.1.0", "flake8 allows 90 columns.")
+    current = bake_at(template, "v1.1.0", tmp_path / "four")
+    ci = current / ".github" / "workflows" / "ci.yml"
+    kept = [
+        line for line in ci.read_text().splitlines() if "research-coverage" not in line
+    ]
+    ci.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    commit(current, "a repository that dropped its coverage upload")
+    return Fleet(
+        template, current, (first, second), conflicting, tmp_path / "gone" / "repo"
+    )
+
+
+def rows(output: str) -> dict[str, list[str]]:
+    """The table's cells by repository, cut where the dashed line under the header
+    says the columns are."""
+    lines = output.splitlines()
+    rule = next(index for index, line in enumerate(lines) if line.startswith("---"))
+    starts = [0] + [i + 2 for i, char in enumerate(lines[rule]) if char == " "][::2]
+    spans = list(zip(starts, [*starts[1:], None]))
+    table = [line for line in lines[rule + 1 :] if line.startswith("/")]
+    cells = [[line[a:b].strip() for a, b in spans] for line in table]
+    return {row[0]: row for row in cells}
+
+
+def test_report_lists_each_repository_and_a_readme_release_marks_none_behind(
+    tmp_path: Path,
+) -> None:
+    built = build_fleet(tmp_path)
+    page = tmp_path / "report.html"
+    reported = fleet("report", *built.entries, "--html", str(page))
+    assert reported.returncode == 0, reported.stdout + reported.stderr
+    lines = rows(reported.stdout)
+    current = lines[str(built.current)]
+    assert current[1:4] == ["v1.1.0", "v1.1.0", "current"]
+    assert current[6] == "qlty (no upload in ci.yml)"
+    for path in [*built.behind, built.conflicting]:
+        line = lines[str(path)]
+        assert line[1:4] == ["v1.0.0", "v1.1.0", "behind"], line
+        assert line[4] == ".flake8 (changed), .github/workflows/ci.yml (changed)"
+        assert line[5] == line[7] == "n/a (local)"
+    assert lines[str(built.behind[0])][6] == "qlty"
+    assert lines[str(built.behind[1])][6] == "none"
+    unreachable = lines[str(built.unreachable)]
+    assert unreachable[3] == "error" and unreachable[4].startswith("cannot reach: ")
+    assert "5 repositories: 1 current, 3 behind, 1 unreadable" in reported.stdout
+    html = page.read_text(encoding="utf-8")
+    assert html.count('<tr class="behind">') == 3 and 'id="filter"' in html
+    assert "localeCompare" in html and "<script src" not in html
+
+    at_readme_release = fleet("report", *built.entries[1:4], "--release", "v1.0.1")
+    assert at_readme_release.returncode == 0, at_readme_release.stderr
+    statuses = [row[3] for row in rows(at_readme_release.stdout).values()]
+    assert statuses == ["current"] * 3
+    assert "3 repositories: 3 current, 0 behind" in at_readme_release.stdout
+
+
+FAKE_GH = """#!{python}
+# gh as the fleet calls it, answering from {answers}: clones come from local
+# repositories, and every pull request created is logged.
+import json, subprocess, sys
+answers = json.load(open({answers!r}))
+args = sys.argv[1:]
+if args[:2] == ["repo", "clone"]:
+    source = answers["repos"].get(args[2])
+    if source is None:
+        sys.exit("GraphQL: Could not resolve to a Repository with the name " + args[2])
+    sys.exit(subprocess.call(["git", "clone", source, args[3], *args[5:]]))
+if args[0] == "api":
+    answer = answers["api"].get(args[1])
+    if answer is None:
+        sys.exit("gh: Branch not protected (HTTP 404)")
+    print(json.dumps(answer))
+elif args[:2] == ["run", "list"]:
+    print(json.dumps(answers["runs"][args[args.index("-R") + 1]]))
+elif args[:2] == ["pr", "create"]:
+    with open({answers!r} + ".prs", "a") as log:
+        log.write(json.dumps(args) + "\\n")
+    print("https://github.com/" + args[args.index("-R") + 1] + "/pull/1")
+"""
+
+
+def fake_gh(tmp_path: Path, answers: dict[str, object]) -> dict[str, str]:
+    """An environment whose `gh` is FAKE_GH with these answers."""
+    answers_file = tmp_path / "gh-answers.json"
+    answers_file.write_text(json.dumps(answers), encoding="utf-8")
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    gh = folder / "gh"
+    gh.write_text(FAKE_GH.format(python=sys.executable, answers=str(answers_file)))
+    gh.chmod(0o755)
+    environment = {**project_environment(), "PYTHONPATH": str(TEMPLATE)}
+    environment["PATH"] = f"{folder}:{environment['PATH']}"
+    return environment
+
+
+def test_report_and_update_reach_github_through_gh(tmp_path: Path) -> None:
+    """owner/name goes through gh: a ruleset or classic protection requiring ci-ok,
+    none, the newest CI run's conclusion, a repository gh cannot resolve, and the pull
+    request `update` opens."""
+    template = template_clone(tmp_path)
+    release(template, "1.0.0", "First.")
+    baked = bake_at(template, "v1.0.0", tmp_path / "one")
+    edit(template / SLUG / ".flake8", "max-line-length = 88", "max-line-length = 90")
+    commit(template, "standard B")
+    release(template, "1.1.0", "flake8 allows 90 columns.")
+    ruleset = {
+        "type": "required_status_checks",
+        "parameters": {"required_status_checks": [{"context": "ci-ok"}]},
+    }
+    classic = {"required_status_checks": {"checks": [{"context": "lint"}]}}
+    answers = {
+        "repos": {"lab/alpha": str(baked), "lab/beta": str(baked)},
+        "api": {
+            "repos/lab/alpha/rules/branches/main": [ruleset],
+            "repos/lab/beta/rules/branches/main": [],
+            "repos/lab/beta/branches/main/protection": classic,
+        },
+        "runs": {
+            "lab/alpha": [{"status": "completed", "conclusion": "success"}],
+            "lab/beta": [],
+        },
+    }
+    environment = fake_gh(tmp_path, answers)
+
+    def fleet_gh(*arguments: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "fleet", *arguments]
+        return subprocess.run(
+            command, capture_output=True, text=True, env=environment, check=False
+        )
+
+    reported = fleet_gh("report", "lab/alpha", "lab/beta", "lab/gamma")
+    assert reported.returncode == 0, reported.stderr
+    lines = {line.split()[0]: line for line in reported.stdout.splitlines()[2:5]}
+    assert re.search(
+        r"behind +\.flake8 \(changed\) +yes +qlty +success$", lines["lab/alpha"]
+    )
+    assert re.search(r" +no +qlty +no run$", lines["lab/beta"])
+    assert (
+        "cannot reach: cannot clone: GraphQL: Could not resolve" in lines["lab/gamma"]
+    )
+
+    updated = fleet_gh("update", "lab/alpha", "--out", str(tmp_path / "prs"))
+    assert updated.returncode == 0, updated.stdout + updated.stderr
+    assert "https://github.com/lab/alpha/pull/1" in updated.stdout
+    (created,) = (tmp_path / "gh-answers.json.prs").read_text().splitlines()
+    arguments = json.loads(created)
+    assert arguments[arguments.index("--head") + 1] == "standard/v1.1.0"
+    assert arguments[arguments.index("--base") + 1] == "main"
+    body = Path(arguments[arguments.index("--body-file") + 1]).read_text()
+    assert "- `.flake8` (changed)" in body and "flake8 allows 90 columns." in body
+
+
+@pytest.mark.slow
+def test_update_brings_the_behind_to_the_release_and_leaves_a_conflict_untouched(
+    tmp_path: Path,
+) -> None:
+    built = build_fleet(tmp_path)
+    before = {
+        path: run(path, "git", "rev-parse", "HEAD").stdout
+        for path in [*built.behind, built.conflicting]
+    }
+    dry = fleet("update", *built.entries, "--dry-run", "--out", str(tmp_path / "prs"))
+    assert dry.stdout.count("would update") == 3, dry.stdout
+    assert not (tmp_path / "prs").exists()
+    for path, head in before.items():
+        assert run(path, "git", "branch", "--list", "standard/*").stdout == ""
+        assert run(path, "git", "rev-parse", "HEAD").stdout == head
+
+    updated = fleet("update", *built.entries, "--out", str(tmp_path / "prs"))
+    assert updated.returncode == 1, updated.stdout + updated.stderr
+    lines = rows(updated.stdout)
+    assert lines[str(built.current)][1] == "current"
+    assert lines[str(built.unreachable)][1] == "error"
+    failed = lines[str(built.conflicting)]
+    assert failed[1] == "failed" and failed[4] == "conflict with local edits in .flake8"
+    assert run(built.conflicting, "git", "branch", "--list", "standard/*").stdout == ""
+    assert run(built.conflicting, "git", "status", "--porcelain").stdout == ""
+    assert run(built.conflicting, "git", "rev-parse", "HEAD").stdout == (
+        before[built.conflicting]
+    )
+    v110 = run(built.template, "git", "rev-list", "-n1", "v1.1.0").stdout.strip()
+    for path in built.behind:
+        assert lines[str(path)][1:4] == ["updated", "v1.0.0", "v1.1.0"], updated.stdout
+        assert run(path, "git", "switch", "-q", "standard/v1.1.0").returncode == 0
+        record = json.loads((path / ".cruft.json").read_text(encoding="utf-8"))
+        assert record["commit"] == v110 and record["checkout"] == "v1.1.0"
+        assert "max-line-length = 90" in (path / ".flake8").read_text("utf-8")
+        ci = (path / ".github" / "workflows" / "ci.yml").read_text("utf-8")
+        assert "# v1.1.0" in ci
+        body = tmp_path / "prs" / (str(path).strip("/").replace("/", "_") + ".md")
+        text = body.read_text(encoding="utf-8")
+        assert "from v1.0.0 to v1.1.0" in text and "`.flake8`" in text
+        assert "flake8 allows 90 columns." in text and "First." not in text
+    first, second = built.behind
+    assert "n_estimators = 150" in (first / "configs" / "pipeline.toml").read_text()
+    assert "hello:" in (first / "Makefile").read_text(encoding="utf-8")
+    evaluator = second / "src" / "sea_ice" / "evaluator.py"
+    assert "Held out" in evaluator.read_text(encoding="utf-8")
+    for path in built.behind:
+        assert_make_passes(path, "check")
