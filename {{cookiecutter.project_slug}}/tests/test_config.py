@@ -28,6 +28,14 @@ def write_config(
     return path
 
 
+def refused_in_one_line(path: Path, message: str) -> str:
+    """The error loading `path` raised: it must match `message`, on one line."""
+    with pytest.raises(ConfigError, match=message) as raised:
+        load_config(path)
+    assert "\n" not in str(raised.value)
+    return str(raised.value)
+
+
 def test_paths_are_relative_to_the_config_file(config_path: Path) -> None:
     config = load_config(config_path)
     assert config.data.train == config_path.parent.parent / "data" / "table.csv"
@@ -111,9 +119,7 @@ def test_invalid_toml_is_reported(tmp_path: Path) -> None:
 def test_bad_values_name_the_key(
     tmp_path: Path, replace: str, by: str, message: str
 ) -> None:
-    with pytest.raises(ConfigError, match=message) as raised:
-        load_config(write_config(tmp_path, replace, by))
-    assert "\n" not in str(raised.value)
+    refused_in_one_line(write_config(tmp_path, replace, by), message)
 
 
 def test_no_features_is_refused(tmp_path: Path) -> None:
@@ -300,10 +306,8 @@ def test_an_unknown_key_is_refused_in_every_table(
     names features, and a comparator or domain for a feature the schema lacks has
     nothing to apply to. Issue 12's own misspellings, one line each, naming the key
     and what is allowed."""
-    with pytest.raises(ConfigError, match=message) as raised:
-        load_config(write_config(tmp_path, replace, by))
-    assert "\n" not in str(raised.value)
-    assert "use " in str(raised.value) or "names no feature" in str(raised.value)
+    error = refused_in_one_line(write_config(tmp_path, replace, by), message)
+    assert "use " in error or "names no feature" in error
 
 
 def test_an_explicit_empty_threshold_list_is_kept_apart_from_no_thresholds(
@@ -402,9 +406,7 @@ def test_a_time_budget_alone_searches_until_it_runs_out(tmp_path: Path) -> None:
 def test_a_bad_search_space_is_refused_in_one_line(
     tmp_path: Path, replace: str, by: str, message: str
 ) -> None:
-    with pytest.raises(ConfigError, match=message) as raised:
-        load_config(with_tuning(tmp_path, replace, by))
-    assert "\n" not in str(raised.value)
+    refused_in_one_line(with_tuning(tmp_path, replace, by), message)
 
 
 def test_an_empty_space_or_bad_direction_is_refused(tmp_path: Path) -> None:

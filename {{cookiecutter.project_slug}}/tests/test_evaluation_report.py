@@ -34,16 +34,16 @@ from {{ cookiecutter.module_name }}.gate import Verdict
 ROWS = 120
 TRAINING_ROWS = 80  # the rest are evaluation rows
 NUMERIC = ("length", "depth")
-CATEGORICAL = ("island",)
-SLICES = (("island",),)
+CATEGORICAL = ("site",)
+SLICES = (("site",),)
 CLASSIFICATION_THRESHOLDS = (
     MetricThreshold("accuracy", lower_bound=0.6),
-    MetricThreshold("accuracy", slice=(("island", "Dream"),), lower_bound=0.3),
+    MetricThreshold("accuracy", slice=(("site", "south"),), lower_bound=0.3),
 )
 REGRESSION_THRESHOLDS = (
     MetricThreshold("r2", lower_bound=0.5),
     MetricThreshold(
-        "mean_absolute_error", slice=(("island", "Dream"),), upper_bound=500.0
+        "mean_absolute_error", slice=(("site", "south"),), upper_bound=500.0
     ),
 )
 
@@ -56,7 +56,7 @@ def table() -> pd.DataFrame:
         {
             "length": generator.normal(40.0, 5.0, ROWS),
             "depth": generator.normal(17.0, 2.0, ROWS),
-            "island": generator.choice(["Biscoe", "Dream", "Torgersen"], ROWS),
+            "site": generator.choice(["north", "south", "east"], ROWS),
         }
     )
     noise = generator.normal(0.0, 1.0, ROWS)
@@ -64,8 +64,8 @@ def table() -> pd.DataFrame:
     frame["binary"] = np.where(size > 0, "large", "small")
     frame["multiclass"] = pd.cut(size, [-np.inf, -0.8, 0.8, np.inf], labels=False)
     frame["multiclass"] = frame["multiclass"].map({0: "a", 1: "b", 2: "c"})
-    island = frame["island"].map({"Biscoe": 300.0, "Dream": 0.0, "Torgersen": -200.0})
-    frame["regression"] = 4000.0 + 400.0 * size + island
+    site = frame["site"].map({"north": 300.0, "south": 0.0, "east": -200.0})
+    frame["regression"] = 4000.0 + 400.0 * size + site
     return frame
 
 
@@ -219,9 +219,9 @@ def test_the_cost_ratio_picks_the_cheapest_threshold_overall_and_per_slice() -> 
         np.sum(actual & (score >= threshold)),
     ]
     assert float(row[3]) == 3.0 * int(row[5]) + int(row[6])
-    for island in ("Biscoe", "Dream", "Torgersen"):
-        assert int(cells(view, f"island={island}")[1]) == (
-            (test.features["island"] == island).sum()
+    for site in ("north", "south", "east"):
+        assert int(cells(view, f"site={site}")[1]) == (
+            (test.features["site"] == site).sum()
         )
 
 

@@ -14,7 +14,7 @@ from {{ cookiecutter.module_name }}.errors import DataError
 from {{ cookiecutter.module_name }}.sources import CsvSource
 from {{ cookiecutter.module_name }}.sources import FilesSource
 from {{ cookiecutter.module_name }}.sources import ParquetSource
-from {{ cookiecutter.module_name }}.sources import Progress
+from {{ cookiecutter.module_name }}.sources import ReadProgress
 from {{ cookiecutter.module_name }}.sources import source_for
 from {{ cookiecutter.module_name }}.sources import with_progress
 
@@ -141,7 +141,7 @@ def test_progress_shows_on_a_terminal_once_reading_takes_a_while(
     monkeypatch.setattr(
         source, "chunks", lambda: iter([pd.DataFrame({"a": range(1000)})] * 3)
     )
-    progress = Progress(terminal)  # type: ignore[arg-type]
+    progress = ReadProgress(terminal)  # type: ignore[arg-type]
     assert len(list(with_progress(source, progress))) == 3
     progress.close()
     assert terminal.written == [
@@ -158,7 +158,7 @@ def test_tables_read_together_share_one_progress_line(
     clock = iter([0.0, 4.0, 9.0])
     monkeypatch.setattr(time, "monotonic", lambda: next(clock))
     terminal = Terminal()
-    progress = Progress(terminal)  # type: ignore[arg-type]
+    progress = ReadProgress(terminal)  # type: ignore[arg-type]
     progress.count("a.csv", 1000)
     progress.count("b.csv", 500)
     progress.close()

@@ -94,7 +94,7 @@ def test_mlflow_gets_the_same_record(tmp_path: Path) -> None:
     results = {
         "metrics": {
             "overall": {"accuracy": 0.75, "roc_auc_ovr": None},  # NaN, as written
-            "island=Dream, sex=female": {"accuracy": 0.5},
+            "site=south, sex=female": {"accuracy": 0.5},
         },
         "validation": {"validation_ok": False, "rubber_stamp": True},
         "promoted": False,

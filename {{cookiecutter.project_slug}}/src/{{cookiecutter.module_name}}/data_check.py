@@ -24,7 +24,7 @@ from {{ cookiecutter.module_name }}.datatypes import Environment
 from {{ cookiecutter.module_name }}.errors import ConfigError
 from {{ cookiecutter.module_name }}.errors import DataError
 from {{ cookiecutter.module_name }}.sources import DataSource
-from {{ cookiecutter.module_name }}.sources import Progress
+from {{ cookiecutter.module_name }}.sources import ReadProgress
 from {{ cookiecutter.module_name }}.sources import source_for
 from {{ cookiecutter.module_name }}.sources import with_progress
 from {{ cookiecutter.module_name }}.storage import write_text
@@ -105,7 +105,7 @@ class DataCheck:
         self,
         source: DataSource,
         stop: threading.Event | None = None,
-        progress: Progress | None = None,
+        progress: ReadProgress | None = None,
     ) -> DatasetStatistics:
         """A chunk at a time: the memory of one chunk, whatever the table's size.
         A set `stop` ends the reading after the chunk at hand."""
@@ -119,7 +119,7 @@ class DataCheck:
         on two cores a table and its baseline take little longer than one. On
         Ctrl-C or an error the other threads stop after their chunk at hand."""
         sources, stop = [source_for(where) for where in locations], threading.Event()
-        progress = Progress()
+        progress = ReadProgress()
         with ThreadPoolExecutor(max_workers=len(sources)) as pool:
             futures = [pool.submit(self.statistics, s, stop, progress) for s in sources]
             try:

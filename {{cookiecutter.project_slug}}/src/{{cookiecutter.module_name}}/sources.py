@@ -209,7 +209,7 @@ def fingerprint_of(paths: list[Path]) -> str:
     return digest.hexdigest()
 
 
-class Progress:
+class ReadProgress:
     """One line on a terminal for every table being read, whichever thread reads
     it (`a.csv: 2,000,000 rows read; b.csv: 1,750,000 rows read`), once reading
     takes more than a few seconds."""
@@ -236,10 +236,10 @@ class Progress:
 
 
 def with_progress(
-    source: DataSource, progress: Progress | None = None
+    source: DataSource, progress: ReadProgress | None = None
 ) -> Iterator[pd.DataFrame]:
     """The source's chunks, counted on `progress` (its own line if None)."""
-    shown = progress or Progress()
+    shown = progress or ReadProgress()
     for chunk in source.chunks():
         shown.count(source.location, len(chunk))
         yield chunk
