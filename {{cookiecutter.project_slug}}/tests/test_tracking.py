@@ -114,7 +114,7 @@ def test_mlflow_gets_the_same_record(tmp_path: Path) -> None:
     assert run.data.params["model.params.n"] == "2"
     assert run.data.metrics == {
         "overall/accuracy": 0.75,
-        "island_Dream_ sex_female/accuracy": 0.5,
+        "site_south_ sex_female/accuracy": 0.5,
     }
     assert run.data.tags["validation_ok"] == "False"
     assert run.data.tags["promoted"] == "False"
