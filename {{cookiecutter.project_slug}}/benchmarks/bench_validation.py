@@ -8,13 +8,16 @@ accounting of each child (os.wait4), so C allocations count too. A figure to rep
 never a test. Linux or macOS (ru_maxrss is KiB on Linux, bytes on macOS).
 
 Run: uv run python benchmarks/bench_validation.py [ROWS ...] [--dask] [--continuous]
-(default 1000000 rows). --dask also runs `validate-data --engine dask` (a local cluster;
-its peak is the largest process's); --continuous noises the decimal columns so that
-their histograms come from the sketch, as a table of measurements' do; --no-read skips
-the one-file read, which at 100M rows needs 17 GB (validate-data needs 0.3).
+[--no-read] [--repeat=N] (default 1000000 rows, once). --dask also runs
+`validate-data --engine dask` (a local cluster; its peak is the largest process's);
+--continuous noises the decimal columns so that their histograms come from the
+sketch, as a table of measurements' do; --no-read skips the one-file read, which at
+100M rows needs 17 GB (validate-data needs 0.4); --repeat runs every command N times,
+alternated, and reports the median, as one run on a shared machine varies by 15%.
 """
 
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,6 +32,7 @@ from {{ cookiecutter.module_name }}.sources import CsvSource
 
 SEED = 0
 WRITE_ROWS = 1_000_000  # rows written at a time, so writing a large file stays small
+READ = "pandas.read_csv, one file"
 KIB = 1024 if sys.platform != "darwin" else 1024 * 1024
 
 
@@ -75,52 +79,64 @@ def measured(command: list[str]) -> tuple[float, float]:
     return seconds, usage.ru_maxrss * KIB / 2**20
 
 
-def report(
-    rows: int, sample: Path, engines: list[str], continuous: bool, with_read: bool
-) -> None:
+def report(rows: int, sample: Path, options: list[str], repeats: int) -> None:
+    """Each command `repeats` times, alternated, so that a shared machine's noise
+    falls on all of them alike; the median, with the fastest and slowest."""
+    engines = ["local", "dask"] if "--dask" in options else ["local"]
     with tempfile.TemporaryDirectory() as folder:
-        current, drifted = write_inputs(Path(folder), rows, sample, continuous)
-        size = current.stat().st_size / 2**20
-        read = (
-            measured(
-                [
-                    sys.executable,
-                    "-c",
-                    f"import pandas; pandas.read_csv({str(current)!r})",
-                ]
-            )
-            if with_read
-            else None
+        current, drifted = write_inputs(
+            Path(folder), rows, sample, "--continuous" in options
         )
-        validations = {
-            engine: measured(
-                [sys.executable, "-m", "{{ cookiecutter.module_name }}", "validate-data"]
-                + [str(current), "--baseline", str(drifted), "--engine", engine]
-            )
+        size = current.stat().st_size / 2**20
+        commands = {
+            f"validate-data --baseline --engine {engine}, two files": [
+                sys.executable,
+                "-m",
+                "{{ cookiecutter.module_name }}",
+                "validate-data",
+                str(current),
+                "--baseline",
+                str(drifted),
+                "--engine",
+                engine,
+            ]
             for engine in engines
         }
-    kind = "continuous (noised)" if continuous else "resampled"
-    print(f"rows per file: {rows:,}, {kind} ({size:,.0f} MiB of CSV)")
-    if read is not None:
-        print(f"pandas.read_csv, one file: {read[0]:.1f} s, peak {read[1]:,.0f} MiB")
-    for engine, (seconds, peak) in validations.items():
-        ratio = f" ({seconds / read[0]:.2f}x the read of one file)" if read else ""
+        if "--no-read" not in options:
+            read = f"import pandas; pandas.read_csv({str(current)!r})"
+            commands = {READ: [sys.executable, "-c", read], **commands}
+        runs: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+        for _ in range(repeats):
+            for name, command in commands.items():
+                runs[name].append(measured(command))
+    kind = "continuous (noised)" if "--continuous" in options else "resampled"
+    print(
+        f"rows per file: {rows:,}, {kind} ({size:,.0f} MiB of CSV), {repeats} runs each"
+    )
+    read_seconds = statistics.median(s for s, _ in runs[READ]) if READ in runs else None
+    for name, figures in runs.items():
+        seconds = [s for s, _ in figures]
+        median = statistics.median(seconds)
+        ratio = (
+            f" ({median / read_seconds:.2f}x the read)"
+            if read_seconds and name != READ
+            else ""
+        )
         print(
-            f"validate-data --baseline --engine {engine}, two files: {seconds:.1f} s"
-            f"{ratio}, peak {peak:,.0f} MiB"
+            f"{name}: {median:.2f} s{ratio} [{min(seconds):.2f}-{max(seconds):.2f}],"
+            f" peak {max(peak for _, peak in figures):,.0f} MiB"
         )
 
 
 def main(arguments: list[str]) -> None:
     sample = load_config(DEFAULT_CONFIG).data.train
-    engines = ["local", "dask"] if "--dask" in arguments else ["local"]
+    options = [argument for argument in arguments if argument.startswith("--")]
+    repeats = next(
+        (int(o.split("=")[1]) for o in options if o.startswith("--repeat=")), 1
+    )
     sizes = [int(argument) for argument in arguments if not argument.startswith("--")]
     for rows in sizes or [1_000_000]:
-        continuous, with_read = (
-            "--continuous" in arguments,
-            "--no-read" not in arguments,
-        )
-        report(rows, sample, engines, continuous, with_read)
+        report(rows, sample, options, repeats)
 
 
 if __name__ == "__main__":

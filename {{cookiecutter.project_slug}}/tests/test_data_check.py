@@ -77,7 +77,7 @@ def test_an_unreadable_table_stops_the_other_after_its_chunk_at_hand(
     good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
     pd.concat([sample] * 100).to_csv(good, index=False)
     bad.write_bytes(b"\x00\xff\xfe binary, not a table")
-    monkeypatch.setattr(sources, "CHUNK_ROWS", 10)
+    monkeypatch.setattr(sources, "CHUNK_CELLS", 10 * sample.shape[1])
     chunks_read = []
 
     def counted(self: DataValidator, chunk: pd.DataFrame) -> DatasetStatistics:

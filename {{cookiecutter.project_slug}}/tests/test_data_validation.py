@@ -433,9 +433,9 @@ def test_a_file_read_in_chunks_validates_as_in_one_pass(
     if environment == "serving":
         broken = broken.drop(columns=[LABEL])
     broken.to_csv(current, index=False)
-    monkeypatch.setattr(sources, "CHUNK_ROWS", 10**9)
+    monkeypatch.setattr(sources, "CHUNK_CELLS", 10**9)
     whole = check.validate_data(current, environment, previous)
-    monkeypatch.setattr(sources, "CHUNK_ROWS", 37)
+    monkeypatch.setattr(sources, "CHUNK_CELLS", 37 * sample.shape[1])
     chunked = check.validate_data(current, environment, previous)
     assert [str(a) for a in chunked.anomalies] == [str(a) for a in whole.anomalies]
     assert chunked.drift == whole.drift

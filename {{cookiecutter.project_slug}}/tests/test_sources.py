@@ -1,6 +1,7 @@
 """Files as tables: read whole, or in chunks whose statistics merge to the whole's;
 every way a file can be unreadable is one line."""
 
+import ctypes
 import time
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pandas as pd
 import pytest
 from conftest import ROWS
 
+from {{ cookiecutter.module_name }} import sources
 from {{ cookiecutter.module_name }}.config import PipelineConfig
 from {{ cookiecutter.module_name }}.errors import DataError
 from {{ cookiecutter.module_name }}.sources import CsvSource
@@ -72,6 +74,52 @@ def test_chunks_hold_every_row_once_in_order(config: PipelineConfig, rows: int) 
     pd.testing.assert_frame_equal(
         pd.concat(pieces, ignore_index=True).astype(str), source.read().astype(str)
     )
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_chunk_holds_a_bounded_number_of_cells_however_wide_the_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
+) -> None:
+    """Memory is bounded by cells, not rows: a table ten times wider reads ten
+    times fewer rows at a time."""
+    monkeypatch.setattr(sources, "CHUNK_CELLS", 200)
+    rows = {}
+    for columns in (2, 20):
+        frame = pd.DataFrame(
+            np.ones((150, columns)), columns=[f"c{i}" for i in range(columns)]
+        )
+        path = tmp_path / f"{columns}{suffix}"
+        frame.to_csv(path, index=False) if suffix == ".csv" else frame.to_parquet(path)
+        pieces = list(source_for(path).chunks())
+        assert sum(len(piece) for piece in pieces) == 150
+        rows[columns] = max(len(piece) for piece in pieces)
+    assert rows == {2: 100, 20: 10}
+
+
+class MallocInfo(ctypes.Structure):
+    """glibc's struct mallinfo2: what the allocator holds, in bytes."""
+
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in (
+            *("arena", "ordblks", "smblks", "hblks", "hblkhd"),
+            *("usmblks", "fsmblks", "uordblks", "fordblks", "keepcost"),
+        )
+    ]
+
+
+@pytest.mark.skipif(
+    not hasattr(ctypes.CDLL(None), "mallinfo2"), reason="malloc is not glibc's"
+)
+def test_memory_one_chunk_frees_is_kept_for_the_next() -> None:
+    """By default glibc hands a freed 32 MB block back to the kernel, and the next
+    chunk faults fresh pages in; read in chunks, the block stays for reuse."""
+    mallinfo2 = ctypes.CDLL(None).mallinfo2
+    mallinfo2.restype = MallocInfo
+    sources.reuse_freed_memory()
+    block = np.ones(32 << 17)
+    del block
+    assert mallinfo2().fordblks >= 32 << 20
 
 
 def test_a_header_only_file_is_refused_in_chunks_too(tmp_path: Path) -> None:

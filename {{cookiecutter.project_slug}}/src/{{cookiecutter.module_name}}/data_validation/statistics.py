@@ -38,6 +38,7 @@ EXACT_VALUES = 10_000
 SKETCH_CENTROIDS = 1000
 SKETCH_RANK_ERROR = 0.005  # measured worst case, on whole numbers; 5e-4 on continuous
 MAX_DISTINCT = 100_000
+EXACT_INTEGER = 2**53  # every integer up to here is a float too
 
 
 def _empty() -> FloatArray:
@@ -291,9 +292,7 @@ def _numeric(name: str, column: "pd.Series[Any]") -> FeatureStatistics:
         parsed = pd.to_numeric(text[~is_nan], errors="coerce")
         nan, invalid = int(is_nan.sum()), int(parsed.isna().sum())
         numbers = parsed.dropna().to_numpy(dtype=np.float64)
-    points, weights = np.unique(numbers, return_counts=True)  # NaN last, if any
-    present_points = ~np.isnan(points)
-    points, weights = points[present_points], weights[present_points]
+    points, weights = _distinct(column, numbers)
     finite = np.isfinite(points)
     return FeatureStatistics(
         name=name,
@@ -307,6 +306,26 @@ def _numeric(name: str, column: "pd.Series[Any]") -> FeatureStatistics:
         maximum=float(points[-1]) if points.size else None,
         **_finite_summary(points[finite], weights[finite], numbers),
     )
+
+
+def _distinct(
+    column: "pd.Series[Any]", numbers: FloatArray
+) -> tuple[FloatArray, CountArray]:
+    """The distinct values, ascending, with their counts; NaN is not one. A column of
+    integers that floats hold exactly is counted as integers: numpy sorts 500,000
+    years in 0.45 ms that way, in 3.8 ms as floats (measured, numpy 2.3)."""
+    integers = column.to_numpy() if column.dtype.kind in "iu" else None
+    if (
+        isinstance(integers, np.ndarray)
+        and integers.size
+        and -EXACT_INTEGER <= integers.min()
+        and integers.max() <= EXACT_INTEGER
+    ):
+        distinct, weights = np.unique(integers, return_counts=True)
+        return distinct.astype(np.float64), weights
+    points, weights = np.unique(numbers, return_counts=True)  # NaN last, if any
+    present = ~np.isnan(points)
+    return points[present], weights[present]
 
 
 def _finite_summary(
@@ -343,22 +362,25 @@ def _finite_summary(
 
 
 def _categorical(name: str, column: "pd.Series[Any]") -> FeatureStatistics:
-    """Values as text; a whole number read as a float (a chunk with a blank cell) is
-    written as the integer it is, so every chunk names a value the same way."""
-    present = column.dropna()
-    if pd.api.types.is_float_dtype(present) and bool(
-        (np.isfinite(present) & (present == np.floor(present))).all()
+    """Values as text. They are counted first and named after, so each distinct
+    value, not each cell, is written out. A whole number read as a float (a chunk
+    with a blank cell) is written as the integer it is, so every chunk names a value
+    the same way."""
+    counts = column.value_counts()  # missing cells are not counted
+    values = counts.index
+    if pd.api.types.is_float_dtype(values) and bool(
+        (np.isfinite(values) & (values == np.floor(values))).all()
     ):
-        present = present.astype(np.int64)
-    counts = present.astype(str).value_counts()
-    value_counts, other = _bounded(
-        {str(value): int(count) for value, count in counts.items()}, 0
-    )
+        values = values.astype(np.int64)
+    named: dict[str, int] = {}
+    for value, count in zip(values.astype(str), counts.tolist()):
+        named[value] = named.get(value, 0) + count  # 1 and "1" in one object column
+    value_counts, other = _bounded(named, 0)
     return FeatureStatistics(
         name=name,
         numeric=False,
         rows=len(column),
-        present=len(present),
+        present=sum(named.values()),
         value_counts=value_counts,
         other_values=other,
     )
