@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import IO
 from typing import Any
 
-import joblib
-
 from {{ cookiecutter.module_name }}.datatypes import ModelArtifact
 from {{ cookiecutter.module_name }}.errors import DataError
 
@@ -68,12 +66,16 @@ def write_json(path: Path, document: dict[str, Any]) -> None:
 
 
 def save_artifact(path: Path, artifact: ModelArtifact) -> None:
+    import joblib  # here, not at the top: the data commands never load a model
+
     _write_atomically(path, lambda stream: joblib.dump(artifact, stream))
 
 
 def load_artifact(path: Path) -> ModelArtifact:
     if not path.is_file():
         raise DataError(f"{path}: no model yet; run `make pipeline` first")
+    import joblib
+
     try:
         artifact = joblib.load(path)
     except Exception as error:  # a truncated or foreign file fails in many ways
