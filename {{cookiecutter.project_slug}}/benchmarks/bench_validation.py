@@ -70,12 +70,14 @@ def measured(command: list[str]) -> tuple[float, float]:
     }
     subprocess.run(command[:3] + ["--help"], env=environment, capture_output=True)
     started = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, env=environment)
+    child = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=environment
+    )
     _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - started
-    code = os.waitstatus_to_exitcode(status)
-    if code not in (0, 1):  # 1: validate-data found the drift it was given
-        raise SystemExit(f"{command[:4]} exited {code}")
+    code, errors = os.waitstatus_to_exitcode(status), child.communicate()[1]
+    if code not in (0, 1) or errors:  # 1, silent: validate-data found the drift
+        raise SystemExit(f"{command[:4]} exited {code}: {errors.decode()[-500:]}")
     return seconds, usage.ru_maxrss * KIB / 2**20
 
 
