@@ -58,6 +58,24 @@ def test_missing_file_and_directory(tmp_path: Path) -> None:
         CsvSource(tmp_path).read()
 
 
+def test_a_source_hashes_its_bytes_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tuned run asks for the fingerprint twice (its study's name, its record):
+    a large table is hashed once."""
+    hashed: list[list[Path]] = []
+
+    def fingerprint_of(paths: list[Path]) -> str:
+        hashed.append(paths)
+        return "sha"
+
+    monkeypatch.setattr(sources, "fingerprint_of", fingerprint_of)
+    (tmp_path / "a.csv").write_text("a\n1\n", encoding="utf-8")
+    for source in (source_for(tmp_path / "a.csv"), source_for(tmp_path)):
+        assert source.fingerprint() == source.fingerprint() == "sha"
+    assert len(hashed) == 2
+
+
 def test_missing_markers_are_missing_but_nan_is_a_value(tmp_path: Path) -> None:
     path = tmp_path / "values.csv"
     path.write_bytes(b"a,b\n1.5,x\nNA,\nNaN,NaN\n")

@@ -56,6 +56,7 @@ class FileSource(ABC):
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.digest: str | None = None
 
     @property
     def location(self) -> str:
@@ -70,7 +71,9 @@ class FileSource(ABC):
         format reads at once)."""
 
     def fingerprint(self) -> str:
-        return fingerprint_of([self.path])
+        """Hashed once: a run's record and its search's study name both ask."""
+        self.digest = self.digest or fingerprint_of([self.path])
+        return self.digest
 
 
 class CsvSource(FileSource):
@@ -165,6 +168,7 @@ class FilesSource:
     def __init__(self, pattern: str, paths: list[Path]) -> None:
         self.pattern = pattern
         self.paths = paths
+        self.digest: str | None = None
 
     @property
     def location(self) -> str:
@@ -178,7 +182,8 @@ class FilesSource:
             yield from file_source(path).chunks(rows)
 
     def fingerprint(self) -> str:
-        return fingerprint_of(self.paths)
+        self.digest = self.digest or fingerprint_of(self.paths)
+        return self.digest
 
 
 def file_source(path: Path) -> FileSource:
