@@ -304,7 +304,7 @@ def _numeric(name: str, column: "pd.Series[Any]") -> FeatureStatistics:
         invalid=invalid,
         minimum=float(points[0]) if points.size else None,
         maximum=float(points[-1]) if points.size else None,
-        **_finite_summary(points[finite], weights[finite], numbers),
+        **_finite_summary(points[finite], weights[finite]),
     )
 
 
@@ -328,37 +328,29 @@ def _distinct(
     return points[present], weights[present]
 
 
-def _finite_summary(
-    points: FloatArray, weights: CountArray, numbers: FloatArray
-) -> dict[str, Any]:
-    """While there are at most EXACT_VALUES distinct values, everything is read from
-    them and their counts (one pass over the column, np.unique's); past that from
-    the values themselves, and the sketch is built."""
-    if points.size <= EXACT_VALUES:
-        count = int(weights.sum())
-        mean = float(points @ weights / count) if count else None
-        return {
-            "count": count,
-            "mean": mean,
-            "m2": float(weights @ np.square(points - (mean or 0.0))),
-            "non_integral": int(weights[points != np.floor(points)].sum()),
-            "points": points,
-            "weights": weights.astype(np.int64),
-        }
-    finite = numbers[np.isfinite(numbers)]
-    mean = float(finite.mean())
-    return {
-        "count": int(finite.size),
+def _finite_summary(points: FloatArray, weights: CountArray) -> dict[str, Any]:
+    """Everything is read from the distinct values and their counts (np.unique's one
+    pass over the column). Past EXACT_VALUES of them the values are sketched: they
+    are in order already, which fastdigest builds from in half the time, and it
+    reads a buffer (memoryview) twice as fast as a numpy array (measured: 7.8 ms,
+    not 14.7, for 500,000 values)."""
+    count = int(weights.sum())
+    # Products summed, not `@`: a dot product of 500,000 goes to BLAS, whose idle
+    # threads spin on both cores while another chunk is being read.
+    mean = float((points * weights).sum() / count) if count else None
+    summary = {
+        "count": count,
         "mean": mean,
-        "m2": float(np.square(finite - mean).sum()),
-        "non_integral": int(np.count_nonzero(finite != np.floor(finite))),
-        # Sorted first: fastdigest builds from sorted values in half the time
-        # (measured: 10 ms, not 20, for 250,000). It reads a numpy array as it is;
-        # its stub says only Sequence[float].
-        "sketch": TDigest.from_values(
-            cast(Sequence[float], np.sort(finite)), max_centroids=SKETCH_CENTROIDS
-        ),
+        "m2": float((weights * np.square(points - (mean or 0.0))).sum()),
+        "non_integral": int(weights[points != np.floor(points)].sum()),
     }
+    if points.size <= EXACT_VALUES:
+        return summary | {"points": points, "weights": weights.astype(np.int64)}
+    values = np.repeat(points, weights).data  # a memoryview; the stub: Sequence[float]
+    sketch = TDigest.from_values(
+        cast(Sequence[float], values), max_centroids=SKETCH_CENTROIDS
+    )
+    return summary | {"sketch": sketch}
 
 
 def _categorical(name: str, column: "pd.Series[Any]") -> FeatureStatistics:
