@@ -183,16 +183,6 @@ def test_a_value_is_named_as_text_however_the_column_holds_it() -> None:
     assert features.features["floats"].present == 3
 
 
-def test_integers_past_what_floats_hold_are_counted_as_floats() -> None:
-    """Integers are counted as integers only while each is a float of its own: past
-    2**53 two of them are one float, and one distinct value."""
-    big = 2**53
-    column = pd.DataFrame({"n": np.array([big, big + 1, 3], dtype=np.int64)})
-    feature = statistics_of(column, {"n"}).features["n"]
-    assert feature.points.tolist() == [3.0, float(big)]
-    assert feature.weights.tolist() == [1, 2]
-
-
 def test_an_empty_table_merges_as_nothing() -> None:
     empty = statistics_of(awkward_table(0, 0), NUMERIC)
     table = statistics_of(awkward_table(20, 0), NUMERIC)

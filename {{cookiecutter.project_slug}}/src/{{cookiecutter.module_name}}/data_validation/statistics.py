@@ -38,7 +38,6 @@ EXACT_VALUES = 10_000
 SKETCH_CENTROIDS = 1000
 SKETCH_RANK_ERROR = 0.005  # measured worst case, on whole numbers; 5e-4 on continuous
 MAX_DISTINCT = 100_000
-EXACT_INTEGER = 2**53  # every integer up to here is a float too
 
 
 def _empty() -> FloatArray:
@@ -293,7 +292,9 @@ def _numeric(name: str, column: "pd.Series[Any]") -> FeatureStatistics:
         parsed = pd.to_numeric(text[~is_nan], errors="coerce")
         nan, invalid = int(is_nan.sum()), int(parsed.isna().sum())
         numbers = parsed.dropna().to_numpy(dtype=np.float64)
-    points, weights = _distinct(column, numbers)
+    points, weights = np.unique(numbers, return_counts=True)  # NaN last, if any
+    present_points = ~np.isnan(points)
+    points, weights = points[present_points], weights[present_points]
     finite = np.isfinite(points)
     return FeatureStatistics(
         name=name,
@@ -307,26 +308,6 @@ def _numeric(name: str, column: "pd.Series[Any]") -> FeatureStatistics:
         maximum=float(points[-1]) if points.size else None,
         **_finite_summary(points[finite], weights[finite]),
     )
-
-
-def _distinct(
-    column: "pd.Series[Any]", numbers: FloatArray
-) -> tuple[FloatArray, CountArray]:
-    """The distinct values, ascending, with their counts; NaN is not one. A column of
-    integers that floats hold exactly is counted as integers: numpy sorts 500,000
-    years in 0.45 ms that way, in 3.8 ms as floats (measured, numpy 2.3)."""
-    integers = column.to_numpy() if column.dtype.kind in "iu" else None
-    if (
-        isinstance(integers, np.ndarray)
-        and integers.size
-        and -EXACT_INTEGER <= integers.min()
-        and integers.max() <= EXACT_INTEGER
-    ):
-        distinct, weights = np.unique(integers, return_counts=True)
-        return distinct.astype(np.float64), weights
-    points, weights = np.unique(numbers, return_counts=True)  # NaN last, if any
-    present = ~np.isnan(points)
-    return points[present], weights[present]
 
 
 def _finite_summary(points: FloatArray, weights: CountArray) -> dict[str, Any]:
