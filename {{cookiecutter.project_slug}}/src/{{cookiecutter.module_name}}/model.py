@@ -40,15 +40,18 @@ class Model:
         except TypeError:
             return None
 
-    def refuse_unknown(self, names: Iterable[str], where: str) -> None:
+    def refuse_unknown(
+        self, names: Iterable[str], where: str, otherwise: str = ""
+    ) -> None:
         """A parameter the estimator does not take, named before any search starts
-        rather than failing every trial."""
+        rather than failing every trial; `otherwise` says what else would do."""
         accepted = self.parameter_names()
         unknown = [name for name in names if accepted and name not in accepted]
         if accepted and unknown:
             raise ConfigError(
                 f"{where} {unknown[0]!r} is not a parameter of "
                 f"{self.config.estimator}: use one of {', '.join(sorted(accepted))}"
+                f"{otherwise}"
             )
 
     def build(self) -> Estimator:

@@ -121,7 +121,10 @@ class Pipeline:
         tuning = config.tuning
         if tuning is not None:
             Model(config.model, task).refuse_unknown(
-                (dimension.name for dimension in tuning.space), "[tuning.space]"
+                (dimension.name for dimension in tuning.space),
+                "[tuning.space]",
+                "; or, for another estimator, delete [tuning] (run then trains with "
+                "[model.params] as written) or write it a new space",
             )
         return cls(
             config=config,
