@@ -2,6 +2,8 @@
 every way a file can be unreadable is one line."""
 
 import ctypes
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -138,6 +140,32 @@ def test_memory_one_chunk_frees_is_kept_for_the_next() -> None:
     block = np.ones(32 << 17)
     del block
     assert mallinfo2().fordblks >= 32 << 20
+
+
+READ_IN_CHUNKS = """
+import sys
+from pathlib import Path
+from {{ cookiecutter.module_name }}.sources import CsvSource
+print(sum(len(chunk) for chunk in CsvSource(Path(sys.argv[1])).chunks()))
+"""
+
+
+def test_text_turning_up_inside_a_chunk_reads_without_a_warning(
+    tmp_path: Path,
+) -> None:
+    """pandas warns (mixed types, give a dtype) when a column turns to text inside a
+    chunk; the statistics count that text as invalid, so the person checking the
+    table sees the anomaly, not pandas' advice."""
+    wide = pd.DataFrame(np.zeros((20_000, 128), dtype=np.int64)).astype(object)
+    wide.loc[15_000, 0] = "text"
+    path = tmp_path / "wide.csv"
+    wide.to_csv(path, index=False)
+    read = subprocess.run(
+        [sys.executable, "-c", READ_IN_CHUNKS, str(path)],
+        capture_output=True,
+        text=True,
+    )
+    assert (read.returncode, read.stdout.strip(), read.stderr) == (0, "20000", "")
 
 
 def test_a_header_only_file_is_refused_in_chunks_too(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import hashlib
 import sys
 import threading
 import time
+import warnings
 from abc import ABC
 from abc import abstractmethod
 from collections.abc import Iterator
@@ -20,6 +21,11 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from {{ cookiecutter.module_name }}.errors import DataError
+
+# A column that turns from numbers to text inside a chunk is read as text there, and the
+# statistics count that text as invalid: pandas' warning (give a dtype) is not for the
+# person validating the table.
+warnings.filterwarnings("ignore", category=pd.errors.DtypeWarning, module=__name__)
 
 # Cells that mean "no value". A literal NaN is a value (TFDV tells the two apart), so
 # pandas' default list, which includes it, is not used.
