@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from {{ cookiecutter.module_name }}.config import DEFAULT_CONFIG
+from {{ cookiecutter.module_name }}.config import PipelineConfig
 from {{ cookiecutter.module_name }}.config import load_config
 from {{ cookiecutter.module_name }}.sources import CsvSource
 
@@ -37,9 +38,10 @@ KIB = 1024 if sys.platform != "darwin" else 1024 * 1024
 
 
 def write_inputs(
-    folder: Path, rows: int, sample: Path, continuous: bool
+    folder: Path, rows: int, sample: Path, continuous: bool, shifted: str
 ) -> tuple[Path, Path]:
-    """Resampled rows, written in pieces; the copy's body mass is 30% heavier. With
+    """Resampled rows, written in pieces; in the copy the `shifted` column is 30%
+    higher (the config's last numeric feature: the sample's body mass). With
     `continuous`, the decimal columns get noise, so that they hold hundreds of
     thousands of distinct values (as measurements do) and are sketched, not counted."""
     frame = CsvSource(sample).read()
@@ -54,8 +56,8 @@ def write_inputs(
             piece = piece.assign(
                 **{c: piece[c] + noise[:, i] for i, c in enumerate(decimals)}
             )
-        heavier = piece.assign(body_mass_g=piece["body_mass_g"] * 1.3)
-        for path, table in ((current, piece), (drifted, heavier)):
+        higher = piece.assign(**{shifted: piece[shifted] * 1.3})
+        for path, table in ((current, piece), (drifted, higher)):
             table.to_csv(
                 path, mode="a", header=start == 0, index=False, float_format="%.6g"
             )
@@ -81,13 +83,17 @@ def measured(command: list[str]) -> tuple[float, float]:
     return seconds, usage.ru_maxrss * KIB / 2**20
 
 
-def report(rows: int, sample: Path, options: list[str], repeats: int) -> None:
+def report(rows: int, config: PipelineConfig, options: list[str], repeats: int) -> None:
     """Each command `repeats` times, alternated, so that a shared machine's noise
     falls on all of them alike; the median, with the fastest and slowest."""
     engines = ["local", "dask"] if "--dask" in options else ["local"]
     with tempfile.TemporaryDirectory() as folder:
         current, drifted = write_inputs(
-            Path(folder), rows, sample, "--continuous" in options
+            Path(folder),
+            rows,
+            config.data.train,
+            "--continuous" in options,
+            config.features.numeric[-1],
         )
         size = current.stat().st_size / 2**20
         commands = {
@@ -131,14 +137,16 @@ def report(rows: int, sample: Path, options: list[str], repeats: int) -> None:
 
 
 def main(arguments: list[str]) -> None:
-    sample = load_config(DEFAULT_CONFIG).data.train
+    config = load_config(DEFAULT_CONFIG)
+    if not config.features.numeric:
+        raise SystemExit("the copy shifts a numeric feature; the config names none")
     options = [argument for argument in arguments if argument.startswith("--")]
     repeats = next(
         (int(o.split("=")[1]) for o in options if o.startswith("--repeat=")), 1
     )
     sizes = [int(argument) for argument in arguments if not argument.startswith("--")]
     for rows in sizes or [1_000_000]:
-        report(rows, sample, options, repeats)
+        report(rows, config, options, repeats)
 
 
 if __name__ == "__main__":

@@ -385,7 +385,8 @@ def parser() -> argparse.ArgumentParser:
         "file",
         type=Path,
         nargs="?",
-        help="CSV file (default: the config's training data, overlaid with its "
+        help="a CSV or Parquet file, a folder or a quoted glob (default: the "
+        "config's training data, overlaid with its "
         "[data] serving rows)",
     )
     statistics.add_argument(

@@ -25,6 +25,7 @@ from {{ cookiecutter.module_name }}.errors import ConfigError
 from {{ cookiecutter.module_name }}.errors import DataError
 from {{ cookiecutter.module_name }}.sources import MISSING_MARKERS
 from {{ cookiecutter.module_name }}.sources import PARQUET_SUFFIXES
+from {{ cookiecutter.module_name }}.sources import CsvSource
 from {{ cookiecutter.module_name }}.sources import table_files
 
 # CSV bytes per partition: Dask's default, a few hundred thousand rows, the size of a
@@ -110,6 +111,8 @@ def partitions(location: Path | str) -> list[Any]:
     for path in table_files(location):
         if not path.is_file():
             raise DataError(f"{path}: no such file")
+        if path.suffix.lower() not in PARQUET_SUFFIXES:
+            _refuse_as_local_does(path)
         try:
             frame = (
                 dd.read_parquet(path)
@@ -128,6 +131,12 @@ def partitions(location: Path | str) -> list[Any]:
             raise DataError(f"{path}: file is empty") from None
         parts += frame.to_delayed()
     return parts
+
+
+def _refuse_as_local_does(path: Path) -> None:
+    """A header-only, binary or semicolon file is refused in the local path's one
+    line; Dask would read it as rows, each a wall of anomalies."""
+    next(CsvSource(path).chunks(rows=1))  # a first row, read and checked as local
 
 
 def _tree(merge: Callable[[Any, Any], Any], summaries: list[Any]) -> Any:
