@@ -2,7 +2,6 @@
 statistics computed once per column, checked against a reviewed schema (anomalies), and
 compared between datasets (skew: training vs serving; drift: previous vs current)."""
 
-import math
 from dataclasses import replace
 from typing import Literal
 
@@ -12,6 +11,7 @@ from {{ cookiecutter.module_name }}.config import ValidationConfig
 from {{ cookiecutter.module_name }}.data_validation.anomalies import anomalies_of
 from {{ cookiecutter.module_name }}.data_validation.comparators import Comparison
 from {{ cookiecutter.module_name }}.data_validation.comparators import compare
+from {{ cookiecutter.module_name }}.data_validation.comparators import without_control
 from {{ cookiecutter.module_name }}.data_validation.schema import Schema
 from {{ cookiecutter.module_name }}.data_validation.statistics import DatasetStatistics
 from {{ cookiecutter.module_name }}.data_validation.statistics import statistics_of
@@ -81,7 +81,7 @@ class DataValidator:
                     self._threshold(name, kind),
                 )
                 if name in reference.features
-                else Comparison(name, "", math.nan, self._threshold(name, kind), True)
+                else without_control(name, self._threshold(name, kind))
             )
             for name in self.schema.features
             if name in current.features
