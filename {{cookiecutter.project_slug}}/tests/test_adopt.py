@@ -1,14 +1,19 @@
 """Adopting a table the project never saw: scikit-learn's own real tables (shipped in
 its wheel), and small hand-made ones for the refusals."""
 
+import fcntl
+import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.datasets import load_breast_cancer
 from sklearn.datasets import load_diabetes
 from sklearn.datasets import load_wine
 
+from {{ cookiecutter.module_name }} import adopt as adopt_module
 from {{ cookiecutter.module_name }}.adopt import adopt
 from {{ cookiecutter.module_name }}.adopt import infer_task
 from {{ cookiecutter.module_name }}.cli import main
@@ -16,6 +21,7 @@ from {{ cookiecutter.module_name }}.config import load_config
 from {{ cookiecutter.module_name }}.datatypes import Task
 from {{ cookiecutter.module_name }}.errors import DataError
 from {{ cookiecutter.module_name }}.pipeline import Pipeline
+from {{ cookiecutter.module_name }}.storage import LOCK_FILE
 
 STARTING_CONFIG = """\
 seed = 3  # the researcher's own: adopt keeps it
@@ -57,6 +63,18 @@ def project(tmp_path: Path) -> Path:
     (tmp_path / "configs").mkdir()
     (tmp_path / "configs" / "pipeline.toml").write_text(STARTING_CONFIG)
     return tmp_path
+
+
+def _lock_is_taken(models: Path) -> bool:
+    """Another open of models/.lock cannot take it (flock locks belong to the open
+    file, so this holds within one process as across two)."""
+    with (models / LOCK_FILE).open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
 
 
 def write_table(folder: Path, frame: pd.DataFrame, name: str) -> Path:
@@ -305,3 +323,91 @@ class_weight = { choices = ["balanced"] }
     adoption = adopt(config_path, write_table(tmp_path, frame, "d.csv"), "target")
     assert load_config(config_path).tuning is None
     assert "[tuning] removed: no parameter left to search" in adoption.lines()
+
+
+def test_adopt_rewrites_the_project_inside_the_production_lock(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Adopt and every promotion take the same lock: a run never promotes half-way
+    through an adopt, nor an adopt retires production half-way through a promotion."""
+    table = write_table(tmp_path, load_wine(as_frame=True).frame, "wine.csv")
+    seen: list[bool] = []
+    retire = adopt_module._retire_production
+
+    def retiring(models: Path) -> Path | None:
+        seen.append(_lock_is_taken(models))
+        return retire(models)
+
+    monkeypatch.setattr(adopt_module, "_retire_production", retiring)
+    adopt(project / "configs" / "pipeline.toml", table, "target")
+    assert seen == [True]
+    assert not _lock_is_taken(project / "models")
+
+
+def test_a_run_racing_an_adopt_does_not_promote_a_model_of_the_old_table(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 22: adopt retired production, then a run that started on the old table
+    promoted its model under the new config, and predict failed. The run now finds
+    the project changed when it would promote, and leaves production alone."""
+    config_path = project / "configs" / "pipeline.toml"
+    wine = write_table(tmp_path, load_wine(as_frame=True).frame, "wine.csv")
+    adopt(config_path, wine, "target")
+    loaded = load_config(config_path)
+    Pipeline.from_config(loaded).run()  # production: a wine model
+    frame = load_breast_cancer(as_frame=True).frame.iloc[:, [0, 1, 2, 3, -1]]
+    cancer = write_table(tmp_path, frame, "cancer.csv")
+    pipeline = Pipeline.from_config(loaded).watch(config_path, loaded)
+    train = pipeline.trainer.train
+
+    def adopting_meanwhile(*args: Any) -> Any:
+        trained = train(*args)
+        adopt(config_path, cancer, "target")  # while the wine run is training
+        return trained
+
+    monkeypatch.setattr(pipeline.trainer, "train", adopting_meanwhile)
+    result = pipeline.run()
+    assert result.release is None
+    assert result.withheld == f"{config_path} changed during the run"
+    assert not (project / "models" / "production").exists()  # as adopt left it
+    record = json.loads((result.run_dir / "record.json").read_text(encoding="utf-8"))
+    assert record["promotion"] == "withheld" and record["promoted"] is False
+    after = Pipeline.from_config(load_config(config_path)).run()  # the new table
+    assert after.release is not None
+
+
+def test_a_table_of_mostly_blank_numbers_runs_end_to_end_without_a_traceback(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 22: on a real table with most numeric columns mostly blank, the skew
+    noise was infinite and the record could not be written (after promotion). Every
+    number in the record is finite or null with its reason beside it."""
+    generator = np.random.default_rng(0)
+    rows = 240
+    frame = pd.DataFrame(
+        {"a": generator.normal(0, 1, rows), "b": generator.normal(5, 2, rows)}
+    )
+    for column in range(10):
+        values = generator.normal(column, 1 + column, rows)
+        blank = 0.97 if column % 3 == 0 else 0.85
+        values[generator.random(rows) < blank] = np.nan
+        frame[f"sparse{column}"] = values
+    frame["once"] = np.nan
+    frame.loc[5, "once"] = 3.0
+    score = frame["a"] + 0.5 * frame["b"] + generator.normal(0, 0.5, rows)
+    frame["label"] = np.where(score > 2.5, "yes", "no")
+    table = write_table(tmp_path, frame, "blank.csv")
+    config = str(project / "configs" / "pipeline.toml")
+    assert main(["adopt", str(table), "--label", "label", "--config", config]) == 0
+    code = main(["run", "--config", config])
+    captured = capsys.readouterr()
+    assert code in (0, 1) and "Traceback" not in captured.err + captured.out
+    (path,) = (project / "runs").glob("*/record.json")
+
+    def refuse(constant: str) -> None:
+        raise ValueError(f"{constant} in the record")
+
+    record = json.loads(path.read_text(encoding="utf-8"), parse_constant=refuse)
+    noise = {c["feature"]: c for c in record["data_checks"]["skew"]}["once"]
+    assert noise["noise"] is None and "infinity" in noise["noise_undefined"]
+    assert main(["runs", "--config", config]) == 0

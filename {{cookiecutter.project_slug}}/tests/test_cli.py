@@ -300,7 +300,7 @@ def test_ctrl_c_ends_in_one_line_that_says_what_was_written(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    def interrupted(self: Pipeline, promote: bool, use_tuned: bool) -> None:
+    def interrupted(self: Pipeline, *args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(Pipeline, "run", interrupted)

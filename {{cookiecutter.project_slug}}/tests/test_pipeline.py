@@ -1,6 +1,8 @@
+import errno
 import fcntl
 import json
 import math
+import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,8 @@ from conftest import ProjectFactory
 from conftest import table
 from conftest import write_project
 
+from {{ cookiecutter.module_name }} import storage
+from {{ cookiecutter.module_name }}.cli import main
 from {{ cookiecutter.module_name }}.config import DEFAULT_CONFIG
 from {{ cookiecutter.module_name }}.config import DataConfig
 from {{ cookiecutter.module_name }}.config import ModelConfig
@@ -587,3 +591,210 @@ def test_regression_is_tuned_and_gated(tmp_path: Path) -> None:
     assert result.tuning == search
     estimator = load_artifact(result.run_dir / "model.joblib").model[-1]
     assert estimator.max_depth == search.best.params["max_depth"]
+
+
+# Every step after judging, in the order a run takes them, and how to make it fail as
+# a full disk does: (the file written, whose folder) or the production rename.
+STEPS = [
+    ("validation.json", "run"),
+    ("evaluation.html", "reports"),
+    ("evaluation.html", "run"),
+    ("record.json", "run"),
+    ("model.joblib", "release"),
+    ("rename", "models"),
+]
+
+
+def _fail_at(
+    monkeypatch: pytest.MonkeyPatch, config: PipelineConfig, name: str, where: str
+) -> list[str]:
+    """Make one step fail with ENOSPC; returns the steps taken, in order."""
+    taken: list[str] = []
+    write = storage._write_atomically
+    rename = os.replace
+
+    def folder(path: Path) -> str:
+        parent = path.parent
+        if parent == config.output.reports:
+            return "reports"
+        if parent.parent == config.output.models:
+            return "release"
+        return "run" if parent.parent == config.output.runs else "other"
+
+    def writing(path: Path, writer: Any) -> None:
+        step = f"{path.name}@{folder(path)}"
+        taken.append(step)
+        if step == f"{name}@{where}":
+            raise DataError(f"{path}: cannot write (No space left on device)")
+        write(path, writer)
+
+    def renaming(source: Any, target: Any) -> None:
+        if Path(target).name == "production":
+            taken.append("rename@models")
+            if name == "rename":
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        rename(source, target)
+
+    monkeypatch.setattr(storage, "_write_atomically", writing)
+    monkeypatch.setattr(os, "replace", renaming)
+    return taken
+
+
+@pytest.mark.parametrize(("name", "where"), STEPS)
+def test_a_failure_at_any_step_after_judging_leaves_production_byte_identical(
+    config: PipelineConfig, monkeypatch: pytest.MonkeyPatch, name: str, where: str
+) -> None:
+    """Issue 22: a run promoted its model, then died writing its record. Now the
+    record, the verdict and the page are written first and the rename is the last
+    step: whichever step fails, production is what it was, the error is one line,
+    no release folder is left, and no record claims a promotion."""
+    first = Pipeline.from_config(config).run()
+    models = config.output.models
+    link, before = os.readlink(models / "production"), production_bytes(config)
+    taken = _fail_at(monkeypatch, config, name, where)
+    with pytest.raises(DataError) as raised:
+        Pipeline.from_config(config).run(report=True)
+    monkeypatch.undo()
+    assert "\n" not in str(raised.value)
+    assert os.readlink(models / "production") == link == first.run_id
+    assert production_bytes(config) == before
+    assert sorted(p.name for p in models.iterdir()) == [
+        ".lock",
+        first.run_id,
+        "production",
+    ]
+    # It failed where asked and went no further, but to note a failed promotion.
+    failed = taken.index(f"{name}@{where}")
+    assert taken[failed + 1 :] in ([], ["record.json@run"])
+    records = sorted(config.output.runs.glob("*/record.json"))
+    for path in records:
+        record = read_json(path)
+        assert record["promoted"] is (record["run_id"] == first.run_id)
+
+
+def test_promotion_comes_after_the_record_the_verdict_and_the_page(
+    config: PipelineConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    taken = _fail_at(monkeypatch, config, "none", "none")
+    result = Pipeline.from_config(config).run(report=True)
+    assert result.release is not None and result.report is not None
+    assert taken == [
+        "model.joblib@run",  # the candidate, before judging
+        "validation.json@run",
+        "evaluation.html@reports",
+        "evaluation.html@run",
+        "record.json@run",  # promotion "pending"
+        "model.joblib@release",
+        "rename@models",
+        "record.json@run",  # promoted
+    ]
+    record = read_json(result.run_dir / "record.json")
+    assert record["promoted"] is True and record["promotion"] == "done"
+
+
+def test_a_failed_rename_is_recorded_as_failed_not_pending(
+    config: PipelineConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fail_at(monkeypatch, config, "rename", "models")
+    with pytest.raises(DataError, match="production is unchanged"):
+        Pipeline.from_config(config).run()
+    monkeypatch.undo()
+    (path,) = config.output.runs.glob("*/record.json")
+    record = read_json(path)
+    assert record["promoted"] is False and record["promotion"] == "failed"
+    assert "production is unchanged" in record["failed"]
+    assert not (config.output.models / "production").exists()
+
+
+def test_a_dangling_production_link_is_an_error_not_a_first_run(
+    config: PipelineConfig, tmp_path: Path
+) -> None:
+    first = Pipeline.from_config(config).run()
+    release = config.output.models / first.run_id
+    release.rename(tmp_path / "moved")
+    with pytest.raises(DataError, match="ln -sfn") as raised:
+        Pipeline.from_config(config).run()
+    assert "\n" not in str(raised.value) and "holds no model.joblib" in str(
+        raised.value
+    )
+    assert [path.name for path in config.output.runs.iterdir()] == [first.run_id]
+    with pytest.raises(DataError, match="ln -sfn"):
+        Pipeline.from_config(config).predict(config.data.serving or Path())
+    assert os.readlink(config.output.models / "production") == first.run_id
+
+
+def test_a_production_folder_stops_a_promoting_run_before_fitting(
+    config: PipelineConfig,
+) -> None:
+    production = config.output.models / "production"
+    production.mkdir(parents=True)
+    with pytest.raises(DataError, match="real folder, not a link") as raised:
+        Pipeline.from_config(config).run()
+    assert "\n" not in str(raised.value)
+    assert not config.output.runs.exists() or not any(config.output.runs.iterdir())
+    assert sorted(p.name for p in config.output.models.iterdir()) == ["production"]
+    experiment = Pipeline.from_config(config).run(promote=False)  # never repoints
+    assert experiment.release is None and production.is_dir()
+
+
+def test_a_run_whose_data_changed_under_it_is_not_promoted(
+    config: PipelineConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run read one table; by the time it would promote, the file is another
+    (an adopt, or rows appended): its model is not released."""
+    pipeline = Pipeline.from_config(config)
+    train = pipeline.trainer.train
+
+    def appending(*args: Any) -> Any:
+        trained = train(*args)
+        with config.data.train.open("a", encoding="utf-8") as data:
+            data.write(config.data.train.read_text(encoding="utf-8").splitlines()[1])
+            data.write("\n")
+        return trained
+
+    monkeypatch.setattr(pipeline.trainer, "train", appending)
+    result = pipeline.run()
+    assert result.verdict.gate.validation_ok and result.release is None
+    assert result.withheld == f"{config.data.train} changed during the run"
+    assert not (config.output.models / "production").exists()
+    record = read_json(result.run_dir / "record.json")
+    assert record["promotion"] == "withheld" and record["promoted"] is False
+
+
+def test_a_run_whose_config_changed_under_it_is_not_promoted(
+    config_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loaded = load_config(config_path)
+    pipeline = Pipeline.from_config(loaded).watch(config_path, loaded)
+    train = pipeline.trainer.train
+
+    def editing(*args: Any) -> Any:
+        text = config_path.read_text(encoding="utf-8")
+        config_path.write_text(text.replace("seed = 3", "seed = 4"), encoding="utf-8")
+        return train(*args)
+
+    monkeypatch.setattr(pipeline.trainer, "train", editing)
+    result = pipeline.run()
+    assert result.release is None
+    assert result.withheld == f"{config_path} changed during the run"
+    assert not (loaded.output.models / "production").exists()
+    unchanged = Pipeline.from_config(loaded).watch(
+        config_path, load_config(config_path)
+    )
+    assert unchanged.run().release is not None  # the config as it is now: promoted
+
+
+def test_runs_names_a_damaged_record_and_lists_the_rest(
+    config_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = load_config(config_path)
+    first = Pipeline.from_config(config).run()
+    second = Pipeline.from_config(config).run(promote=False)
+    (second.run_dir / "record.json").write_text('{"run_id": "cut', encoding="utf-8")
+    assert main(["runs", "--config", str(config_path)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [
+        f"left out {second.run_dir / 'record.json'}: unreadable run record "
+        "(Unterminated string starting at: line 1 column 12 (char 11))"
+    ]
+    assert first.run_id in captured.out and second.run_id not in captured.out

@@ -1,3 +1,4 @@
+import errno
 import json
 import math
 import os
@@ -8,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import joblib
+import numpy as np
 import pytest
 
 from {{ cookiecutter.module_name }}.datatypes import ModelArtifact
@@ -16,6 +18,7 @@ from {{ cookiecutter.module_name }}.storage import LOCK_FILE
 from {{ cookiecutter.module_name }}.storage import load_artifact
 from {{ cookiecutter.module_name }}.storage import production_lock
 from {{ cookiecutter.module_name }}.storage import production_model
+from {{ cookiecutter.module_name }}.storage import production_problem
 from {{ cookiecutter.module_name }}.storage import promote_release
 from {{ cookiecutter.module_name }}.storage import save_artifact
 from {{ cookiecutter.module_name }}.storage import write_json
@@ -55,8 +58,76 @@ def test_load_refuses_what_is_not_an_artifact(tmp_path: Path) -> None:
 def test_write_json_is_sorted_and_readable(tmp_path: Path) -> None:
     path = tmp_path / "record.json"
     write_json(path, {"b": 1, "a": [1, math.nan]})
-    assert json.loads(path.read_text(encoding="utf-8")) == {"a": [1, None], "b": 1}
+    assert json.loads(path.read_text(encoding="utf-8")) == {
+        "a": [1, None],
+        "a_undefined": "null at index 1: not a finite number",
+        "b": 1,
+    }
     assert path.read_text(encoding="utf-8").index('"a"') < path.read_text().index('"b"')
+
+
+def test_numbers_json_cannot_hold_are_null_with_the_reason_beside_them(
+    tmp_path: Path,
+) -> None:
+    """An infinite noise once crashed json.dumps after the model was promoted: no
+    value is ever written as NaN or infinity, and null says why it is null."""
+    path = tmp_path / "record.json"
+    document = {
+        "skew": [{"feature": "x", "distance": 0.5, "noise": math.inf}],
+        "metrics": {"overall": {"roc_auc": np.float64("nan"), "accuracy": 0.75}},
+        "low": -math.inf,
+        "count": 3,
+        "ok": True,
+    }
+    write_json(path, document)
+    text = path.read_text(encoding="utf-8")
+    assert "NaN" not in text and "Infinity" not in text
+    written = json.loads(text)
+    assert written["skew"][0]["noise"] is None
+    assert "+infinity" in written["skew"][0]["noise_undefined"]
+    assert written["skew"][0]["distance"] == 0.5
+    assert written["metrics"]["overall"]["roc_auc"] is None
+    assert "not a number" in written["metrics"]["overall"]["roc_auc_undefined"]
+    assert written["metrics"]["overall"]["accuracy"] == 0.75
+    assert written["low"] is None and "-infinity" in written["low_undefined"]
+    assert written["count"] == 3 and written["ok"] is True
+    assert "count_undefined" not in written and "ok_undefined" not in written
+
+
+def _disk_full(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """Writing a file called `name` fails as a full disk does, mid-write."""
+    real = os.fsync
+
+    def fsync(descriptor: int) -> None:
+        if (
+            os.readlink(f"/proc/self/fd/{descriptor}")
+            .rsplit("/", 1)[-1]
+            .startswith(f".{name}.")
+        ):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real(descriptor)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="Linux's fd table")
+def test_a_full_disk_is_one_line_and_leaves_the_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "record.json"
+    write_json(path, {"a": 1})
+    _disk_full(monkeypatch, "record.json")
+    with pytest.raises(DataError, match="No space left on device") as raised:
+        write_json(path, {"a": 2})
+    assert "\n" not in str(raised.value) and str(path) in str(raised.value)
+    assert json.loads(path.read_text(encoding="utf-8")) == {"a": 1}
+    assert [p.name for p in tmp_path.iterdir()] == ["record.json"]
+
+
+def test_a_folder_that_cannot_be_made_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "runs").write_text("a file where a folder belongs", encoding="utf-8")
+    with pytest.raises(DataError, match="cannot write"):
+        write_json(tmp_path / "runs" / "x" / "record.json", {"a": 1})
 
 
 def test_a_damaged_artifact_is_one_line(tmp_path: Path) -> None:
@@ -113,6 +184,70 @@ def test_a_crash_during_promotion_leaves_the_old_production_whole(
     monkeypatch.undo()
     promote_release(models, second, "run-2")  # the next promotion still works
     assert production_model(models).read_bytes() == second.read_bytes()
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="Linux's fd table")
+def test_a_full_disk_at_promotion_leaves_production_and_no_empty_release(
+    tmp_path: Path, candidates: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    models = tmp_path / "models"
+    first, second = candidates
+    promote_release(models, first, "run-1")
+    _disk_full(monkeypatch, "model.joblib")
+    with pytest.raises(DataError, match="No space left on device") as raised:
+        promote_release(models, second, "run-2")
+    assert "\n" not in str(raised.value)
+    assert os.readlink(models / "production") == "run-1"
+    assert production_model(models).read_bytes() == first.read_bytes()
+    assert sorted(p.name for p in models.iterdir()) == ["production", "run-1"]
+
+
+def test_a_failed_rename_leaves_production_and_no_pending_link(
+    tmp_path: Path, candidates: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    models = tmp_path / "models"
+    first, second = candidates
+    promote_release(models, first, "run-1")
+
+    real = os.replace
+
+    def full(source: Path, target: Path) -> None:
+        if Path(target).name == "production":
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real(source, target)
+
+    monkeypatch.setattr(os, "replace", full)
+    with pytest.raises(DataError, match="production is unchanged"):
+        promote_release(models, second, "run-2")
+    assert os.readlink(models / "production") == "run-1"
+    assert sorted(p.name for p in models.iterdir()) == ["production", "run-1"]
+
+
+def test_a_production_folder_is_refused_before_anything_is_written(
+    tmp_path: Path, candidates: tuple[Path, Path]
+) -> None:
+    models = tmp_path / "models"
+    (models / "production").mkdir(parents=True)
+    (models / "production" / "model.joblib").write_bytes(b"served")
+    with pytest.raises(DataError, match="is a real folder, not a link") as raised:
+        promote_release(models, candidates[1], "run-2")
+    assert "\n" not in str(raised.value)
+    assert sorted(p.name for p in models.iterdir()) == ["production"]
+    assert (models / "production" / "model.joblib").read_bytes() == b"served"
+
+
+def test_a_dangling_production_link_is_a_problem_with_a_way_out(
+    tmp_path: Path, candidates: tuple[Path, Path]
+) -> None:
+    models = tmp_path / "models"
+    assert production_problem(models) is None  # no model yet: a first run
+    promote_release(models, candidates[0], "run-1")
+    assert production_problem(models) is None
+    (models / "run-1" / "model.joblib").unlink()
+    (models / "run-1").rmdir()
+    problem = production_problem(models)
+    assert problem is not None and "points at run-1" in problem
+    assert "ln -sfn" in problem and "rm " in problem
 
 
 SECOND_RUN = """

@@ -6,6 +6,9 @@ from pathlib import Path
 from mlflow import MlflowClient
 {%- endif %}
 
+import pytest
+
+from {{ cookiecutter.module_name }}.errors import DataError
 {% if cookiecutter.experiment_tracking == "mlflow" -%}
 from {{ cookiecutter.module_name }}.tracking import MlflowRecorder
 {% endif -%}
@@ -84,6 +87,38 @@ def test_attach_keeps_a_later_file_with_the_run(tmp_path: Path) -> None:
     recorder.attach(recorder.run_dir("run-1"), page)
     kept = recorder.run_dir("run-1") / "evaluation.html"
     assert kept.read_text(encoding="utf-8") == "<html></html>"
+
+
+def test_scan_names_every_record_it_cannot_read(tmp_path: Path) -> None:
+    """`runs` once left out a run whose record was damaged without a word."""
+    recorder = RunRecorder(tmp_path / "runs", tmp_path)
+    recorder.record("20260101T000000000000Z-a", {"seed": 1}, {}, {})
+    damaged = tmp_path / "runs" / "20260102T000000000000Z-b" / "record.json"
+    damaged.parent.mkdir()
+    damaged.write_text('{"run_id": "20260102T', "utf-8")
+    foreign = tmp_path / "runs" / "20260103T000000000000Z-c" / "record.json"
+    foreign.parent.mkdir()
+    foreign.write_text("[1, 2]", "utf-8")
+    (tmp_path / "runs" / "20260104T000000000000Z-d").mkdir()  # cut short: no record
+    records, unreadable = recorder.scan()
+    assert [r["run_id"] for r in records] == ["20260101T000000000000Z-a"]
+    assert len(unreadable) == 2
+    assert unreadable[0].startswith(f"{damaged}: unreadable run record (")
+    assert unreadable[1] == f"{foreign}: not a run record (no run_id)"
+    assert all("\n" not in line for line in unreadable)
+
+
+def test_a_promotion_is_written_as_done_only_after_the_rename(tmp_path: Path) -> None:
+    recorder = RunRecorder(tmp_path / "runs", tmp_path)
+    results = {"promoted": False, "promotion": "pending", "metrics": {}}
+    path = recorder.record("run-1", {"seed": 1}, {}, results)
+    assert json.loads(path.read_text(encoding="utf-8"))["promoted"] is False
+    recorder.mark_promoted("run-1")
+    record = json.loads(path.read_text(encoding="utf-8"))
+    assert record["promoted"] is True and record["promotion"] == "done"
+    path.write_text("{", "utf-8")
+    with pytest.raises(DataError, match="cannot read it back"):
+        recorder.mark_promoted("run-1")
 {%- if cookiecutter.experiment_tracking == "mlflow" %}
 
 

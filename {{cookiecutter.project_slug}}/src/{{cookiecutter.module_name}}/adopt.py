@@ -25,6 +25,7 @@ from {{ cookiecutter.module_name }}.model import Model
 from {{ cookiecutter.module_name }}.sources import CsvSource
 from {{ cookiecutter.module_name }}.storage import PRODUCTION
 from {{ cookiecutter.module_name }}.storage import copy_file
+from {{ cookiecutter.module_name }}.storage import production_lock
 from {{ cookiecutter.module_name }}.storage import write_text
 
 # A numeric label with at most this many distinct integers is a class label.
@@ -141,8 +142,11 @@ def adopt(
     if not adoption.numeric and not adoption.categorical:
         raise DataError(f"{source}: no usable feature column besides {label!r}")
     config = load_config(config_path)
-    _write(config_path, config.data.schema, source, frame, label, adoption)
-    adoption.retired = _retire_production(config.output.models)
+    # The lock every promotion takes: a run that started on the old table finishes
+    # its promotion before this begins, or finds the project changed after it.
+    with production_lock(config.output.models):
+        _write(config_path, config.data.schema, source, frame, label, adoption)
+        adoption.retired = _retire_production(config.output.models)
     return adoption
 
 

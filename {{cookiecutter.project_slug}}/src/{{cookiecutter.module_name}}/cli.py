@@ -51,32 +51,39 @@ RUNS_COLUMNS = {
 def pipeline_from(arguments: argparse.Namespace) -> "Pipeline":
     from {{ cookiecutter.module_name }}.pipeline import Pipeline
 
-    return Pipeline.from_config(load_config(arguments.config))
+    loaded = load_config(arguments.config)
+    return Pipeline.from_config(loaded).watch(arguments.config, loaded)
 
 
 def report_verdict(pipeline: "Pipeline", result: "RunResult") -> int:
-    """Every slice's metrics, then the gate's reasons (a refusal names each one), and
-    what became of the candidate before the page is drawn, which takes seconds."""
+    """Every slice's metrics ("n/a" where undefined), then the gate's reasons (a
+    refusal names each one), the files written (the page was drawn before
+    production moved) and what became of the candidate."""
     verdict = result.verdict
     if verdict.candidate is not None:
         table = pd.DataFrame(verdict.candidate.metrics).T.rename_axis("slice")
-        print(table.to_string(float_format="{:.4f}".format, na_rep="-"))
+        table = table.replace([float("inf"), float("-inf")], float("nan"))
+        print(table.to_string(float_format="{:.4f}".format, na_rep="n/a"))
     if verdict.gate.rubber_stamp:
         print("no production model yet: change thresholds skipped (rubber stamp)")
     for failure in verdict.gate.failures:
         print(f"gate: {failure}")
     verdict_dir = result.run_dir if result.recorded else pipeline.config.output.reports
     print(f"validation: {verdict_dir / 'validation.json'}")
+    if result.report is not None:
+        print(f"report: {result.report}")
     print(outcome(result))
-    report = pipeline.write_report(result)
-    if report is not None:
-        print(f"report: {report}")
-    return 0 if verdict.gate.validation_ok else EXIT_ANOMALIES
+    return 0 if verdict.gate.validation_ok and not result.withheld else EXIT_ANOMALIES
 
 
 def outcome(result: "RunResult") -> str:
     if result.release is not None:
         return f"promoted to production: {result.release}"
+    if result.withheld:
+        return (
+            f"blessed but not promoted: {result.withheld}, so its model may not fit "
+            "the project as it is now; production unchanged; run again"
+        )
     if result.verdict.gate.validation_ok:
         how = "--no-promote: an experiment" if result.recorded else "pass --promote"
         return f"blessed: would have been promoted; not released ({how})"
@@ -87,7 +94,7 @@ def run(arguments: argparse.Namespace) -> int:
     pipeline = pipeline_from(arguments)
     print(f"task: {pipeline.config.task} of {pipeline.config.data.label!r}")
     result = pipeline.run(
-        promote=not arguments.no_promote, use_tuned=not arguments.untuned
+        promote=not arguments.no_promote, use_tuned=not arguments.untuned, report=True
     )
     if result.tuning is not None:
         print(f"tuned: {tuned_line(result.tuning)}")
@@ -126,13 +133,16 @@ def tune(arguments: argparse.Namespace) -> int:
 def evaluate(arguments: argparse.Namespace) -> int:
     pipeline = pipeline_from(arguments)
     return report_verdict(
-        pipeline, pipeline.evaluate(arguments.candidate, arguments.promote)
+        pipeline, pipeline.evaluate(arguments.candidate, arguments.promote, True)
     )
 
 
 def runs(arguments: argparse.Namespace) -> int:
     pipeline = pipeline_from(arguments)
-    records, serving = pipeline.runs(), pipeline.serving_version()
+    records, unreadable = pipeline.recorder.scan()
+    serving = pipeline.serving_version()
+    for line in unreadable:
+        print(f"left out {line}", file=sys.stderr)
     if not records:
         print("no runs recorded yet: `make pipeline` makes one")
         return 0
@@ -144,7 +154,7 @@ def runs(arguments: argparse.Namespace) -> int:
                 for name in RUNS_COLUMNS[pipeline.config.task]
             },
             "blessed": record.get("validation", {}).get("validation_ok", False),
-            "promoted": record.get("promoted", False),
+            "promoted": _promoted(record),
             "serving": record["run_id"] == serving,
             **tuned_columns(record.get("tuning")),
         }
@@ -154,6 +164,14 @@ def runs(arguments: argparse.Namespace) -> int:
         table = table.drop(columns=["tuned", "cv_score", "params"])  # never tuned
     print(table.to_string(index=False, float_format="{:.4f}".format, na_rep="-"))
     return 0
+
+
+def _promoted(record: dict[str, Any]) -> bool | str:
+    """True or False, or "pending" for a run stopped between its record and the
+    rename (the serving column says whether production moved)."""
+    if record.get("promotion") == "pending":
+        return "pending"
+    return bool(record.get("promoted", False))
 
 
 def tuned_columns(tuning: dict[str, Any] | None) -> dict[str, Any]:

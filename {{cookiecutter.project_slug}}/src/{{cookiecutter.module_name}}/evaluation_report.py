@@ -93,8 +93,11 @@ def _task_sections(
 
 
 def _table(frame: pd.DataFrame, index: bool = True) -> str:
-    return frame.to_html(
-        float_format="{:.4f}".format, na_rep="-", border=0, index=index
+    """A number that is undefined (NaN: a single-class slice's ROC AUC) or not
+    finite shows as "n/a", never as "nan" or "inf"."""
+    finite = frame.replace([np.inf, -np.inf], np.nan)
+    return finite.to_html(
+        float_format="{:.4f}".format, na_rep="n/a", border=0, index=index
     )
 
 

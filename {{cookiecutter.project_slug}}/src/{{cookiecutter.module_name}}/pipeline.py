@@ -1,5 +1,7 @@
 """The composition root: the only place that knows every component and their order."""
 
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import asdict
 from dataclasses import dataclass
 from dataclasses import replace
@@ -11,6 +13,7 @@ import pandas as pd
 
 from {{ cookiecutter.module_name }}.config import PipelineConfig
 from {{ cookiecutter.module_name }}.config import for_task
+from {{ cookiecutter.module_name }}.config import load_config
 from {{ cookiecutter.module_name }}.data_check import DataCheck
 from {{ cookiecutter.module_name }}.data_loader import DataLoader
 from {{ cookiecutter.module_name }}.data_validation import Comparison
@@ -24,6 +27,7 @@ from {{ cookiecutter.module_name }}.datatypes import SlicedMetrics
 from {{ cookiecutter.module_name }}.errors import AnomaliesFound
 from {{ cookiecutter.module_name }}.errors import ConfigError
 from {{ cookiecutter.module_name }}.errors import DataError
+from {{ cookiecutter.module_name }}.errors import ProjectError
 from {{ cookiecutter.module_name }}.evaluator import Evaluator
 from {{ cookiecutter.module_name }}.gate import Failure
 from {{ cookiecutter.module_name }}.gate import GateResult
@@ -35,9 +39,11 @@ from {{ cookiecutter.module_name }}.preprocess import Preprocess
 from {{ cookiecutter.module_name }}.sources import DataSource
 from {{ cookiecutter.module_name }}.sources import source_for
 from {{ cookiecutter.module_name }}.storage import MODEL_FILE
+from {{ cookiecutter.module_name }}.storage import PRODUCTION
 from {{ cookiecutter.module_name }}.storage import load_artifact
 from {{ cookiecutter.module_name }}.storage import production_lock
 from {{ cookiecutter.module_name }}.storage import production_model
+from {{ cookiecutter.module_name }}.storage import production_problem
 from {{ cookiecutter.module_name }}.storage import promote_release
 from {{ cookiecutter.module_name }}.storage import save_artifact
 from {{ cookiecutter.module_name }}.storage import write_json
@@ -45,6 +51,7 @@ from {{ cookiecutter.module_name }}.storage import write_text
 {%- if cookiecutter.experiment_tracking == "mlflow" %}
 from {{ cookiecutter.module_name }}.tracking import MlflowRecorder
 {%- endif %}
+from {{ cookiecutter.module_name }}.tracking import PENDING
 from {{ cookiecutter.module_name }}.tracking import RunRecorder
 from {{ cookiecutter.module_name }}.trainer import Trainer
 from {{ cookiecutter.module_name }}.tuner import STUDY_FILE
@@ -71,6 +78,10 @@ class RunResult:
     promote: bool = True
     # The study whose best parameters trained the candidate, if any.
     tuning: SearchSummary | None = None
+    # The evaluation page, when the run was asked to draw it.
+    report: Path | None = None
+    # Why a blessed candidate was not released although promotion was asked for.
+    withheld: str | None = None
 
     @property
     def metrics(self) -> SlicedMetrics:
@@ -112,6 +123,15 @@ class Pipeline:
         self.gate = gate
         self.recorder = recorder
         self.tuner = tuner
+        # The config file and what it read when loaded (see watch).
+        self.watched: tuple[Path, dict[str, Any]] | None = None
+
+    def watch(self, config_file: Path, loaded: PipelineConfig) -> "Pipeline":
+        """Promote only while `config_file` still reads as `loaded`: an adopt (or an
+        edit) during a run makes the project another one, and a model of the old
+        table must not become its production model."""
+        self.watched = (config_file, loaded.as_dict())
+        return self
 
     @classmethod
     def from_config(cls, loaded: PipelineConfig) -> "Pipeline":
@@ -216,12 +236,18 @@ class Pipeline:
         """The study of this config and data, if a search has finished a trial."""
         return None if self.tuner is None else self.tuner.summary(self.study())
 
-    def run(self, promote: bool = True, use_tuned: bool = True) -> RunResult:
+    def run(
+        self, promote: bool = True, use_tuned: bool = True, report: bool = False
+    ) -> RunResult:
         """Bad data or skew stops the run before anything is fitted; a candidate the
         gate refuses stays in its run folder and production is not touched. With
         promote=False the run is an experiment: gated, recorded, never released.
         With a finished search of this config and data, the candidate is trained
-        with its best parameters, and gated like any other."""
+        with its best parameters, and gated like any other. With report=True the
+        evaluation page is drawn too (it takes seconds); see _finish for the order."""
+        started = self._data_fingerprint()  # before reading: see _changed
+        if promote:
+            self._refuse_unpromotable()
         tuning = self.tuned() if use_tuned else None
         model = self.model.with_params(tuning.best.params) if tuning else self.model
         frame, train, test = self._split()
@@ -241,21 +267,29 @@ class Pipeline:
         with production_lock(self.config.output.models):
             production = self._production_model(test)  # as it is now, after waiting
             verdict = self.judge(run_dir, frame, test, production)
-            release = self._conclude(run_dir, verdict, run_dir, promote)
-        self.recorder.record(
-            run_id,
-            config,
-            {self.source.location: self.source.fingerprint()},
-            _results(verdict, release)
-            | {"task": self.config.task, "experiment": not promote}
-            | {"tuning": tuning.as_record() if tuning else None}
-            | {"data_checks": {"skew": [asdict(c) | {"fired": c.fired} for c in skew]}},
-        )
-        return RunResult(
-            run_id, skew, verdict, run_dir, release, test, True, promote, tuning
-        )
+            result = RunResult(
+                run_id, skew, verdict, run_dir, None, test, True, promote, tuning
+            )
+            extra: dict[str, Any] = {
+                "task": self.config.task,
+                "experiment": not promote,
+                "tuning": tuning.as_record() if tuning else None,
+                "data_checks": {"skew": [asdict(c) | {"fired": c.fired} for c in skew]},
+            }
 
-    def evaluate(self, candidate_dir: Path, promote: bool) -> RunResult:
+            def record(promotion: dict[str, Any]) -> None:
+                self.recorder.record(
+                    run_id,
+                    config,
+                    {self.source.location: started},
+                    _results(verdict) | promotion | extra,
+                )
+
+            return self._finish(result, started, report, record)
+
+    def evaluate(
+        self, candidate_dir: Path, promote: bool, report: bool = False
+    ) -> RunResult:
         """Gate a saved model without retraining, on the same evaluation split."""
         if not candidate_dir.is_dir():
             raise DataError(f"{candidate_dir}: no such folder; pass e.g. runs/<run id>")
@@ -264,22 +298,95 @@ class Pipeline:
                 f"{candidate_dir}: no {MODEL_FILE} in it; pass a run folder, "
                 "e.g. runs/<run id>"
             )
+        started = self._data_fingerprint()
+        if promote:
+            self._refuse_unpromotable()
         frame, _, test = self._split()
-        reports = self.config.output.reports
         with production_lock(self.config.output.models):
             production = self._production_model(test)
             verdict = self.judge(candidate_dir, frame, test, production)
-            release = self._conclude(candidate_dir, verdict, reports, promote)
-        return RunResult(
-            candidate_dir.name,
-            [],
-            verdict,
-            candidate_dir,
-            release,
-            test,
-            False,
-            promote,
+            result = RunResult(
+                candidate_dir.name,
+                [],
+                verdict,
+                candidate_dir,
+                None,
+                test,
+                False,
+                promote,
+            )
+            return self._finish(result, started, report, None)
+
+    def _finish(
+        self,
+        result: RunResult,
+        started: str,
+        report: bool,
+        record: Callable[[dict[str, Any]], None] | None,
+    ) -> RunResult:
+        """Everything after judging, inside the production lock, promotion last:
+        validation.json, the evaluation page (reports/ and the run's copy), the run
+        record, and only then the rename that repoints production. A failure at any
+        step before the rename leaves production as it was. The record is written
+        "pending" just before the rename and "done" just after it, so a record never
+        claims a promotion that did not happen."""
+        verdict = result.verdict
+        verdict_dir = result.run_dir if result.recorded else self.config.output.reports
+        write_json(verdict_dir / "validation.json", verdict.gate.as_dict())
+        withheld = None
+        if result.promote and verdict.gate.validation_ok:
+            withheld = self._changed(started)
+        result = replace(
+            result,
+            withheld=withheld,
+            report=self.write_report(result) if report else None,
         )
+        releasing = result.promote and verdict.gate.validation_ok and not withheld
+        if record is not None:
+            record(_promotion(result, releasing))
+        if not releasing:
+            return result
+        try:
+            release = self._promote(result.run_dir)
+        except DataError as error:
+            if record is not None:
+                with suppress(DataError):  # the disk may still be full
+                    record(_promotion(result, False) | {"failed": str(error)})
+            raise
+        if record is not None:
+            try:
+                self.recorder.mark_promoted(result.run_id)
+            except DataError as error:
+                raise DataError(
+                    f"promoted to production ({release}), but its record still says "
+                    f"promotion pending: {error}"
+                ) from None
+        return replace(result, release=release)
+
+    def _data_fingerprint(self) -> str:
+        """The data as it is now (a fresh hash, not the source's cached one)."""
+        return source_for(self.config.data.train).fingerprint()
+
+    def _changed(self, started: str) -> str | None:
+        """Why promoting would release a model of a project that is no longer this
+        one, None when the config and data are still what the run started with."""
+        try:
+            if self._data_fingerprint() != started:
+                return f"{self.config.data.train} changed during the run"
+            if self.watched is not None:
+                config_file, loaded = self.watched
+                if load_config(config_file).as_dict() != loaded:
+                    return f"{config_file} changed during the run"
+        except ProjectError as error:
+            return f"the project changed during the run ({error})"
+        return None
+
+    def _refuse_unpromotable(self) -> None:
+        """A models/production that is a real folder cannot be repointed: say so
+        before anything is fitted, not after."""
+        link = self.config.output.models / PRODUCTION
+        if link.exists() and not link.is_symlink():
+            raise DataError(str(production_problem(self.config.output.models)))
 
     def judge(
         self,
@@ -339,7 +446,10 @@ class Pipeline:
         return None
 
     def _production_model(self, test: Dataset) -> ModelArtifact | None:
-        """The model to beat, checked before anything is fitted."""
+        """The model to beat, checked before anything is fitted. A link whose
+        release is gone is an error, not a first run."""
+        if self.production.parent.is_symlink() and not self.production.exists():
+            raise DataError(str(production_problem(self.config.output.models)))
         if not self.production.exists():
             return None  # the first run, or a link removed on purpose: a rubber stamp
         try:
@@ -393,13 +503,7 @@ class Pipeline:
             self.recorder.attach(result.run_dir, report)
         return report
 
-    def _conclude(
-        self, candidate_dir: Path, verdict: Verdict, verdict_dir: Path, promote: bool
-    ) -> Path | None:
-        """Write the verdict; promote only a blessed candidate."""
-        write_json(verdict_dir / "validation.json", verdict.gate.as_dict())
-        if not (promote and verdict.gate.validation_ok):
-            return None
+    def _promote(self, candidate_dir: Path) -> Path:
         candidate = candidate_dir / MODEL_FILE
         version = load_artifact(candidate).version or candidate_dir.name
         return promote_release(self.config.output.models, candidate, version)
@@ -408,6 +512,8 @@ class Pipeline:
         """Serve the production model, guarded by the schema training was checked
         against."""
         rows = source_for(rows_path).read()
+        if self.production.parent.is_symlink() and not self.production.is_file():
+            raise DataError(str(production_problem(self.config.output.models)))
         if not self.production.is_file():
             self._refuse_without_production()
         return Predictor(self.production, self.validator).predict(rows)
@@ -435,11 +541,27 @@ def _unservable(problem: str) -> Failure:
     return Failure(OVERALL, "infra_validation", {}, None, None, problem)
 
 
-def _results(verdict: Verdict, release: Path | None) -> dict[str, Any]:
-    """The run record's findings: metrics of both models, the verdict, promotion."""
+def _results(verdict: Verdict) -> dict[str, Any]:
+    """The run record's findings: metrics of both models and the verdict."""
     return {
         "metrics": verdict.candidate.metrics if verdict.candidate else {},
         "baseline_metrics": verdict.baseline.metrics if verdict.baseline else None,
         "validation": verdict.gate.as_dict(),
-        "promoted": release is not None,
     }
+
+
+def _promotion(result: RunResult, releasing: bool) -> dict[str, Any]:
+    """What the record says of promotion when written, just before the rename (see
+    tracking.PROMOTED): "promoted" turns true only once production has moved."""
+    if releasing:
+        status = PENDING
+    elif not result.promote:
+        status = "experiment"
+    elif result.withheld:
+        status = "withheld"
+    elif result.verdict.gate.validation_ok:
+        status = "failed"  # blessed, asked for, and the rename did not happen
+    else:
+        status = "refused"
+    withheld = {"withheld": result.withheld} if result.withheld else {}
+    return {"promoted": False, "promotion": status} | withheld

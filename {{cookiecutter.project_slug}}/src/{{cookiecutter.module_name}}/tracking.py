@@ -16,10 +16,22 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from {{ cookiecutter.module_name }}.errors import DataError
 from {{ cookiecutter.module_name }}.storage import write_json
 from {{ cookiecutter.module_name }}.storage import write_text
 
 TRACKED_PACKAGES = ("numpy", "optuna", "pandas", "pandera", "scikit-learn")
+# A record's "promotion": the run was not meant to release ("experiment"), the gate
+# refused ("refused"), the project changed under it ("withheld"), or the record was
+# written just before the production link moved ("pending") and after it ("done").
+PROMOTED = "done"
+PENDING = "pending"
+
+
+def _why(error: Exception) -> str:
+    """The first line of an error, for a one-line message."""
+    text = getattr(error, "strerror", None) or str(error) or type(error).__name__
+    return text.splitlines()[0]
 
 
 def config_hash(config: dict[str, Any]) -> str:
@@ -105,13 +117,39 @@ class RunRecorder:
 
     def history(self) -> list[dict[str, Any]]:
         """Every readable run record, oldest first (run ids start with the time)."""
-        records = []
+        return self.scan()[0]
+
+    def scan(self) -> tuple[list[dict[str, Any]], list[str]]:
+        """Every readable run record, oldest first (run ids start with the time),
+        and one line for each record.json that cannot be read, so a listing never
+        leaves a run out without a word. A run cut short before its record has no
+        record.json, and is not a damaged one."""
+        records, unreadable = [], []
         for path in sorted(self.runs_dir.glob("*/record.json")):
             try:
-                records.append(json.loads(path.read_text(encoding="utf-8")))
-            except (OSError, ValueError):
-                continue  # a run killed mid-write left no record to list
-        return records
+                record = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as error:
+                unreadable.append(f"{path}: unreadable run record ({_why(error)})")
+                continue
+            if not isinstance(record, dict) or not isinstance(
+                record.get("run_id"), str
+            ):
+                unreadable.append(f"{path}: not a run record (no run_id)")
+                continue
+            records.append(record)
+        return records, unreadable
+
+    def mark_promoted(self, run_id: str) -> None:
+        """After the production link was repointed: the record, written before it,
+        said "pending"; now it says promoted. A record never claims a promotion
+        that did not happen; "pending" is left only by a run stopped between its
+        record and this line, and `runs` shows whether that run is serving."""
+        path = self.run_dir(run_id) / "record.json"
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise DataError(f"{path}: cannot read it back ({_why(error)})") from None
+        write_json(path, record | {"promoted": True, "promotion": PROMOTED})
 {%- if cookiecutter.experiment_tracking == "mlflow" %}
 
 
@@ -157,16 +195,27 @@ class MlflowRecorder(RunRecorder):
 
     def attach(self, run_dir: Path, file: Path) -> None:
         super().attach(run_dir, file)
+        for run in self._runs_named(run_dir.name):  # none before the record is
+            client = self._client()  # logged (it logs the folder), or for `evaluate`
+            client.log_artifact(run.info.run_id, str(file))
+
+    def mark_promoted(self, run_id: str) -> None:
+        super().mark_promoted(run_id)
+        for run in self._runs_named(run_id):
+            self._client().set_tag(run.info.run_id, "promoted", "True")
+
+    def _runs_named(self, name: str) -> list[Any]:
         client = self._client()
         experiment = client.get_experiment_by_name(self.experiment)
         if experiment is None:
-            return  # nothing logged yet
-        name = run_dir.name.replace("'", "")
-        found = client.search_runs(
-            [experiment.experiment_id], filter_string=f"attributes.run_name = '{name}'"
+            return []  # nothing logged yet
+        quoted = name.replace("'", "")
+        return list(
+            client.search_runs(
+                [experiment.experiment_id],
+                filter_string=f"attributes.run_name = '{quoted}'",
+            )
         )
-        for run in found:  # none for a folder that `evaluate` gated outside a run
-            client.log_artifact(run.info.run_id, str(file))
 
     def _client(self) -> Any:
         # Imported here: mlflow takes seconds to import, and only runs need it.
@@ -199,7 +248,9 @@ class MlflowRecorder(RunRecorder):
             Metric(metric_key(slice_name, name), value, stamp, 0)
             for slice_name, values in record.get("metrics", {}).items()
             for name, value in values.items()
-            if value is not None  # NaN was written as null: undefined, not logged
+            # Not finite was written as null (and "<name>_undefined" says why): not
+            # logged.
+            if isinstance(value, (int, float)) and not isinstance(value, bool)
         ]
         params = [
             Param(key, value if isinstance(value, str) else json.dumps(value))
