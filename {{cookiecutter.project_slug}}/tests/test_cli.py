@@ -1,3 +1,4 @@
+import importlib.abc
 import json
 import os
 import re
@@ -277,6 +278,28 @@ def test_python_dash_m(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(SystemExit) as exited:
         runpy.run_module("{{ cookiecutter.module_name }}", run_name="__main__")
     assert exited.value.code == 0
+
+
+class _InterruptedImport(importlib.abc.MetaPathFinder):
+    """Ctrl-C arriving while the CLI's modules are imported."""
+
+    def find_spec(self, name: str, *_: object) -> None:
+        if name == "{{ cookiecutter.module_name }}.cli":
+            raise KeyboardInterrupt
+
+
+def test_ctrl_c_while_importing_is_one_line_and_exit_130(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["{{ cookiecutter.module_name }}", "runs"])
+    monkeypatch.delitem(sys.modules, "{{ cookiecutter.module_name }}.cli")
+    monkeypatch.setattr(sys, "meta_path", [_InterruptedImport(), *sys.meta_path])
+    with pytest.raises(SystemExit) as exited:
+        runpy.run_module("{{ cookiecutter.module_name }}", run_name="__main__")
+    assert exited.value.code == 130
+    captured = capsys.readouterr()
+    assert captured.err == "interrupted while starting: nothing was read or written\n"
+    assert captured.out == ""
 
 
 def test_serving_validation_names_the_csv_lines_at_fault(

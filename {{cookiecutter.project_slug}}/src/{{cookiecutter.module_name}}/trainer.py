@@ -80,14 +80,14 @@ def refuse_unfinite_features(model: ScikitPipeline, rows: pd.DataFrame) -> None:
     rows that did not pass it (a schema that allows infinities, a tuning fold)."""
     with np.errstate(all="ignore"):
         encoded = np.asarray(model[:-1].transform(rows), dtype=np.float64)
-    broken = ~np.isfinite(encoded).all(axis=0)
-    if not broken.any():
+    broken = np.flatnonzero(~np.isfinite(encoded).all(axis=0))
+    if not broken.size:
         return
     try:
         names = [str(name) for name in model[:-1].get_feature_names_out()]
     except (AttributeError, ValueError):
         names = [f"column {number}" for number in range(encoded.shape[1])]
-    shown = [name for name, bad in zip(names, broken) if bad]
+    shown = [names[column] for column in broken]
     raise DataError(
         f"the fitted preprocessing turns {len(shown)} training feature(s) into values "
         f"that are not finite ({', '.join(shown[:5])}"
