@@ -14,6 +14,7 @@ from conftest import table
 from conftest import write_project
 
 from {{ cookiecutter.module_name }}.cli import main
+from {{ cookiecutter.module_name }}.data_validation import Schema
 from {{ cookiecutter.module_name }}.pipeline import Pipeline
 
 
@@ -170,6 +171,28 @@ def test_evaluate_promotes_a_blessed_saved_model_when_asked(
     assert main(["evaluate", "--candidate", str(run_dir), "--promote", *config]) == 0
     assert "promoted to production" in capsys.readouterr().out
     assert (tmp_path / "models" / "production").resolve().name == run_dir.name
+
+
+@pytest.mark.usefixtures("no_drawing")
+def test_evaluating_a_run_of_another_table_names_what_it_needs(
+    project_config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After an adopt, a run of the old table is not a candidate for the new one: one
+    line naming the columns it needs, exit 2, production untouched."""
+    config = ["--config", str(project_config)]
+    assert main(["run", "--no-promote", *config]) == 0
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    adopted = table("multiclass").drop(columns=["width"])
+    adopted.to_csv(tmp_path / "data" / "table.csv", index=False)
+    Schema.infer_from(adopted, LABEL).write(tmp_path / "schema" / "schema.json")
+    text = project_config.read_text(encoding="utf-8")
+    project_config.write_text(text.replace('"width", ', ""), encoding="utf-8")
+    capsys.readouterr()
+    candidate = ["--candidate", str(run_dir), "--promote"]
+    assert main(["evaluate", *candidate, *config]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"error: {run_dir}: the candidate needs columns ['width']")
+    assert not (tmp_path / "models" / "production").exists()
 
 
 @pytest.mark.usefixtures("no_drawing")
