@@ -1,3 +1,4 @@
+import importlib.abc
 import json
 import os
 import re
@@ -13,6 +14,7 @@ from conftest import table
 from conftest import write_project
 
 from {{ cookiecutter.module_name }}.cli import main
+from {{ cookiecutter.module_name }}.data_validation import Schema
 from {{ cookiecutter.module_name }}.pipeline import Pipeline
 
 
@@ -172,6 +174,28 @@ def test_evaluate_promotes_a_blessed_saved_model_when_asked(
 
 
 @pytest.mark.usefixtures("no_drawing")
+def test_evaluating_a_run_of_another_table_names_what_it_needs(
+    project_config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After an adopt, a run of the old table is not a candidate for the new one: one
+    line naming the columns it needs, exit 2, production untouched."""
+    config = ["--config", str(project_config)]
+    assert main(["run", "--no-promote", *config]) == 0
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    adopted = table("multiclass").drop(columns=["width"])
+    adopted.to_csv(tmp_path / "data" / "table.csv", index=False)
+    Schema.infer_from(adopted, LABEL).write(tmp_path / "schema" / "schema.json")
+    text = project_config.read_text(encoding="utf-8")
+    project_config.write_text(text.replace('"width", ', ""), encoding="utf-8")
+    capsys.readouterr()
+    candidate = ["--candidate", str(run_dir), "--promote"]
+    assert main(["evaluate", *candidate, *config]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"error: {run_dir}: the candidate needs columns ['width']")
+    assert not (tmp_path / "models" / "production").exists()
+
+
+@pytest.mark.usefixtures("no_drawing")
 def test_a_regression_run_reports_dropped_rows_and_its_own_columns(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -277,6 +301,28 @@ def test_python_dash_m(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(SystemExit) as exited:
         runpy.run_module("{{ cookiecutter.module_name }}", run_name="__main__")
     assert exited.value.code == 0
+
+
+class _InterruptedImport(importlib.abc.MetaPathFinder):
+    """Ctrl-C arriving while the CLI's modules are imported."""
+
+    def find_spec(self, name: str, *_: object) -> None:
+        if name == "{{ cookiecutter.module_name }}.cli":
+            raise KeyboardInterrupt
+
+
+def test_ctrl_c_while_importing_is_one_line_and_exit_130(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["{{ cookiecutter.module_name }}", "runs"])
+    monkeypatch.delitem(sys.modules, "{{ cookiecutter.module_name }}.cli")
+    monkeypatch.setattr(sys, "meta_path", [_InterruptedImport(), *sys.meta_path])
+    with pytest.raises(SystemExit) as exited:
+        runpy.run_module("{{ cookiecutter.module_name }}", run_name="__main__")
+    assert exited.value.code == 130
+    captured = capsys.readouterr()
+    assert captured.err == "interrupted while starting: nothing was read or written\n"
+    assert captured.out == ""
 
 
 def test_serving_validation_names_the_csv_lines_at_fault(

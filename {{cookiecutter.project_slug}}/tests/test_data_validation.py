@@ -191,6 +191,35 @@ def test_infinity_is_an_anomaly_unless_the_schema_allows_it() -> None:
     assert all(anomaly.observed.endswith("(line 4)") for anomaly in found)
 
 
+def test_a_value_too_large_for_the_model_is_an_anomaly_whatever_the_bounds() -> None:
+    """1e300 is a number, but the scaler's variance overflows on it (the column turns
+    to NaN) and float32 makes it infinite: training, evaluation and serving rows
+    name the feature, the count, the value, the line and what is allowed, even
+    where the schema leaves the bound open; a large but representable value
+    (1e30) passes."""
+    frame = CLEAN.assign(size=[1.5, 2.0, 1e300, 4.0])
+    open_bound = replace(REVIEWED.features["size"], minimum=None, maximum=None)
+    checker = DataValidator(
+        replace(REVIEWED, features={**REVIEWED.features, "size": open_bound}),
+        ValidationConfig(min_examples=3),
+    )
+    (training,) = checker.validate(frame, "training")
+    assert (training.feature, training.kind) == (
+        "size",
+        "FLOAT_TYPE_TOO_LARGE_FOR_MODEL",
+    )
+    assert "1 value(s) of magnitude above 3.403e+38" in training.observed
+    assert "the largest 1e+300" in training.observed
+    assert training.allowed == "magnitudes up to 3.403e+38 (float32's largest number)"
+    (serving,) = checker.validate(frame.drop(columns=["label"]), "serving")
+    assert serving.kind == "FLOAT_TYPE_TOO_LARGE_FOR_MODEL"
+    assert serving.observed.endswith("(line 4)")
+    negative = frame.assign(size=[1.5, -1e300, -2e300, 4.0])
+    (both,) = checker.validate(negative, "training")
+    assert "2 value(s)" in both.observed and "the largest -2e+300" in both.observed
+    assert checker.validate(CLEAN.assign(size=[1.5, 2.0, 1e30, 4.0]), "training") == []
+
+
 def test_a_feature_missing_from_the_baseline_is_reported() -> None:
     """TFDV's COMPARATOR_CONTROL_DATA_MISSING (anomalies/feature_util.cc;
     feature_util_test.cc, UpdateComparatorWithoutControlFeatureStatsGeneratesAnomaly:

@@ -272,6 +272,49 @@ def test_right_labels_need_no_counterfactual() -> None:
     assert "Every evaluation row is classified correctly" in page
 
 
+class CountingLogistic(LogisticRegression):
+    """Counts the page's scorings: its work, measured without a clock."""
+
+    scorings = 0
+
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        CountingLogistic.scorings += 1
+        return float(super().score(X, y, sample_weight))
+
+
+def test_a_wide_table_ranks_and_lists_a_bounded_number_of_features(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A 2,000-column table ran the page for minutes: permutation importance scored
+    every column five times. It now shuffles at most MAX_RANKED features, those the
+    predictions vary with most, says how many it left out, and finds the signal;
+    a counterfactual row names a bounded number of differing features."""
+    monkeypatch.setattr(evaluation_report, "MAX_RANKED", 5)
+    generator = np.random.default_rng(3)
+    columns = [f"noise{number}" for number in range(39)] + ["signal"]
+    features = pd.DataFrame(generator.normal(size=(200, 40)), columns=columns)
+    labels = pd.Series(np.where(features["signal"] > 0, "yes", "no"), name="wide")
+    model = Pipeline(
+        [
+            ("preprocess", ColumnTransformer([("numeric", StandardScaler(), columns)])),
+            ("estimator", CountingLogistic()),
+        ]
+    )
+    model.fit(features[:150], labels[:150])
+    artifact = ModelArtifact(model, tuple(columns), "wide", "classification")
+    test = Dataset(features[150:], labels[150:])
+    CountingLogistic.scorings = 0
+    page = report(artifact, test, EvaluationConfig())
+    assert CountingLogistic.scorings == 1 + 5 * evaluation_report.REPEATS
+    ranked = section(page, "Partial dependence of the most important features")
+    assert "35 of the 40 features were not ranked: only the 5" in ranked
+    assert "Permutation importance (accuracy lost when shuffled): signal " in ranked
+    wrong = Dataset(test.features, test.labels.map({"yes": "no", "no": "yes"}))
+    rows = report(artifact, wrong, EvaluationConfig()).split("Misclassified rows")[1]
+    differing = evaluation_report.SHOWN_DIFFERENCES
+    assert f"and {40 - differing} more" in rows
+
+
 def test_a_regression_page_is_static_and_shows_every_threshold(
     regression_page: str,
 ) -> None:

@@ -64,3 +64,17 @@ def test_an_infinity_in_serving_rows_is_an_anomaly_not_a_traceback(
     with pytest.raises(DataError, match="width: FLOAT_TYPE_HAS_INF") as raised:
         Predictor(model_path, validator).predict(rows)
     assert "(line 4)" in str(raised.value)
+
+
+def test_a_value_too_large_for_the_model_is_refused_before_predicting(
+    model_path: Path, validator: DataValidator, sample: pd.DataFrame
+) -> None:
+    """A finite 1e300 passes as a number, but scaled by the fitted scaler it is past
+    float32's range and scikit-learn raises on it: predict names it first."""
+    rows = sample.drop(columns=[LABEL]).head(5)
+    rows.loc[rows.index[1], "width"] = 1e300
+    with pytest.raises(
+        DataError, match="width: FLOAT_TYPE_TOO_LARGE_FOR_MODEL"
+    ) as raised:
+        Predictor(model_path, validator).predict(rows)
+    assert "(line 3)" in str(raised.value)

@@ -1,6 +1,7 @@
 """The schema inference policy: a schema inferred from one sample must accept another
 sample of the same distribution, and still catch what that distribution never has."""
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -64,6 +65,18 @@ def test_a_sign_the_data_never_had_is_caught() -> None:
     negative = table.assign(count=-table["count"] - 1)
     found = validator.validate(negative, "training")
     assert [(a.feature, a.kind) for a in found] == [("count", "INT_TYPE_SMALL_INT")]
+
+
+def test_an_infinity_in_the_sample_is_never_inferred_as_allowed() -> None:
+    """The model cannot take an infinity, so inference does not learn one as a rule:
+    the sample it came from is refused until the value is fixed."""
+    table = pd.DataFrame(
+        {"weight": [1.0, 2.0, math.inf, 4.0] * 5, "label": ["a", "b"] * 10}
+    )
+    schema = Schema.infer_from(table, "label")
+    assert schema.features["weight"].disallow_inf
+    found = DataValidator(schema, ValidationConfig()).validate(table, "training")
+    assert [(a.feature, a.kind) for a in found] == [("weight", "FLOAT_TYPE_HAS_INF")]
 
 
 def test_a_column_always_present_must_stay_so_and_gaps_may_not_grow_to_most(

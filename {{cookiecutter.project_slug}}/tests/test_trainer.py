@@ -12,6 +12,7 @@ from {{ cookiecutter.module_name }}.datatypes import Dataset
 from {{ cookiecutter.module_name }}.datatypes import Estimator
 from {{ cookiecutter.module_name }}.datatypes import ModelArtifact
 from {{ cookiecutter.module_name }}.errors import ConfigError
+from {{ cookiecutter.module_name }}.errors import DataError
 from {{ cookiecutter.module_name }}.preprocess import Preprocess
 from {{ cookiecutter.module_name }}.sources import CsvSource
 from {{ cookiecutter.module_name }}.trainer import Trainer
@@ -97,3 +98,34 @@ def test_a_bad_parameter_value_is_one_line(
     with pytest.raises(ConfigError, match="cannot be fitted") as raised:
         fit(config, RandomForestClassifier(n_estimators=-1), split[0])
     assert "\n" not in str(raised.value)
+
+
+def test_a_training_feature_the_scaler_turns_to_nan_is_refused_not_fitted(
+    config: PipelineConfig, split: tuple[Dataset, Dataset]
+) -> None:
+    """1e300 overflows the scaler's variance, so the whole column becomes NaN and the
+    forest still fits (and would be blessed) without it: the Trainer refuses it,
+    naming the feature, whatever the schema let through."""
+    rows = split[0]
+    huge = rows.features.copy()
+    huge.loc[huge.index[3], "width"] = 1e300
+    with np.errstate(all="ignore"):
+        with pytest.raises(DataError, match=r"1 training feature.*numeric__width"):
+            fit(
+                config,
+                RandomForestClassifier(n_estimators=5),
+                Dataset(huge, rows.labels),
+            )
+
+
+def test_an_infinity_a_schema_allowed_is_named_not_blamed_on_the_estimator(
+    config: PipelineConfig, split: tuple[Dataset, Dataset]
+) -> None:
+    rows = split[0]
+    infinite = rows.features.copy()
+    infinite.loc[infinite.index[3], "width"] = -np.inf
+    first = infinite.index[3]
+    with pytest.raises(
+        DataError, match=rf"'width': 1 infinite value\(s\) \(the first in row {first}\)"
+    ):
+        fit(config, LogisticRegression(), Dataset(infinite, rows.labels))

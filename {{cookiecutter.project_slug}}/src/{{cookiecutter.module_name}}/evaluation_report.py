@@ -15,8 +15,9 @@ import numpy.typing as npt
 import pandas as pd
 from matplotlib.figure import Figure
 from sklearn.exceptions import UndefinedMetricWarning
+from sklearn.feature_selection import f_classif
+from sklearn.feature_selection import f_regression
 from sklearn.inspection import partial_dependence
-from sklearn.inspection import permutation_importance
 from sklearn.metrics import ConfusionMatrixDisplay
 from sklearn.metrics import PrecisionRecallDisplay
 from sklearn.metrics import PredictionErrorDisplay
@@ -40,11 +41,19 @@ from {{ cookiecutter.module_name }}.html_page import page
 from {{ cookiecutter.module_name }}.html_page import svg
 
 TOP_FEATURES = 3
+# Permutation importance predicts every row REPEATS times per feature ranked: past
+# this many features, the page ranks only those the model's predictions vary with
+# most, so its work is bounded by what it draws, not by the table's width (a
+# 2,000-column table took more than 7 minutes).
+MAX_RANKED = 30
+REPEATS = 5
+SHOWN_DIFFERENCES = 10  # per counterfactual row; a wide table differs everywhere
 GRID_POINTS = 20  # partial dependence predicts every row once per grid point
 NAN = float("nan")
 MAX_COUNTERFACTUALS = 50
 SCATTER_POINTS = 1000  # more points add bytes to the page, not information
 Positions = npt.NDArray[np.intp]
+FloatMatrix = npt.NDArray[np.float64]
 
 
 def evaluation_page(
@@ -80,14 +89,14 @@ def _task_sections(
     if artifact.task == "regression":
         return [
             _regression_figures(candidate, baseline, test),
-            _partial_dependence(artifact, test),
+            _partial_dependence(artifact, test, candidate.predicted),
             _largest_errors(artifact, candidate, test, settings.counterfactual_delta),
         ]
     sections = [_classification_figures(candidate, baseline, test)]
     if len(candidate.classes) == 2:
         sections.append(_cost_view(candidate, test, settings))
     return sections + [
-        _partial_dependence(artifact, test),
+        _partial_dependence(artifact, test, candidate.predicted),
         _misclassified(artifact, candidate, test),
     ]
 
@@ -371,18 +380,22 @@ def _counts(
     return int(tn), int(fp), int(fn), int(tp)
 
 
-def _partial_dependence(artifact: ModelArtifact, test: Dataset) -> str:
+def _partial_dependence(
+    artifact: ModelArtifact, test: Dataset, predicted: "pd.Series[Any]"
+) -> str:
     """The features whose shuffling costs most score (accuracy, or R² for
     regression), and how the prediction moves along each of them: per class for
     classification, one curve for a binary classifier's positive class or a
     regressor."""
     served = artifact.model
     features = test.features[list(artifact.feature_names)]
-    importance = permutation_importance(
-        served, features, test.labels, n_repeats=5, random_state=0
+    encoded = artifact.encode(features)
+    blocks = _encoded_blocks(artifact, list(features.columns))
+    candidates = _screened(artifact.task, encoded, blocks, predicted)
+    ranked = _permutation_importance(
+        served[-1], encoded, test.labels, blocks, candidates
     )
-    ranked = pd.Series(importance.importances_mean, index=features.columns)
-    top = list(ranked.sort_values(ascending=False).index[:TOP_FEATURES])
+    top = list(ranked.sort_values(ascending=False, kind="stable").index[:TOP_FEATURES])
     categorical = list(features.select_dtypes(exclude="number").columns)
     plots = []
     for feature in top:
@@ -396,12 +409,85 @@ def _partial_dependence(artifact: ModelArtifact, test: Dataset) -> str:
         plots.append(_dependence_plot(feature, dependence, _curve_names(artifact)))
     listing = ", ".join(f"{name} {ranked[name]:.3f}" for name in top)
     score = "R²" if artifact.task == "regression" else "accuracy"
+    left_out = len(features.columns) - len(candidates)
+    screening = (
+        f" {left_out} of the {len(features.columns)} features were not ranked: only "
+        f"the {len(candidates)} the predictions vary with most (univariate F-test "
+        "on the encoded features) were shuffled."
+        if left_out
+        else ""
+    )
     return (
         "<h2>Partial dependence of the most important features</h2>"
         f"<p>Permutation importance ({score} lost when shuffled): "
-        f"{html.escape(listing)}</p>"
+        f"{html.escape(listing)}.{html.escape(screening)}</p>"
         "<div class='figures'>" + "".join(plots) + "</div>"
     )
+
+
+Blocks = dict[str, list[int]]
+
+
+def _encoded_blocks(artifact: ModelArtifact, names: list[str]) -> Blocks:
+    """Which encoded columns each input feature became: "numeric__mass" is mass,
+    "categorical__island_Dream" is island (the longest name that fits). A feature
+    the imputer dropped (never present) has none."""
+    blocks: Blocks = {name: [] for name in names}
+    encoded = artifact.model[:-1].get_feature_names_out()
+    for position, column in enumerate(encoded):
+        bare = str(column).split("__", 1)[-1]
+        fitting = [n for n in names if bare == n or bare.startswith(f"{n}_")]
+        if fitting:
+            blocks[max(fitting, key=len)].append(position)
+    return blocks
+
+
+def _screened(
+    task: str, encoded: FloatMatrix, blocks: Blocks, predicted: "pd.Series[Any]"
+) -> list[str]:
+    """At most MAX_RANKED features, for permutation importance to shuffle: all of a
+    narrow table's; of a wide one's, those the model's own predictions depend on
+    most, by a univariate F-test of each encoded column against them (the largest
+    of a one-hot feature's columns). One pass, not a prediction per feature."""
+    names = list(blocks)
+    if len(names) <= MAX_RANKED or predicted.nunique() < 2:
+        return names[:MAX_RANKED]
+    test = f_regression if task == "regression" else f_classif
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)  # constant columns: F is NaN
+        scores, _ = test(encoded, predicted.to_numpy())
+    scores = np.nan_to_num(scores, nan=0.0)
+    strength = {
+        name: max((float(scores[c]) for c in block), default=0.0)
+        for name, block in blocks.items()
+    }
+    return sorted(names, key=lambda name: -strength[name])[:MAX_RANKED]
+
+
+def _permutation_importance(
+    estimator: Any,
+    encoded: FloatMatrix,
+    labels: "pd.Series[Any]",
+    blocks: Blocks,
+    names: list[str],
+) -> "pd.Series[float]":
+    """scikit-learn's permutation importance (the estimator's score lost when a
+    feature is shuffled, averaged over REPEATS), for the named features only, and
+    on the encoded rows: preprocessing encodes each row's value on its own, so
+    shuffling a feature's encoded columns together is shuffling the feature, and
+    the table is encoded once, not once per shuffle."""
+    generator = np.random.default_rng(0)
+    baseline = estimator.score(encoded, labels)
+    losses = {}
+    for name in names:
+        block = blocks[name]
+        drops = []
+        for _ in range(REPEATS if block else 0):
+            shuffled = encoded.copy()
+            shuffled[:, block] = encoded[generator.permutation(len(encoded))][:, block]
+            drops.append(baseline - estimator.score(shuffled, labels))
+        losses[name] = float(np.mean(drops)) if drops else 0.0
+    return pd.Series(losses, dtype=np.float64)
 
 
 def _without_gaps(features: pd.DataFrame, feature: str) -> pd.DataFrame:
@@ -525,6 +611,9 @@ def _counterfactual_row(
         if not (pd.isna(mine[name]) and pd.isna(theirs[name]))
         and mine[name] != theirs[name]
     ]
+    if len(differing) > SHOWN_DIFFERENCES:
+        more = len(differing) - SHOWN_DIFFERENCES
+        differing = [*differing[:SHOWN_DIFFERENCES], f"and {more} more"]
     return {
         "row": test.features.index[position],
         "label": test.labels.iloc[position],

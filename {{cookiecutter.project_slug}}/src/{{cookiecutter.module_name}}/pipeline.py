@@ -302,6 +302,7 @@ class Pipeline:
         if promote:
             self._refuse_unpromotable()
         frame, _, test = self._split()
+        self._refuse_foreign_candidate(candidate_dir, test)
         with production_lock(self.config.output.models):
             production = self._production_model(test)
             verdict = self.judge(candidate_dir, frame, test, production)
@@ -387,6 +388,23 @@ class Pipeline:
         link = self.config.output.models / PRODUCTION
         if link.exists() and not link.is_symlink():
             raise DataError(str(production_problem(self.config.output.models)))
+
+    def _refuse_foreign_candidate(self, candidate_dir: Path, test: Dataset) -> None:
+        """A saved model of another table (a run from before an adopt) cannot be
+        scored on this one: say what it needs that the data lacks."""
+        candidate = load_artifact(candidate_dir / MODEL_FILE)
+        absent = sorted(set(candidate.feature_names) - set(test.features.columns))
+        needs = [f"columns {absent}"] if absent else []
+        if candidate.label != self.config.data.label:
+            needs.append(f"the label {candidate.label!r}")
+        if candidate.task != self.config.task:
+            needs.append(f"a {candidate.task} task")
+        if needs:
+            raise DataError(
+                f"{candidate_dir}: the candidate needs {' and '.join(needs)}, which "
+                f"{self.source.location} and the config lack (it was trained on "
+                "another table): evaluate a run of this one"
+            )
 
     def judge(
         self,

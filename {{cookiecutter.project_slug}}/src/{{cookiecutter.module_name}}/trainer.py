@@ -2,6 +2,8 @@
 
 from typing import Any
 
+import numpy as np
+import pandas as pd
 from sklearn.pipeline import Pipeline as ScikitPipeline
 
 from {{ cookiecutter.module_name }}.datatypes import Dataset
@@ -9,6 +11,7 @@ from {{ cookiecutter.module_name }}.datatypes import Estimator
 from {{ cookiecutter.module_name }}.datatypes import ModelArtifact
 from {{ cookiecutter.module_name }}.datatypes import Task
 from {{ cookiecutter.module_name }}.errors import ConfigError
+from {{ cookiecutter.module_name }}.errors import DataError
 
 
 class Trainer:
@@ -31,11 +34,13 @@ class Trainer:
             for column in columns
         )
         model = ScikitPipeline([("preprocess", transformer), ("estimator", estimator)])
+        refuse_infinities(train.features[list(names)])
         try:
             model.fit(train.features[list(names)], train.labels.to_numpy())
         except (TypeError, ValueError) as error:
             first_line = str(error).splitlines()[0]
             raise ConfigError(f"[model] the estimator cannot be fitted: {first_line}")
+        refuse_unfinite_features(model, train.features[list(names)])
         return ModelArtifact(
             model=model,
             feature_names=names,
@@ -48,3 +53,44 @@ class Trainer:
         params = estimator.get_params()
         if "random_state" in params and params["random_state"] is None:
             estimator.set_params(random_state=self.seed)
+
+
+def refuse_infinities(rows: pd.DataFrame) -> None:
+    """An infinity reaches here only through a schema that allows it (disallow_inf
+    false); the imputer would refuse it with a message that blames the estimator,
+    so the data is named instead: which feature, how many, the first row."""
+    numbers = rows.select_dtypes("number")
+    infinite = np.isinf(numbers.to_numpy(dtype=np.float64))
+    if not infinite.any():
+        return
+    column = int(np.flatnonzero(infinite.any(axis=0))[0])
+    first = rows.index[int(np.flatnonzero(infinite[:, column])[0])]
+    raise DataError(
+        f"training feature {numbers.columns[column]!r}: "
+        f"{int(infinite[:, column].sum())} infinite value(s) (the first in row "
+        f"{first}); the model takes finite numbers only, whatever the schema allows"
+    )
+
+
+def refuse_unfinite_features(model: ScikitPipeline, rows: pd.DataFrame) -> None:
+    """A fitted pipeline whose transformed training features are not all finite has
+    lost those features (a scaler whose variance overflowed turns its column to NaN)
+    and would still score, so it is refused here, never gated and blessed. The
+    schema's FLOAT_TYPE_TOO_LARGE_FOR_MODEL stops such data first; this holds for
+    rows that did not pass it (a schema that allows infinities, a tuning fold)."""
+    with np.errstate(all="ignore"):
+        encoded = np.asarray(model[:-1].transform(rows), dtype=np.float64)
+    broken = np.flatnonzero(~np.isfinite(encoded).all(axis=0))
+    if not broken.size:
+        return
+    try:
+        names = [str(name) for name in model[:-1].get_feature_names_out()]
+    except (AttributeError, ValueError):
+        names = [f"column {number}" for number in range(encoded.shape[1])]
+    shown = [names[column] for column in broken]
+    raise DataError(
+        f"the fitted preprocessing turns {len(shown)} training feature(s) into values "
+        f"that are not finite ({', '.join(shown[:5])}"
+        f"{' and more' if len(shown) > 5 else ''}): a value too large to scale; "
+        "the model is not saved. Fix or drop those values (validate-data names them)"
+    )

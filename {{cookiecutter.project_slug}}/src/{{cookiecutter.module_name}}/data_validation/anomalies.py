@@ -7,6 +7,7 @@ from typing import Any
 from {{ cookiecutter.module_name }}.data_validation.schema import FeatureSchema
 from {{ cookiecutter.module_name }}.data_validation.schema import Schema
 from {{ cookiecutter.module_name }}.data_validation.statistics import MAX_DISTINCT
+from {{ cookiecutter.module_name }}.data_validation.statistics import MODEL_MAX_MAGNITUDE
 from {{ cookiecutter.module_name }}.data_validation.statistics import DatasetStatistics
 from {{ cookiecutter.module_name }}.data_validation.statistics import FeatureStatistics
 from {{ cookiecutter.module_name }}.datatypes import Anomaly
@@ -117,6 +118,24 @@ def _infinite(feature: FeatureSchema, observed: FeatureStatistics) -> Anomaly | 
     )
 
 
+def _too_large(feature: FeatureSchema, observed: FeatureStatistics) -> Anomaly | None:
+    """A finite number no model can take: float32, in which tree estimators compute,
+    makes it infinite, and the scaler's variance overflows, so the whole column turns
+    to NaN. No schema setting allows one (TFDV has no such kind: its models are not
+    this pipeline's); a bound a reviewer left open must not let it through."""
+    if not (feature.numeric and observed.huge):
+        return None
+    low, high = observed.finite_range or (0.0, 0.0)
+    largest = high if abs(high) >= abs(low) else low
+    return Anomaly(
+        feature.name,
+        "FLOAT_TYPE_TOO_LARGE_FOR_MODEL",
+        f"{observed.huge} value(s) of magnitude above {MODEL_MAX_MAGNITUDE:.4g}"
+        f" (the largest {written(largest)})",
+        f"magnitudes up to {MODEL_MAX_MAGNITUDE:.4g} (float32's largest number)",
+    )
+
+
 def _small(feature: FeatureSchema, observed: FeatureStatistics) -> Anomaly | None:
     low, seen = feature.minimum, observed.minimum
     below = seen is not None and low is not None and seen < low
@@ -193,6 +212,7 @@ CHECKS: tuple[FeatureCheck, ...] = (
     _data_type,
     _nan,
     _infinite,
+    _too_large,
     _small,
     _big,
     _domain,

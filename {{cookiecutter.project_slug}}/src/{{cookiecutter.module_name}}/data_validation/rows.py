@@ -7,6 +7,7 @@ import pandera.pandas as pa
 
 from {{ cookiecutter.module_name }}.data_validation.schema import FeatureSchema
 from {{ cookiecutter.module_name }}.data_validation.schema import Schema
+from {{ cookiecutter.module_name }}.data_validation.statistics import MODEL_MAX_MAGNITUDE
 
 # Data rows start on line 2 of a CSV file, under the header.
 FIRST_DATA_LINE = 2
@@ -23,6 +24,16 @@ def _column(feature: FeatureSchema) -> pa.Column:
         checks.append(pa.Check.le(feature.maximum))
     if feature.numeric and feature.disallow_inf:
         checks.append(pa.Check(lambda values: ~np.isinf(values), name="finite"))
+    if feature.numeric:
+        # NaN and infinities are other checks' findings: only finite numbers here.
+        checks.append(
+            pa.Check(
+                lambda values: ~(
+                    np.isfinite(values) & (np.abs(values) > MODEL_MAX_MAGNITUDE)
+                ),
+                name="within_model_range",
+            )
+        )
     if feature.domain is not None and feature.min_domain_mass >= 1.0:
         checks.append(pa.Check.isin(list(feature.domain)))
     return pa.Column(

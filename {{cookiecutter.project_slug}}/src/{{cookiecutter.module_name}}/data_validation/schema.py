@@ -42,7 +42,8 @@ class FeatureSchema:
     maximum: float | None = None
     disallow_nan: bool = False
     # TFDV's float_domain.disallow_inf; true unless the schema says otherwise, so an
-    # infinity never reaches a model that cannot take it.
+    # infinity never reaches a model that cannot take it (the Trainer refuses one a
+    # reviewer allowed). Inference always sets it.
     disallow_inf: bool = True
     domain: tuple[str, ...] | None = None
     min_domain_mass: float = 1.0
@@ -187,7 +188,9 @@ def _infer_feature(statistics: FeatureStatistics, whole: bool) -> FeatureSchema:
             minimum=0.0 if minimum is not None and minimum >= 0 else None,
             maximum=0.0 if maximum is not None and maximum <= 0 else None,
             disallow_nan=statistics.nan == 0,
-            disallow_inf=statistics.infinities == 0,
+            # Never inferred as allowed: the model cannot take an infinity, so one in
+            # the sample is an anomaly to fix, not a rule to learn.
+            disallow_inf=True,
         )
     values = statistics.value_counts
     if len(values) > MAX_DOMAIN_SIZE:

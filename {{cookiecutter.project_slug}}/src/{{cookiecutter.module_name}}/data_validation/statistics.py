@@ -38,6 +38,11 @@ EXACT_VALUES = 10_000
 SKETCH_CENTROIDS = 1000
 SKETCH_RANK_ERROR = 0.005  # measured worst case, on whole numbers; 5e-4 on continuous
 MAX_DISTINCT = 100_000
+# The largest magnitude a model can take: float32's largest finite number. Tree
+# estimators compute in float32, where a larger number is infinite; the scaler squares
+# values, and past about 1e154 that overflows float64 too (its variance is then
+# infinite and the scaled column all NaN).
+MODEL_MAX_MAGNITUDE = float(np.finfo(np.float32).max)
 
 
 def _empty() -> FloatArray:
@@ -61,6 +66,8 @@ class FeatureStatistics:
     present: int
     nan: int = 0
     infinities: int = 0
+    # Finite values past MODEL_MAX_MAGNITUDE: numbers, but not ones a model can take.
+    huge: int = 0
     invalid: int = 0
     non_integral: int = 0
     minimum: float | None = None
@@ -136,6 +143,7 @@ class FeatureStatistics:
             present=self.present + other.present,
             nan=self.nan + other.nan,
             infinities=self.infinities + other.infinities,
+            huge=self.huge + other.huge,
             invalid=self.invalid + other.invalid,
             non_integral=self.non_integral + other.non_integral,
             minimum=_extreme(min, self.minimum, other.minimum),
@@ -303,6 +311,7 @@ def _numeric(name: str, column: "pd.Series[Any]") -> FeatureStatistics:
         present=present_count,
         nan=nan,
         infinities=int(weights[~finite].sum()),
+        huge=int(weights[finite & (np.abs(points) > MODEL_MAX_MAGNITUDE)].sum()),
         invalid=invalid,
         minimum=float(points[0]) if points.size else None,
         maximum=float(points[-1]) if points.size else None,
@@ -319,11 +328,15 @@ def _finite_summary(points: FloatArray, weights: CountArray) -> dict[str, Any]:
     count = int(weights.sum())
     # Products summed, not `@`: a dot product of 500,000 goes to BLAS, whose idle
     # threads spin on both cores while another chunk is being read.
-    mean = float((points * weights).sum() / count) if count else None
+    # A value past MODEL_MAX_MAGNITUDE squares past float64 (an infinite spread): the
+    # anomaly it raises says so in a line, and numpy's warning would only add noise.
+    with np.errstate(over="ignore"):
+        mean = float((points * weights).sum() / count) if count else None
+        m2 = float((weights * np.square(points - (mean or 0.0))).sum())
     summary = {
         "count": count,
         "mean": mean,
-        "m2": float((weights * np.square(points - (mean or 0.0))).sum()),
+        "m2": m2,
         "non_integral": int(weights[points != np.floor(points)].sum()),
     }
     if points.size <= EXACT_VALUES:
