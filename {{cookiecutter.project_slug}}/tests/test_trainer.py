@@ -97,3 +97,20 @@ def test_a_bad_parameter_value_is_one_line(
     with pytest.raises(ConfigError, match="cannot be fitted") as raised:
         fit(config, RandomForestClassifier(n_estimators=-1), split[0])
     assert "\n" not in str(raised.value)
+
+
+def test_the_artifact_records_which_rows_trained_it(
+    config: PipelineConfig, split: tuple[Dataset, Dataset]
+) -> None:
+    """So the gate can leave them out when it judges this model later, under any
+    split; the seed plays no part in it."""
+    train_rows, test = split
+    assert train_rows.rows is not None and test.rows is not None
+    artifact = fit(config, LogisticRegression(), train_rows)
+    recorded = artifact.training_rows
+    assert recorded is not None and recorded.columns == train_rows.rows.columns
+    assert recorded.hashes.tolist() == sorted(set(train_rows.rows.hashes.tolist()))
+    assert test.rows.among(recorded).sum() == 0
+    assert train_rows.rows.among(recorded).all()
+    unnamed = Dataset(train_rows.features, train_rows.labels)  # no split named them
+    assert fit(config, LogisticRegression(), unnamed).training_rows is None

@@ -61,6 +61,8 @@ def report_verdict(pipeline: "Pipeline", result: "RunResult") -> int:
     if verdict.candidate is not None:
         table = pd.DataFrame(verdict.candidate.metrics).T.rename_axis("slice")
         print(table.to_string(float_format="{:.4f}".format, na_rep="-"))
+    if verdict.rows_note:
+        print(verdict.rows_note)
     if verdict.gate.rubber_stamp:
         print("no production model yet: change thresholds skipped (rubber stamp)")
     for failure in verdict.gate.failures:
