@@ -259,8 +259,8 @@ def make_loader(config: PipelineConfig) -> DataLoader:
         numeric=config.features.numeric,
         categorical=config.features.categorical,
         test_fraction=config.split.test_fraction,
-        seed=config.seed,
         task=config.task,
+        key=config.split.key,
     )
 
 

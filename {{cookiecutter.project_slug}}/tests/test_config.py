@@ -169,6 +169,24 @@ def test_the_label_is_not_a_feature(tmp_path: Path) -> None:
         load_config(path)
 
 
+def test_a_split_key_is_read_and_is_never_the_label(tmp_path: Path) -> None:
+    assert load_config(write_config(tmp_path, "seed = 3", "seed = 3")).split.key is None
+    keyed = write_config(
+        tmp_path, "test_fraction = 0.25", 'test_fraction = 0.25\nkey = "site"'
+    )
+    assert load_config(keyed).split.key == "site"
+    by_label = write_config(
+        tmp_path, "test_fraction = 0.25", f'test_fraction = 0.25\nkey = "{LABEL}"'
+    )
+    refused_in_one_line(
+        by_label, f"key = '{LABEL}' is not allowed: use a column other than the label"
+    )
+    empty = write_config(
+        tmp_path, "test_fraction = 0.25", 'test_fraction = 0.25\nkey = ""'
+    )
+    refused_in_one_line(empty, "a non-empty string")
+
+
 def without_evaluation(tmp_path: Path, kind: str) -> PipelineConfig:
     text = config_text(kind)
     path = tmp_path / "pipeline.toml"

@@ -3,6 +3,7 @@ import fcntl
 import json
 import math
 import os
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,9 @@ import pandas as pd
 import pytest
 from conftest import LABEL
 from conftest import ProjectFactory
+from conftest import make_loader
 from conftest import table
+from conftest import train
 from conftest import write_project
 
 from {{ cookiecutter.module_name }} import storage
@@ -35,6 +38,7 @@ from {{ cookiecutter.module_name }}.sources import CsvSource
 from {{ cookiecutter.module_name }}.storage import LOCK_FILE
 from {{ cookiecutter.module_name }}.storage import load_artifact
 from {{ cookiecutter.module_name }}.storage import promote_release
+from {{ cookiecutter.module_name }}.storage import save_artifact
 from {{ cookiecutter.module_name }}.tuner import Scorer
 from {{ cookiecutter.module_name }}.tuner import Tuner
 
@@ -270,7 +274,7 @@ def test_evaluate_gates_a_saved_model_without_retraining(
 def test_the_report_draws_a_categorical_feature_with_missing_values(
     tmp_path: Path,
 ) -> None:
-    frame = table("multiclass", missing_sites=True)
+    frame = table("multiclass", 240, missing_sites=True)  # 3 of them held out
     config = load_config(write_project(tmp_path / "gaps", "multiclass", frame))
     pipeline = Pipeline.from_config(config)
     result = pipeline.run()
@@ -401,12 +405,158 @@ def test_skew_between_training_and_evaluation_stops_the_run(
         loader.numeric,
         loader.categorical,
         loader.test_fraction,
-        loader.seed,
         loader.task,
     )
     with pytest.raises(AnomaliesFound, match="width: Jensen-Shannon divergence"):
         pipeline.run()
     assert not config.output.models.exists()
+
+
+def held(result: Any) -> set[Any]:
+    return set(result.evaluation_rows.features.index)
+
+
+def test_a_new_seed_or_appended_rows_keep_the_same_rows_held_out(
+    config: PipelineConfig,
+) -> None:
+    """Issue 22: a seed change moved the evaluation split, so production was judged
+    on rows it had trained on. The seed now seeds the estimator only."""
+    first = Pipeline.from_config(config).run()
+    reseeded = Pipeline.from_config(replace(config, seed=4)).run()
+    assert held(reseeded) == held(first) and reseeded.verdict.baseline is not None
+    assert reseeded.verdict.rows_note == ""
+    frame = CsvSource(config.data.train).read()
+    more = table("multiclass", 60, seed=8)
+    pd.concat([frame, more], ignore_index=True).to_csv(config.data.train, index=False)
+    grown = Pipeline.from_config(replace(config, seed=5)).run()
+    assert held(grown) & set(frame.index) == held(first)
+    assert held(grown) - set(frame.index)  # new rows are held out too
+    assert grown.verdict.rows_note == ""
+    for result in (first, reseeded):
+        trained = load_artifact(result.run_dir / "model.joblib").training_rows
+        rows = grown.evaluation_rows.rows
+        assert trained is not None and rows is not None
+        assert not rows.among(trained).any()
+
+
+def test_a_production_trained_on_evaluation_rows_is_judged_only_on_the_others(
+    config_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    """A wider test_fraction holds out rows the production model trained on: both
+    models are judged on the others, and the run says so in one line."""
+    config = load_config(config_path)
+    first = Pipeline.from_config(config).run()
+    text = config_path.read_text(encoding="utf-8")
+    config_path.write_text(text.replace("test_fraction = 0.25", "test_fraction = 0.4"))
+    pipeline = Pipeline.from_config(load_config(config_path))
+    result = pipeline.run(promote=False)
+    trained = load_artifact(first.run_dir / "model.joblib").training_rows
+    rows = result.evaluation_rows.rows
+    assert trained is not None and rows is not None
+    seen = rows.among(trained)
+    total, left = len(seen), int((~seen).sum())
+    note = (
+        f"production trained on {seen.sum()} of {total} evaluation rows; "
+        f"both judged on the {left} others"
+    )
+    assert 0 < seen.sum() < total and left >= 20
+    assert read_json(result.run_dir / "record.json")["judged_rows"] == note
+    verdict = result.verdict
+    assert verdict.rows_note == note and verdict.baseline and verdict.candidate
+    unseen = set(result.evaluation_rows.features.index[~seen])
+    assert set(verdict.baseline.predicted.index) == unseen
+    assert verdict.candidate.metrics["overall"]["example_count"] == left
+    assert verdict.baseline.metrics["overall"]["example_count"] == left
+    assert pipeline.write_report(result) is not None  # the page draws those rows
+    monkeypatch.setattr(Pipeline, "write_report", lambda self, result: None)
+    assert main(["run", "--config", str(config_path)]) in (0, 1)
+    assert note in capsys.readouterr().out.splitlines()
+    # A candidate trained under the old split is judged on rows neither saw.
+    old = pipeline.evaluate(first.run_dir, promote=False)
+    assert old.verdict.rows_note.startswith(f"candidate trained on {seen.sum()} of")
+
+
+def install_production(config: PipelineConfig, artifact: ModelArtifact) -> None:
+    path = config.output.runs / "older" / "model.joblib"
+    save_artifact(path, artifact)
+    promote_release(config.output.models, path, "older")
+
+
+def test_too_few_rows_neither_model_trained_on_stops_the_run_before_fitting(
+    config: PipelineConfig,
+) -> None:
+    """A production model trained under test_fraction 0.05 has seen most of the rows
+    0.25 holds out: what is left cannot tell two models apart."""
+    narrow = make_loader(
+        replace(config, split=replace(config.split, test_fraction=0.05))
+    )
+    rows, _ = narrow.split(narrow.to_dataset(CsvSource(config.data.train).read()))
+    install_production(config, train(config, rows))
+    before = production_bytes(config)
+    with pytest.raises(DataError) as raised:
+        Pipeline.from_config(config).run()
+    message = str(raised.value)
+    assert re.fullmatch(
+        r"production trained on \d+ of \d+ evaluation rows; the \d+ others are too "
+        r"few to judge by \(fewer than 20\): to start a new line of models, remove "
+        r"the link .*models/production \(its release folder stays\)",
+        message,
+    )
+    assert production_bytes(config) == before
+    assert sorted(path.name for path in config.output.runs.iterdir()) == ["older"]
+
+
+def test_a_production_split_by_other_columns_is_matched_by_its_own(
+    config: PipelineConfig, split: tuple[Dataset, Dataset]
+) -> None:
+    """Production named its rows by every column; a key now names them by one: its
+    training rows are found among the new evaluation rows by its own columns."""
+    production = train(config, split[0])
+    install_production(config, production)
+    by_width = replace(config, split=replace(config.split, key="width"))
+    loader = make_loader(by_width)
+    _, test = loader.split(loader.to_dataset(CsvSource(config.data.train).read()))
+    seen = len(set(test.features.index) & set(split[0].features.index))
+    with pytest.raises(DataError) as raised:
+        Pipeline.from_config(by_width).run()
+    assert str(raised.value).startswith(
+        f"production trained on {seen} of {len(test)} evaluation rows; "
+        f"the {len(test) - seen} others are too few"
+    )
+    trained = production.training_rows
+    assert trained is not None
+    gone = replace(production, training_rows=replace(trained, columns=("gone",)))
+    install_production(config, gone)
+    result = Pipeline.from_config(config).run(promote=False)
+    assert result.verdict.rows_note.startswith(
+        "production's training rows are unknown (the data has no column ['gone'])"
+    )
+
+
+def test_a_production_saved_before_training_rows_were_recorded_is_said_to_be(
+    config: PipelineConfig, split: tuple[Dataset, Dataset]
+) -> None:
+    """An older version's artifact has no record of its rows: the run does not
+    crash, and says in one line that the comparison may flatter production."""
+    legacy = train(config, split[0])
+    del legacy.__dict__["training_rows"]  # pickled as the older class was
+    install_production(config, legacy)
+    assert (
+        load_artifact(
+            config.output.models / "production" / "model.joblib"
+        ).training_rows
+        is None
+    )
+    result = Pipeline.from_config(config).run()
+    total = len(result.evaluation_rows)
+    assert result.verdict.rows_note == (
+        "production's training rows are unknown (saved before they were recorded): "
+        f"it may have trained on some of the {total} evaluation rows, which would "
+        "flatter it; to start a new line of models, remove the link "
+        f"{config.output.models / 'production'} (its release folder stays)"
+    )
+    assert result.verdict.baseline is not None
+    assert result.verdict.baseline.metrics["overall"]["example_count"] == total
 
 
 def test_schema_and_config_must_agree_on_the_label(config: PipelineConfig) -> None:

@@ -129,3 +129,20 @@ def test_an_infinity_a_schema_allowed_is_named_not_blamed_on_the_estimator(
         DataError, match=rf"'width': 1 infinite value\(s\) \(the first in row {first}\)"
     ):
         fit(config, LogisticRegression(), Dataset(infinite, rows.labels))
+
+
+def test_the_artifact_records_which_rows_trained_it(
+    config: PipelineConfig, split: tuple[Dataset, Dataset]
+) -> None:
+    """So the gate can leave them out when it judges this model later, under any
+    split; the seed plays no part in it."""
+    train_rows, test = split
+    assert train_rows.rows is not None and test.rows is not None
+    artifact = fit(config, LogisticRegression(), train_rows)
+    recorded = artifact.training_rows
+    assert recorded is not None and recorded.columns == train_rows.rows.columns
+    assert recorded.hashes.tolist() == sorted(set(train_rows.rows.hashes.tolist()))
+    assert test.rows.among(recorded).sum() == 0
+    assert train_rows.rows.among(recorded).all()
+    unnamed = Dataset(train_rows.features, train_rows.labels)  # no split named them
+    assert fit(config, LogisticRegression(), unnamed).training_rows is None

@@ -64,6 +64,8 @@ def report_verdict(pipeline: "Pipeline", result: "RunResult") -> int:
         table = pd.DataFrame(verdict.candidate.metrics).T.rename_axis("slice")
         table = table.replace([float("inf"), float("-inf")], float("nan"))
         print(table.to_string(float_format="{:.4f}".format, na_rep="n/a"))
+    if verdict.rows_note:
+        print(verdict.rows_note)
     if verdict.gate.rubber_stamp:
         print("no production model yet: change thresholds skipped (rubber stamp)")
     for failure in verdict.gate.failures:

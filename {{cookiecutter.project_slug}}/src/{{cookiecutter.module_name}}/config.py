@@ -30,6 +30,9 @@ class DataConfig:
 @dataclass(frozen=True)
 class SplitConfig:
     test_fraction: float
+    # The column whose value names a row for the split (rows sharing it stay on one
+    # side); None: every column's value, so duplicate rows stay on one side.
+    key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -369,7 +372,8 @@ def _parse(root: _Table) -> PipelineConfig:
     features.only("numeric", "categorical")
     model.only("estimator", "params", "task")
     output.only("models", "runs", "reports")
-    root.table("split").only("test_fraction")
+    split = root.table("split")
+    split.only("test_fraction", "key")
     parsed_features = FeatureConfig(
         numeric=features.names("numeric"), categorical=features.names("categorical")
     )
@@ -386,7 +390,10 @@ def _parse(root: _Table) -> PipelineConfig:
             label=label,
             serving=data.path("serving") if "serving" in data.values else None,
         ),
-        split=SplitConfig(test_fraction=root.table("split").fraction("test_fraction")),
+        split=SplitConfig(
+            test_fraction=split.fraction("test_fraction"),
+            key=_split_key(split, label),
+        ),
         features=parsed_features,
         model=ModelConfig(
             estimator=model.text("estimator"),
@@ -407,6 +414,16 @@ def _parse(root: _Table) -> PipelineConfig:
         tuning=_tuning(root.table("tuning")) if "tuning" in root.values else None,
         root=root.source.parent.resolve(),
     )
+
+
+def _split_key(table: _Table, label: str) -> str | None:
+    """Splitting by the label would hold out whole classes."""
+    if "key" not in table.values:
+        return None
+    key = table.text("key")
+    if key == label:
+        raise table._fail("key", f"a column other than the label {label!r}")
+    return key
 
 
 def _validation(table: _Table, features: FeatureConfig, label: str) -> ValidationConfig:

@@ -29,6 +29,25 @@ def slice_name(values: Mapping[str, object]) -> str:
 
 
 @dataclass(frozen=True)
+class RowIds:
+    """Rows known by a stable hash of their values in `columns` (the split's key
+    column, or every column of the table), so that the rows a model trained on can be
+    told apart from the rows it is judged on, whatever the seed or the file's order.
+    In a Dataset, one hash per row in its order; in a ModelArtifact, the distinct
+    hashes of its training rows, sorted."""
+
+    columns: tuple[str, ...]
+    hashes: npt.NDArray[np.uint64]
+
+    def distinct(self) -> "RowIds":
+        return RowIds(self.columns, np.unique(self.hashes))
+
+    def among(self, trained: "RowIds") -> npt.NDArray[np.bool_]:
+        """Which of these rows are among `trained`'s (hashed over the same columns)."""
+        return np.isin(self.hashes, trained.hashes)
+
+
+@dataclass(frozen=True)
 class Dataset:
     """Features and labels of the same rows, in the same order."""
 
@@ -36,6 +55,21 @@ class Dataset:
     labels: "pd.Series[Any]"
     # Rows of the source dropped because their label was missing, reported not hidden.
     unlabelled: int = 0
+    # Which rows these are (the split's identity); None for rows no split has named.
+    rows: RowIds | None = None
+
+    def take(self, where: npt.NDArray[np.bool_]) -> "Dataset":
+        """The rows where `where` is true, with their identities."""
+        return Dataset(
+            self.features[where],
+            self.labels[where],
+            self.unlabelled,
+            (
+                None
+                if self.rows is None
+                else RowIds(self.rows.columns, self.rows.hashes[where])
+            ),
+        )
 
     def __len__(self) -> int:
         return len(self.features)
@@ -87,6 +121,9 @@ class ModelArtifact:
     task: Task
     # The run that trained it; predictions carry it, so each answer names its model.
     version: str = ""
+    # The rows it trained on, so the gate never judges it on them. None for a model
+    # saved before this was recorded: its training rows are unknown.
+    training_rows: RowIds | None = None
 
     @property
     def classes(self) -> list[Any]:

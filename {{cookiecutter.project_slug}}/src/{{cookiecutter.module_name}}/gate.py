@@ -69,6 +69,9 @@ class Verdict:
     candidate: Evaluation | None
     baseline: Evaluation | None
     gate: GateResult
+    # One line when not every evaluation row could fairly judge both models (one
+    # trained on some of them), or when a model's training rows are unknown.
+    rows_note: str = ""
 
 
 class ModelGate:

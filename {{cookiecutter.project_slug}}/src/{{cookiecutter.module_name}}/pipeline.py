@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from {{ cookiecutter.module_name }}.config import PipelineConfig
@@ -58,6 +59,10 @@ from {{ cookiecutter.module_name }}.tuner import STUDY_FILE
 from {{ cookiecutter.module_name }}.tuner import Progress
 from {{ cookiecutter.module_name }}.tuner import Tuner
 from {{ cookiecutter.module_name }}.tuner import study_name
+
+# With fewer evaluation rows than this, one row moves accuracy by more than 5 points:
+# two models judged there are told apart by chance.
+MIN_JUDGED_ROWS = 20
 
 
 @dataclass(frozen=True)
@@ -154,8 +159,8 @@ class Pipeline:
                 numeric=config.features.numeric,
                 categorical=config.features.categorical,
                 test_fraction=config.split.test_fraction,
-                seed=config.seed,
                 task=task,
+                key=config.split.key,
             ),
             validator=validator,
             preprocess=Preprocess(config.features.numeric, config.features.categorical),
@@ -419,16 +424,83 @@ class Pipeline:
         problem = self._serving_problem(candidate_dir / MODEL_FILE, rows)
         if problem is not None:
             return Verdict(None, None, GateResult(False, [_unservable(problem)]))
-        candidate = self.evaluator.evaluate(
-            load_artifact(candidate_dir / MODEL_FILE), test
+        artifact = load_artifact(candidate_dir / MODEL_FILE)
+        judged, rows_note = self._unseen(
+            test, {"candidate": artifact, "production": production}
         )
+        candidate = self.evaluator.evaluate(artifact, judged)
         baseline = (
-            None if production is None else self.evaluator.evaluate(production, test)
+            None if production is None else self.evaluator.evaluate(production, judged)
         )
         gate = self.gate.validate(
             candidate.metrics, baseline.metrics if baseline else None
         )
-        return Verdict(candidate, baseline, gate)
+        return Verdict(candidate, baseline, gate, rows_note)
+
+    def _unseen(
+        self, test: Dataset, models: dict[str, ModelArtifact | None]
+    ) -> tuple[Dataset, str]:
+        """The evaluation rows none of `models` trained on, and one line saying what
+        was left out, or that it cannot be known. A model trained under another
+        split (another test_fraction or key, or a table with other columns) has seen
+        some of them: judged there, it would be flattered. Too few left: refused."""
+        keep = np.ones(len(test), dtype=np.bool_)
+        seen: list[str] = []
+        said: list[str] = []
+        present = {name: model for name, model in models.items() if model is not None}
+        for name, model in present.items():
+            overlap = self._trained_on(test, model)
+            if overlap is None:
+                said.append(self._unknown(name, model, test))
+            elif overlap.any():
+                seen.append(f"{name} trained on {overlap.sum()}")
+                keep &= ~overlap
+        if seen:
+            left = int(keep.sum())
+            trained_on = f"{' and '.join(seen)} of {len(test)} evaluation rows"
+            if left < MIN_JUDGED_ROWS:
+                raise DataError(
+                    f"{trained_on}; the {left} others are too few to judge by (fewer "
+                    f"than {MIN_JUDGED_ROWS}): {self._fresh_start(seen)}"
+                )
+            both = "both judged" if len(present) > 1 else "judged"
+            said.insert(0, f"{trained_on}; {both} on the {left} others")
+        return test.take(keep) if seen else test, "; ".join(said)
+
+    def _trained_on(
+        self, test: Dataset, model: ModelArtifact
+    ) -> npt.NDArray[np.bool_] | None:
+        """Which evaluation rows `model` trained on, by the columns that named its
+        rows then; None when that cannot be known."""
+        trained = model.training_rows
+        if trained is None:
+            return None
+        if test.rows is not None and test.rows.columns == trained.columns:
+            return test.rows.among(trained)
+        ours = self.loader.identities_by(test, trained.columns)
+        return None if ours is None else ours.among(trained)
+
+    def _unknown(self, name: str, model: ModelArtifact, test: Dataset) -> str:
+        trained = model.training_rows
+        columns = set(map(str, test.features.columns)) | {str(test.labels.name)}
+        why = (
+            "saved before they were recorded"
+            if trained is None
+            else f"the data has no column {sorted(set(trained.columns) - columns)}"
+        )
+        advice = f"; {self._fresh_start([name])}" if name == "production" else ""
+        return (
+            f"{name}'s training rows are unknown ({why}): it may have trained on "
+            f"some of the {len(test)} evaluation rows, which would flatter it{advice}"
+        )
+
+    def _fresh_start(self, seen: list[str]) -> str:
+        if any(line.startswith("production") for line in seen):
+            return (
+                f"to start a new line of models, remove the link "
+                f"{self.production.parent} (its release folder stays)"
+            )
+        return "gate a candidate trained under this split (`make pipeline`)"
 
     def runs(self) -> list[dict[str, Any]]:
         return self.recorder.history()
@@ -490,6 +562,7 @@ class Pipeline:
                 f"the config for {self.config.task}; to start a new line of models, "
                 "remove that link (its release folder stays)"
             )
+        self._unseen(test, {"production": production})  # too few rows left: refused
         return production
 
     def serving_version(self) -> str | None:
@@ -512,7 +585,7 @@ class Pipeline:
             result.verdict,
             self.config.evaluation,
             artifact,
-            result.evaluation_rows,
+            _judged(result.evaluation_rows, result.verdict),
             result.tuning,
         )
         report = self.config.output.reports / "evaluation.html"
@@ -555,6 +628,14 @@ class Pipeline:
         )
 
 
+def _judged(rows: Dataset, verdict: Verdict) -> Dataset:
+    """The evaluation rows the verdict was reached on: fewer than all when a model
+    had trained on some."""
+    if verdict.candidate is None:
+        return rows
+    return rows.take(rows.features.index.isin(verdict.candidate.predicted.index))
+
+
 def _unservable(problem: str) -> Failure:
     return Failure(OVERALL, "infra_validation", {}, None, None, problem)
 
@@ -565,6 +646,7 @@ def _results(verdict: Verdict) -> dict[str, Any]:
         "metrics": verdict.candidate.metrics if verdict.candidate else {},
         "baseline_metrics": verdict.baseline.metrics if verdict.baseline else None,
         "validation": verdict.gate.as_dict(),
+        "judged_rows": verdict.rows_note or None,
     }
 
 

@@ -26,7 +26,8 @@ class Trainer:
         self, transformer: Any, estimator: Estimator, train: Dataset
     ) -> ModelArtifact:
         """`transformer` is an unfitted ColumnTransformer: its columns are the model's
-        features; the rows may hold others (a previous model's), which it drops."""
+        features; the rows may hold others (a previous model's), which it drops. The
+        artifact keeps which rows it trained on, so it is never judged on them."""
         self._seed(estimator)
         names = tuple(
             str(column)
@@ -46,6 +47,7 @@ class Trainer:
             feature_names=names,
             label=str(train.labels.name),
             task=self.task,
+            training_rows=None if train.rows is None else train.rows.distinct(),
         )
 
     def _seed(self, estimator: Estimator) -> None:
