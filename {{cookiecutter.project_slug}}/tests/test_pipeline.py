@@ -775,6 +775,7 @@ def _fail_at(
         step = f"{path.name}@{folder(path)}"
         taken.append(step)
         if step == f"{name}@{where}":
+            path.parent.mkdir(parents=True, exist_ok=True)  # as a real write would
             raise DataError(f"{path}: cannot write (No space left on device)")
         write(path, writer)
 
@@ -820,6 +821,16 @@ def test_a_failure_at_any_step_after_judging_leaves_production_byte_identical(
     for path in records:
         record = read_json(path)
         assert record["promoted"] is (record["run_id"] == first.run_id)
+
+
+def test_a_full_disk_while_saving_the_candidate_leaves_no_run_folder(
+    config: PipelineConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fail_at(monkeypatch, config, "model.joblib", "run")
+    with pytest.raises(DataError, match="No space left on device") as raised:
+        Pipeline.from_config(config).run()
+    assert "\n" not in str(raised.value)
+    assert not config.output.runs.exists() or not any(config.output.runs.iterdir())
 
 
 def test_promotion_comes_after_the_record_the_verdict_and_the_page(

@@ -1,12 +1,14 @@
 import json
+{%- if cookiecutter.experiment_tracking == "mlflow" %}
+import math
+{%- endif %}
 import subprocess
 from pathlib import Path
-{%- if cookiecutter.experiment_tracking == "mlflow" %}
-
-from mlflow import MlflowClient
-{%- endif %}
 
 import pytest
+{%- if cookiecutter.experiment_tracking == "mlflow" %}
+from mlflow import MlflowClient
+{%- endif %}
 
 from {{ cookiecutter.module_name }}.errors import DataError
 {% if cookiecutter.experiment_tracking == "mlflow" -%}
@@ -128,7 +130,8 @@ def test_mlflow_gets_the_same_record(tmp_path: Path) -> None:
     run_id = recorder.new_run_id(config)
     results = {
         "metrics": {
-            "overall": {"accuracy": 0.75, "roc_auc_ovr": None},  # NaN, as written
+            # Undefined: written as null, with roc_auc_ovr_undefined saying why.
+            "overall": {"accuracy": 0.75, "roc_auc_ovr": math.nan},
             "site=south, sex=female": {"accuracy": 0.5},
         },
         "validation": {"validation_ok": False, "rubber_stamp": True},
@@ -155,6 +158,9 @@ def test_mlflow_gets_the_same_record(tmp_path: Path) -> None:
     assert run.data.tags["promoted"] == "False"
     artifacts = {item.path for item in client.list_artifacts(run.info.run_id)}
     assert artifacts == {"record.json", "evaluation.html"}
+    recorder.mark_promoted(run_id)  # after the production link moved
+    promoted = client.get_run(run.info.run_id)
+    assert promoted.data.tags["promoted"] == "True"
     assert (tmp_path / "mlflow.db").is_file()
 
 

@@ -268,7 +268,12 @@ class Pipeline:
         config = self.config.as_dict()
         run_id = self.recorder.new_run_id(config)
         run_dir = self.recorder.run_dir(run_id)
-        save_artifact(run_dir / MODEL_FILE, replace(artifact, version=run_id))
+        try:
+            save_artifact(run_dir / MODEL_FILE, replace(artifact, version=run_id))
+        except DataError:
+            with suppress(OSError):  # a full disk leaves no empty run folder behind
+                run_dir.rmdir()
+            raise
         with production_lock(self.config.output.models):
             production = self._production_model(test)  # as it is now, after waiting
             verdict = self.judge(run_dir, frame, test, production)
