@@ -401,8 +401,12 @@ class Pipeline:
 
     def _refuse_foreign_candidate(self, candidate_dir: Path, test: Dataset) -> None:
         """A saved model of another table (a run from before an adopt) cannot be
-        scored on this one: say what it needs that the data lacks."""
-        candidate = load_artifact(candidate_dir / MODEL_FILE)
+        scored on this one: say what it needs that the data lacks. One that cannot
+        be loaded is the infra validation's to refuse, in the verdict."""
+        try:
+            candidate = load_artifact(candidate_dir / MODEL_FILE)
+        except DataError:
+            return
         absent = sorted(set(candidate.feature_names) - set(test.features.columns))
         needs = [f"columns {absent}"] if absent else []
         if candidate.label != self.config.data.label:
