@@ -31,6 +31,7 @@ from {{ cookiecutter.module_name }}.errors import ProjectError
 from {{ cookiecutter.module_name }}.storage import write_text
 
 if TYPE_CHECKING:
+    from {{ cookiecutter.module_name }}.data_validation import Comparison
     from {{ cookiecutter.module_name }}.pipeline import Pipeline
     from {{ cookiecutter.module_name }}.pipeline import RunResult
 
@@ -244,9 +245,21 @@ def validate_data(arguments: argparse.Namespace) -> int:
     for comparison in report.drift:
         print(f"drift {comparison}")
     if report.clean:
-        print(f"{data}: no anomalies ({arguments.env})")
+        print(f"{data}: no anomalies ({arguments.env}){unjudged(report.drift)}")
         return 0
     return EXIT_ANOMALIES
+
+
+def unjudged(comparisons: "Sequence[Comparison]") -> str:
+    """A distance above its threshold that the sample was too small to judge is not
+    a pass: the summary line says so, so "no anomalies" never hides it."""
+    undecided = [c.feature for c in comparisons if c.too_small or c.empty_side]
+    if not undecided:
+        return ""
+    return (
+        f"; {len(undecided)} drift comparison(s) above the threshold not judged on "
+        f"so few rows ({', '.join(undecided)}): compare more rows to decide"
+    )
 
 
 def stats(arguments: argparse.Namespace) -> int:
