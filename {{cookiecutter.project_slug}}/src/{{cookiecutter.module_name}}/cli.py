@@ -89,8 +89,11 @@ def run(arguments: argparse.Namespace) -> int:
     result = pipeline.run(
         promote=not arguments.no_promote, use_tuned=not arguments.untuned
     )
+    note = pipeline.space_note()
     if result.tuning is not None:
         print(f"tuned: {tuned_line(result.tuning)}")
+    elif note is not None:
+        print(note)
     elif pipeline.tuner is not None and not arguments.untuned:
         print("no search of this config and data yet: [model.params] as written")
     if result.evaluation_rows.unlabelled:
