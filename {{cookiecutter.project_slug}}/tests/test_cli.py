@@ -437,6 +437,8 @@ def test_tune_refuses_a_trial_count_below_one(
         main(["tune", "--config", str(tuned_config), "--trials", "0"])
     assert exited.value.code == 2
     assert "'0' is not a whole number above 0" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        main(["tune", "--config", str(tuned_config), "--timeout", "-5"])
-    assert "'-5' is not a number of seconds above 0" in capsys.readouterr().err
+    for seconds in ("-5", "inf", "nan"):
+        with pytest.raises(SystemExit):
+            main(["tune", "--config", str(tuned_config), "--timeout", seconds])
+        error = capsys.readouterr().err
+        assert f"'{seconds}' is not a finite number of seconds above 0" in error

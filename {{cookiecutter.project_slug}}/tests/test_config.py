@@ -501,6 +501,7 @@ def test_a_search_bound_that_is_not_finite_is_refused(
         ("lower_bound = 0.6", "lower_bound = 1.5", r"from 0 to 1 \(accuracy's range"),
         ("lower_bound = 0.6", "upper_bound = -0.1", r"upper_bound = -0.1 .* from 0"),
         ("absolute = -1e-10", "absolute = -2", r"from -1 to 1 \(accuracy's span"),
+        ("relative = 0.1", "relative = -2", r"relative = -2 .* at least -1 \(log_"),
         (
             'metric = "log_loss"\ndirection = "lower_is_better"\nrelative = 0.1',
             'metric = "log_loss"\nupper_bound = -1',

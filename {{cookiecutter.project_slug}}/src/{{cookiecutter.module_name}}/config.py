@@ -694,7 +694,10 @@ def _threshold(table: _Table, features: FeatureConfig) -> MetricThreshold:
         upper_bound=table.number_in("upper_bound", low, high, what),
         direction=table.optional_text("direction", DIRECTIONS),
         absolute=table.number_in("absolute", -width, width, f" ({metric}'s span)"),
-        relative=table.optional_number("relative"),
+        # a metric that is never negative falls by at most all of it: -1
+        relative=table.number_in(
+            "relative", -1.0 if low >= 0 else -math.inf, math.inf, what
+        ),
     )
     lower, upper = threshold.lower_bound, threshold.upper_bound
     if threshold.has_change and threshold.direction is None:
