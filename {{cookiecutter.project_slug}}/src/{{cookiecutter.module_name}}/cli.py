@@ -8,6 +8,7 @@ Exit codes: 0 done, 1 the data has anomalies or drifted or the gate refused the 
 """
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -99,8 +100,11 @@ def run(arguments: argparse.Namespace) -> int:
     result = pipeline.run(
         promote=not arguments.no_promote, use_tuned=not arguments.untuned, report=True
     )
+    note = pipeline.space_note()
     if result.tuning is not None:
         print(f"tuned: {tuned_line(result.tuning)}")
+    elif note is not None:
+        print(note)
     elif pipeline.tuner is not None and not arguments.untuned:
         print("no search of this config and data yet: [model.params] as written")
     if result.evaluation_rows.unlabelled:
@@ -284,8 +288,10 @@ def positive_seconds(text: str) -> float:
         seconds = float(text)
     except ValueError:
         seconds = 0.0
-    if not seconds > 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a finite number of seconds above 0"
+        )
     return seconds
 
 
