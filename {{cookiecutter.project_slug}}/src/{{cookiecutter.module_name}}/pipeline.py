@@ -245,15 +245,7 @@ class Pipeline:
         return study_name(identity | {"tuning": tuning} | data)
 
     def _fingerprint(self) -> str:
-        """The data's hash; a file that cannot be hashed (missing, unreadable) is
-        refused as reading it refuses it, in one line, not with a traceback."""
-        try:
-            return self.source.fingerprint()
-        except OSError as error:
-            self.source.read()  # the source's own one-line DataError, if it has one
-            raise DataError(
-                f"{self.source.location}: cannot be read ({error.strerror})"
-            ) from None
+        return _hash_of(self.source)
 
     def cv_score(self, params: dict[str, Any], fit: Dataset, held: Dataset) -> float:
         """One fold of one trial: the candidate's estimator with the trial's params,
@@ -418,7 +410,7 @@ class Pipeline:
 
     def _data_fingerprint(self) -> str:
         """The data as it is now (a fresh hash, not the source's cached one)."""
-        return source_for(self.config.data.train).fingerprint()
+        return _hash_of(source_for(self.config.data.train))
 
     def _changed(self, started: str) -> str | None:
         """Why promoting would release a model of a project that is no longer this
@@ -685,6 +677,18 @@ def _judged(rows: Dataset, verdict: Verdict) -> Dataset:
     if verdict.candidate is None:
         return rows
     return rows.take(rows.features.index.isin(verdict.candidate.predicted.index))
+
+
+def _hash_of(source: DataSource) -> str:
+    """The data's hash; a file that cannot be hashed (missing, unreadable) is
+    refused as reading it refuses it, in one line, not with a traceback."""
+    try:
+        return source.fingerprint()
+    except OSError as error:
+        source.read()  # the source's own one-line DataError, if it has one
+        raise DataError(
+            f"{source.location}: cannot be read ({error.strerror})"
+        ) from None
 
 
 def _unservable(problem: str) -> Failure:
