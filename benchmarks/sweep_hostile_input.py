@@ -31,6 +31,7 @@ import math
 import os
 import random
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -52,7 +53,7 @@ SLUG = "penguin-research"
 CASE_SECONDS = 180
 OK_CODES = {0, 1, 2, 130}
 REFUSED_CODES = {1, 2, 130}
-LONGEST_CLEAR_LINE = 400
+LONGEST_CLEAR_LINE = 1000
 SKIP_DIRS = {".venv", ".tools", ".git", "__pycache__", ".mypy_cache"}
 MISSING = object()  # a config key to delete
 
@@ -467,6 +468,7 @@ RUN = ("run", "--no-promote")
 RUN_UNTUNED = ("run", "--no-promote", "--untuned")
 TUNE = ("tune", "--trials", "1")
 NAN, INF = float("nan"), float("inf")
+RUN_ID = r"\d{8}T\d{6}"  # a corrupt record's run must be named, not left out
 
 
 def data_cases() -> Iterator[Case]:
@@ -488,6 +490,7 @@ def data_cases() -> Iterator[Case]:
     ]
     category = ["unknown_category", "unicode"]
     fine = ["bom", "1e30", "latin1", "extra_column"]
+    cheap = ["missing", "empty", "binary", "ragged"]  # one reader: training covers it
     for kind in refuse + category + fine:
         expect = "refuse" if kind in refuse else "ok"
         expect = "any" if kind in ("latin1", "extra_column") else expect
@@ -496,17 +499,19 @@ def data_cases() -> Iterator[Case]:
         yield Case(
             f"validate-data training {kind}", ("validate-data", train), bad_value
         )
-        yield Case(
-            f"validate-data serving {kind}",
-            ("validate-data", "--env", "serving", serving),
-            bad_value,
-        )
-        yield Case(
-            f"predict {kind}",
-            ("predict", serving, "--output", "out.csv"),
-            "any" if kind in category else expect,
-        )
-        if kind in refuse + category:
+        if kind not in cheap:
+            yield Case(
+                f"validate-data serving {kind}",
+                ("validate-data", "--env", "serving", serving),
+                bad_value,
+            )
+        if kind not in fine:
+            yield Case(
+                f"predict {kind}",
+                ("predict", serving, "--output", "out.csv"),
+                "any" if kind in category else expect,
+            )
+        if kind not in fine + ["header_only", "semicolon", "ragged"]:
             yield Case(
                 f"run --no-promote train={kind}",
                 RUN,
@@ -527,7 +532,7 @@ def data_cases() -> Iterator[Case]:
         ("tab", "refuse"),
         ("empty_dir", "refuse"),
         ("crlf", "ok"),
-        ("nan_text", "ok"),
+        ("nan_text", "any"),
         ("shuffled_columns", "ok"),
         ("blank_row", "any"),
     ]:
@@ -954,7 +959,8 @@ def model_cases() -> Iterator[Case]:
         yield Case(
             f"predict: {name}", ("predict", "--output", "out.csv"), "refuse", setup
         )
-        yield Case(f"run --no-promote: {name}", RUN, "refuse", setup)
+        if setup in (dangling_link, production_file, link_loop, models_is_file):
+            yield Case(f"run --no-promote: {name}", RUN, "refuse", setup)
         yield Case(f"run: {name}", ("run",), "refuse", setup, may_promote=True)
     yield Case("predict: no models", ("predict",), "refuse", no_models)
     yield Case(
@@ -977,14 +983,10 @@ def model_cases() -> Iterator[Case]:
         "run: .lock a directory", ("run",), "any", lock_is_directory, may_promote=True
     )
     yield Case(
-        "runs: corrupt record", ("runs",), "any", corrupt_record, must_say=r"(?i)record"
+        "runs: corrupt record", ("runs",), "any", corrupt_record, must_say=RUN_ID
     )
-    yield Case(
-        "runs: empty record", ("runs",), "any", empty_record, must_say=r"(?i)record"
-    )
-    yield Case(
-        "runs: record a list", ("runs",), "any", record_is_list, must_say=r"(?i)record"
-    )
+    yield Case("runs: empty record", ("runs",), "any", empty_record, must_say=RUN_ID)
+    yield Case("runs: record a list", ("runs",), "any", record_is_list, must_say=RUN_ID)
     yield Case("runs: run without record", ("runs",), "any", run_without_record)
     yield Case("runs: runs/ a file", ("runs",), "refuse", runs_is_file)
     yield Case("run: runs/ a file", ("run",), "refuse", runs_is_file, may_promote=True)
@@ -1024,8 +1026,7 @@ def make_cases() -> Iterator[Case]:
         (("predict",), "ok"),
         (("runs",), "ok"),
         (("tune", "TRIALS=2"), "ok"),
-        (("pipeline",), "ok"),
-        (("validate", "ROWS=hostile/s_1e300.csv"), "refuse"),
+        (("pipeline",), "any"),
         (("predict", "ROWS=hostile/s_missing_column.csv"), "refuse"),
         (("schema",), "refuse"),
         (("adopt",), "refuse"),
@@ -1264,7 +1265,11 @@ def tail(output: str, lines: int) -> str:
 
 def report(outcomes: list[Outcome], seconds: float) -> None:
     counts = Counter(outcome.verdict for outcome in outcomes)
-    print(f"\n{len(outcomes)} cases in {seconds:.0f} s")
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = used.ru_utime + used.ru_stime
+    print(
+        f"\n{len(outcomes)} cases in {seconds:.0f} s ({cpu:.0f} s of CPU in commands)"
+    )
     for verdict in VERDICTS:
         print(f"  {verdict:13} {counts.get(verdict, 0):4d}")
     for verdict in (*DEFECTS, "over-refused"):
@@ -1282,7 +1287,11 @@ def report(outcomes: list[Outcome], seconds: float) -> None:
 def main() -> None:
     options = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     options.add_argument("--template", type=Path, default=TEMPLATE)
-    options.add_argument("--only", help="run the cases whose name holds this text")
+    options.add_argument(
+        "--only",
+        action="append",
+        help="run the cases whose name holds this text (repeatable)",
+    )
     options.add_argument(
         "--keep", action="store_true", help="keep the temporary folder"
     )
@@ -1291,11 +1300,14 @@ def main() -> None:
     arguments = options.parse_args()
     cases = all_cases()
     if arguments.only:
-        cases = [case for case in cases if arguments.only in case.name]
+        cases = [c for c in cases if any(text in c.name for text in arguments.only)]
     if arguments.list:
         print("\n".join(case.name for case in cases))
         print(f"{len(cases)} cases")
         return
+    # Started in the background, this process may ignore SIGINT, and its children
+    # would inherit that: Python's own handler gives them a default one to replace.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     workdir = Path(tempfile.mkdtemp(prefix="sweep-hostile-"))
     started = time.perf_counter()
     try:
