@@ -1104,6 +1104,7 @@ def damage(case: Case, project: Path, before: dict[str, str], was: str) -> list[
                 release.is_dir()
                 and not release.is_symlink()
                 and release.name != "production"
+                and not release.name.startswith(".")
             ):
                 if not (release / "model.joblib").is_file():
                     found.append(f"release folder without a model: {release.name}")
@@ -1333,6 +1334,7 @@ def main() -> None:
                             "exit": o.code,
                             "seconds": round(o.seconds, 2),
                             "damage": o.damage,
+                            "traceback": "Traceback" in o.output,
                             "output": o.output[-3000:],
                         }
                         for o in outcomes
