@@ -243,6 +243,8 @@ def validate_data(arguments: argparse.Namespace) -> int:
         print(anomaly)
     for comparison in report.drift:
         print(f"drift {comparison}")
+    for note in report.notes:
+        print(note)
     if report.clean:
         print(f"{data}: no anomalies ({arguments.env})")
         return 0
