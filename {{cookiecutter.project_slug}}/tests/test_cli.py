@@ -14,6 +14,8 @@ from conftest import table
 from conftest import write_project
 
 from {{ cookiecutter.module_name }}.cli import main
+from {{ cookiecutter.module_name }}.cli import unjudged
+from {{ cookiecutter.module_name }}.data_validation import Comparison
 from {{ cookiecutter.module_name }}.data_validation import Schema
 from {{ cookiecutter.module_name }}.pipeline import Pipeline
 
@@ -445,6 +447,29 @@ def test_ctrl_c_during_a_search_says_how_to_resume_in_one_line(
     assert "trial 3 of 3: #3 " in capsys.readouterr().out  # #1 was cut short
 
 
+@pytest.mark.usefixtures("no_drawing")
+def test_after_switching_the_estimator_run_says_the_space_is_ignored_in_one_line(
+    tuned_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = tuned_config.read_text(encoding="utf-8")
+    tree = "sklearn.tree.DecisionTreeClassifier"
+    text = text.replace("sklearn.linear_model.LogisticRegression", tree)
+    tuned_config.write_text(text.replace("C = 10.0", "max_depth = 4"), "utf-8")
+    assert main(["run", "--config", str(tuned_config)]) == 0
+    out = capsys.readouterr().out
+    notes = [line for line in out.splitlines() if "[tuning.space]" in line]
+    assert notes == [
+        "[tuning.space] does not fit sklearn.tree.DecisionTreeClassifier (C is not "
+        "a parameter of it): ignored, so run trains with [model.params] as written "
+        "and tune refuses until the space is rewritten for it"
+    ]
+    assert "no search of this config" not in out
+    assert main(["tune", "--config", str(tuned_config)]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1
+    assert error.startswith("error: [tuning.space] 'C' is not a parameter of ")
+
+
 def test_tune_without_a_tuning_table_is_one_line(
     project_config: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -460,6 +485,20 @@ def test_tune_refuses_a_trial_count_below_one(
         main(["tune", "--config", str(tuned_config), "--trials", "0"])
     assert exited.value.code == 2
     assert "'0' is not a whole number above 0" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        main(["tune", "--config", str(tuned_config), "--timeout", "-5"])
-    assert "'-5' is not a number of seconds above 0" in capsys.readouterr().err
+    for seconds in ("-5", "inf", "nan"):
+        with pytest.raises(SystemExit):
+            main(["tune", "--config", str(tuned_config), "--timeout", seconds])
+        error = capsys.readouterr().err
+        assert f"'{seconds}' is not a finite number of seconds above 0" in error
+
+
+def test_no_anomalies_names_a_drift_too_small_to_judge() -> None:
+    """Above the threshold but within the noise is undecided, not a pass: the summary
+    says which features, and a judged comparison adds nothing to it."""
+    within = Comparison("width", "Jensen-Shannon divergence", 0.15, 0.1, noise=0.3)
+    above = Comparison("length", "Jensen-Shannon divergence", 0.5, 0.1, noise=0.3)
+    below = Comparison("count", "Jensen-Shannon divergence", 0.05, 0.1)
+    assert within.too_small and above.fired and not below.fired
+    assert "1 drift comparison(s)" in unjudged([within, above, below])
+    assert "(width)" in unjudged([within, below])
+    assert unjudged([above, below]) == ""

@@ -445,3 +445,119 @@ def test_a_tuning_metric_of_the_other_task_is_refused(tmp_path: Path) -> None:
             replaced(config, evaluation=replaced(config.evaluation, thresholds=())),
             "regression",
         )
+
+
+NOT_FINITE = ["nan", "inf", "-inf"]
+
+
+@pytest.mark.parametrize("value", NOT_FINITE)
+@pytest.mark.parametrize(
+    ("replace", "by", "message"),
+    [
+        ("lower_bound = 0.6", "lower_bound = {}", r"\[\[?evaluation.thresholds\]"),
+        ("lower_bound = 0.3", "upper_bound = {}", r"thresholds\] upper_bound"),
+        ("absolute = -1e-10", "absolute = {}", r"thresholds\] absolute"),
+        ("relative = 0.1", "relative = {}", r"thresholds\] relative"),
+        ("test_fraction = 0.25", "test_fraction = {}", r"\[split\] test_fraction"),
+        ("skew_threshold = 0.25", "skew_threshold = {}", r"\] skew_threshold"),
+        ("drift_threshold = 0.1", "drift_threshold = {}", r"\] drift_threshold"),
+        ("C = 10.0", "C = {}", r"\[model.params\] C"),
+        ("C = 10.0", "C = 1.0\nclass_weight = { a = {} }", r"\] class_weight"),
+        ("[evaluation]\n", "[evaluation]\ncost_ratio = {}\n", "cost_ratio"),
+        (
+            "[evaluation]\n",
+            "[evaluation]\ncounterfactual_delta = {}\n",
+            "counterfactual_delta",
+        ),
+        (
+            "drift_threshold = 0.1\n",
+            "drift_threshold = 0.1\n[validation.features.width]\nmin = {}\n",
+            r"\[validation.features.width\] min",
+        ),
+        (
+            "drift_threshold = 0.1\n",
+            "drift_threshold = 0.1\n[validation.features.site]\nskew_threshold = {}\n",
+            r"\[validation.features.site\] skew_threshold",
+        ),
+    ],
+)
+def test_a_number_that_is_not_finite_is_refused_in_one_line(
+    tmp_path: Path, replace: str, by: str, message: str, value: str
+) -> None:
+    """TOML reads nan and inf as numbers: `lower_bound = nan` compared false with
+    every metric and switched the threshold off (a constant guess was blessed)."""
+    refused_in_one_line(
+        write_config(tmp_path, replace, by.replace("{}", value)), message
+    )
+
+
+@pytest.mark.parametrize("value", NOT_FINITE)
+@pytest.mark.parametrize(
+    ("replace", "by", "message"),
+    [
+        ("low = 0.01", "low = {}", r"\[tuning.space.C\] low"),
+        ("high = 100.0", "high = {}", r"\[tuning.space.C\] high"),
+        ('["lbfgs", "newton-cg"]', '["lbfgs", {}]', r"\[tuning.space.solver\] choic"),
+        ("trials = 4", "timeout_seconds = {}", r"\[tuning\] timeout_seconds"),
+    ],
+)
+def test_a_search_bound_that_is_not_finite_is_refused(
+    tmp_path: Path, replace: str, by: str, message: str, value: str
+) -> None:
+    refused_in_one_line(
+        with_tuning(tmp_path, replace, by.replace("{}", value)), message
+    )
+
+
+@pytest.mark.parametrize(
+    ("replace", "by", "message"),
+    [
+        ("seed = 3", "seed = -1", r"^.*: seed = -1 .* from 0 to 4294967295"),
+        ("seed = 3", "seed = 4294967296", "from 0 to 4294967295"),
+        ("min_examples = 50", "min_examples = -5", r"min_examples = -5 .* at least 1"),
+        ("min_examples = 50", "min_examples = 0", "at least 1"),
+        ("lower_bound = 0.6", "lower_bound = 1.5", r"from 0 to 1 \(accuracy's range"),
+        ("lower_bound = 0.6", "upper_bound = -0.1", r"upper_bound = -0.1 .* from 0"),
+        ("absolute = -1e-10", "absolute = -2", r"from -1 to 1 \(accuracy's span"),
+        ("relative = 0.1", "relative = -2", r"relative = -2 .* at least -1 \(log_"),
+        (
+            'metric = "log_loss"\ndirection = "lower_is_better"\nrelative = 0.1',
+            'metric = "log_loss"\nupper_bound = -1',
+            r"use a number of at least 0 \(log_loss's range",
+        ),
+        (
+            'metric = "log_loss"\ndirection = "lower_is_better"\nrelative = 0.1',
+            'metric = "r2"\nlower_bound = 1.2',
+            r"a number of at most 1 \(r2's range",
+        ),
+        (
+            "drift_threshold = 0.1\n",
+            "drift_threshold = 0.1\n[validation.features.width]\nmin = 9\nmax = 2\n",
+            r"\[validation.features.width\] max = 2 .* at or above min = 9",
+        ),
+    ],
+)
+def test_a_number_outside_its_range_is_refused_in_one_line(
+    tmp_path: Path, replace: str, by: str, message: str
+) -> None:
+    """A bound a metric can never reach is a gate that never passes (or never
+    fails); a negative seed is refused by numpy mid-run, a traceback."""
+    refused_in_one_line(write_config(tmp_path, replace, by), message)
+
+
+def test_the_widest_numbers_allowed_are_read(tmp_path: Path) -> None:
+    edited = (
+        ("seed = 3", "seed = 4294967295"),
+        ("lower_bound = 0.6", "lower_bound = 1"),
+        ("absolute = -1e-10", "absolute = -1"),
+        ("min_examples = 50", "min_examples = 1"),
+    )
+    path = write_config(tmp_path, "seed = 3", "seed = 3")
+    text = path.read_text(encoding="utf-8")
+    for replace, by in edited:
+        text = text.replace(replace, by, 1)
+    path.write_text(text, encoding="utf-8")
+    config = load_config(path)
+    assert config.seed == 2**32 - 1 and config.validation.min_examples == 1
+    thresholds = config.evaluation.thresholds or ()
+    assert thresholds[0].lower_bound == 1 and thresholds[1].absolute == -1

@@ -272,7 +272,7 @@ def test_right_labels_need_no_counterfactual() -> None:
     assert "Every evaluation row is classified correctly" in page
 
 
-class CountingLogistic(LogisticRegression):
+class CountingLogistic(LogisticRegression):  # type: ignore[misc]
     """Counts the page's scorings: its work, measured without a clock."""
 
     scorings = 0

@@ -1,3 +1,5 @@
+from typing import Any
+
 import pytest
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.ensemble import RandomForestRegressor
@@ -66,7 +68,11 @@ def test_an_estimator_of_the_wrong_kind_is_one_line_naming_the_task(
         ("nowhere.Model", {}, "is not importable"),
         ("RandomForestClassifier", {}, "is not importable"),
         ("sklearn.linear_model", {}, "is not a class"),
-        ("sklearn.ensemble.RandomForestClassifier", {"trees": 3}, "do not fit"),
+        (
+            "sklearn.ensemble.RandomForestClassifier",
+            {"trees": 3},
+            r"^\[model.params\] 'trees' is not a parameter of sklearn",
+        ),
     ],
 )
 def test_bad_model_config_is_one_line(
@@ -105,14 +111,75 @@ def test_a_trial_replaces_some_params_and_keeps_the_rest() -> None:
 def test_a_parameter_the_estimator_does_not_take_is_named() -> None:
     model = Model(ModelConfig("sklearn.linear_model.LogisticRegression"))
     assert "C" in (model.parameter_names() or ())
-    model.refuse_unknown(["C", "max_iter"], "[tuning.space]")
+    model.refuse_unknown({"[tuning.space]": ["C", "max_iter"]})
     with pytest.raises(
-        ConfigError, match=r"^\[tuning.space\] 'gamma' is not a .*: use"
+        ConfigError,
+        match=r"^\[tuning.space\] 'gamma' is not a .*: its parameters are C, ",
     ):
-        model.refuse_unknown(["C", "gamma"], "[tuning.space]")
+        model.refuse_unknown({"[tuning.space]": ["C", "gamma"]})
+
+
+def test_misfits_of_params_and_space_are_named_together() -> None:
+    """After a switch both tables may hold the old estimator's names: one line."""
+    model = Model(ModelConfig("sklearn.linear_model.LogisticRegression"))
+    tables = {"[model.params]": ["max_depth"], "[tuning.space]": ["C", "max_leaf"]}
+    with pytest.raises(ConfigError) as raised:
+        model.refuse_unknown(tables, "; or delete [tuning]")
+    message = str(raised.value)
+    assert message.startswith(
+        "[model.params] 'max_depth' and [tuning.space] 'max_leaf' are not parameters"
+        " of sklearn.linear_model.LogisticRegression: its parameters are C, "
+    )
+    assert message.endswith("; or delete [tuning]")
 
 
 def test_an_estimator_that_needs_arguments_is_judged_when_built() -> None:
     needs = Model(ModelConfig("sklearn.pipeline.Pipeline"))
     assert needs.parameter_names() is None
-    needs.refuse_unknown(["anything"], "[tuning.space]")  # no refusal yet
+    needs.refuse_unknown({"[tuning.space]": ["anything"]})  # no refusal yet
+
+
+FOREST_PARAMS = {"n_estimators": 200, "max_depth": 6, "min_samples_leaf": 2}
+
+
+def test_params_of_a_forest_on_a_linear_model_are_all_named_in_one_line() -> None:
+    """Switching RandomForest -> LogisticRegression used to take three runs, one
+    refusal per parameter; every misfit is named at once, and what fits is not."""
+    config = ModelConfig("sklearn.linear_model.LogisticRegression", FOREST_PARAMS)
+    with pytest.raises(ConfigError) as raised:
+        Model(config).build()
+    message = str(raised.value)
+    assert message.startswith(
+        "[model.params] 'n_estimators', 'max_depth', 'min_samples_leaf' are not "
+        "parameters of sklearn.linear_model.LogisticRegression: its parameters are C,"
+    )
+    assert "\n" not in message
+    fitting = ModelConfig(config.estimator, {"C": 0.5, "max_iter": 500})
+    assert Model(fitting).misfits(["C", "max_depth", "max_iter", "tol"]) == [
+        "max_depth"
+    ]
+
+
+def test_params_of_a_forest_fit_gradient_boosting() -> None:
+    """A switch within the family keeps [model.params]: nothing to refuse."""
+    config = ModelConfig("sklearn.ensemble.GradientBoostingClassifier", FOREST_PARAMS)
+    estimator = Model(config).build()
+    assert estimator.get_params()["n_estimators"] == 200
+    assert Model(config).misfits(FOREST_PARAMS) == []
+
+
+class TakesAnyKeyword:
+    """Like xgboost's estimators: keywords it does not list are still taken."""
+
+    def __init__(self, C: float = 1.0, **kwargs: Any) -> None:
+        self.C = C
+        self.kwargs = kwargs
+
+    def get_params(self) -> dict[str, Any]:
+        return {"C": self.C}
+
+
+def test_an_estimator_taking_any_keyword_is_not_refused_by_name() -> None:
+    path = f"{__name__}.TakesAnyKeyword"
+    model = Model(ModelConfig(path, {"C": 2.0, "booster": "gbtree"}))
+    assert model.parameter_names() is None and model.misfits(["booster"]) == []

@@ -715,16 +715,158 @@ def test_a_tuned_candidate_worse_than_production_is_refused(tmp_path: Path) -> N
     assert record["promoted"] is False and record["tuning"]["params"] == {"C": 1e-5}
 
 
-def test_a_parameter_the_estimator_does_not_take_is_refused_in_one_line(
-    tmp_path: Path,
+FOREST = """\
+[model]
+estimator = "sklearn.ensemble.RandomForestClassifier"
+
+[model.params]
+n_estimators = 10
+max_depth = 4
+
+[tuning]
+trials = 1
+folds = 2
+metric = "accuracy"
+
+[tuning.space]
+n_estimators = { type = "int", low = 5, high = 20 }
+max_depth = { type = "int", low = 2, high = 4 }
+min_samples_leaf = { type = "int", low = 1, high = 5 }
+max_features = { choices = ["sqrt", "log2"] }
+"""
+
+
+def switched(path: Path, estimator: str, params: str = "") -> Path:
+    """The forest project's config with another [model] estimator (and, if given,
+    [model.params]), [tuning] left as written for the forest: the researcher's
+    most common edit."""
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("sklearn.ensemble.RandomForestClassifier", estimator)
+    if params:
+        text = text.replace("n_estimators = 10\nmax_depth = 4\n", params)
+    edited = path.with_name(f"{estimator.rsplit('.', 1)[1]}.toml")
+    edited.write_text(text, encoding="utf-8")
+    return edited
+
+
+@pytest.fixture
+def forest(tmp_path: Path) -> Path:
+    """A multiclass project of hand-made rows whose model is a tuned forest."""
+    path = write_project(tmp_path, "multiclass")
+    text = path.read_text(encoding="utf-8")
+    model = text[text.index("[model]") : text.index("[output]")]
+    path.write_text(text.replace(model, FOREST + "\n"), encoding="utf-8")
+    return path
+
+
+def test_forest_params_on_a_linear_model_are_all_named_in_one_line(
+    forest: Path,
 ) -> None:
-    """As after switching [model] estimator: the line also says how to go on."""
-    path = tuned_project(tmp_path, space="gamma = { choices = [1, 2] }")
-    with pytest.raises(
-        ConfigError,
-        match=r"^\[tuning.space\] 'gamma' is not a param.*delete \[tuning\]",
-    ):
-        Pipeline.from_config(load_config(path))
+    """Three runs to switch to LogisticRegression (one refusal per parameter):
+    now one names them all, and the forest's space is not what stops it."""
+    pipeline = Pipeline.from_config(
+        load_config(switched(forest, "sklearn.linear_model.LogisticRegression"))
+    )
+    with pytest.raises(ConfigError) as raised:
+        pipeline.run()
+    assert str(raised.value).startswith(
+        "[model.params] 'n_estimators', 'max_depth' are not parameters of "
+        "sklearn.linear_model.LogisticRegression: its parameters are C, "
+    )
+    with pytest.raises(ConfigError) as raised:
+        pipeline.tune(print)
+    assert str(raised.value).startswith(
+        "[model.params] 'n_estimators', 'max_depth' and [tuning.space] "
+        "'n_estimators', 'max_depth', 'min_samples_leaf', 'max_features' are not "
+        "parameters of sklearn.linear_model.LogisticRegression: its parameters are C"
+    )
+
+
+def test_a_space_that_does_not_fit_a_new_estimator_is_ignored_by_run_only(
+    forest: Path,
+) -> None:
+    """run trains with [model.params] and says in one line that the space is
+    ignored, naming every misfit; tune refuses it, naming them all too; a finished
+    study of the forest is never applied to the linear model."""
+    searched = Pipeline.from_config(load_config(forest))
+    forest_study = searched.tune(print)
+    assert searched.space_note() is None and searched.tuned() == forest_study
+    path = switched(
+        forest, "sklearn.linear_model.LogisticRegression", "C = 2.0\nmax_iter = 500\n"
+    )
+    pipeline = Pipeline.from_config(load_config(path))
+    note = pipeline.space_note()
+    assert note == (
+        "[tuning.space] does not fit sklearn.linear_model.LogisticRegression "
+        "(n_estimators, max_depth, min_samples_leaf, max_features are not "
+        "parameters of it): ignored, so run trains with [model.params] as written "
+        "and tune refuses until the space is rewritten for it"
+    )
+    result = pipeline.run()
+    assert result.tuning is None and result.verdict.gate.validation_ok
+    estimator = load_artifact(result.run_dir / "model.joblib").model[-1]
+    assert (type(estimator).__name__, estimator.C) == ("LogisticRegression", 2.0)
+    with pytest.raises(ConfigError) as raised:
+        pipeline.tune(print)
+    message = str(raised.value)
+    assert message.startswith(
+        "[tuning.space] 'n_estimators', 'max_depth', 'min_samples_leaf', "
+        "'max_features' are not parameters of sklearn.linear_model.Logistic"
+    )
+    assert "delete [tuning]" in message and "\n" not in message
+    assert pipeline.study() != forest_study.study  # the estimator names the study
+
+
+def test_a_study_whose_best_params_do_not_fit_is_never_applied(
+    forest: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Were a study of the forest found under the linear model's name (the name
+    includes the estimator, so only by a clash), its parameters are not used."""
+    forest_study = Pipeline.from_config(load_config(forest)).tune(print).study
+    path = switched(forest, "sklearn.linear_model.LogisticRegression", "C = 2.0\n")
+    text = path.read_text(encoding="utf-8")
+    space = text[text.index("[tuning.space]") : text.index("[output]")]
+    fitting = '[tuning.space]\nC = { type = "float", low = 0.1, high = 10.0 }\n\n'
+    path.write_text(text.replace(space, fitting), encoding="utf-8")
+    pipeline = Pipeline.from_config(load_config(path))
+    assert pipeline.space_note() is None
+    monkeypatch.setattr(Pipeline, "study", lambda self: forest_study)
+    assert pipeline.tuner is not None and pipeline.tuner.summary(forest_study)
+    assert pipeline.tuned() is None
+    assert pipeline.run().tuning is None
+
+
+def test_a_forest_switched_to_gradient_boosting_runs_and_tunes_as_written(
+    forest: Path,
+) -> None:
+    """Parameters and space that fit the new estimator: nothing to say."""
+    path = switched(forest, "sklearn.ensemble.GradientBoostingClassifier")
+    pipeline = Pipeline.from_config(load_config(path))
+    assert pipeline.space_note() is None and pipeline.tuned() is None
+    untuned = pipeline.run(promote=False)
+    built = load_artifact(untuned.run_dir / "model.joblib").model[-1]
+    assert type(built).__name__ == "GradientBoostingClassifier"
+    assert built.get_params()["n_estimators"] == 10
+    search = pipeline.tune(print)
+    result = pipeline.run(promote=False)
+    assert result.tuning is not None and result.tuning.study == search.study
+    tuned = load_artifact(result.run_dir / "model.joblib").model[-1]
+    assert tuned.get_params()["max_depth"] == search.best.params["max_depth"]
+
+
+def test_a_misspelt_training_path_is_one_line_before_the_study_is_looked_up(
+    forest: Path,
+) -> None:
+    """The study's name hashes the data: a missing file raised FileNotFoundError's
+    traceback from `run` (not from `run --untuned`, which never asks)."""
+    text = forest.read_text(encoding="utf-8")
+    forest.write_text(text.replace("table.csv", "tabel.csv"), encoding="utf-8")
+    pipeline = Pipeline.from_config(load_config(forest))
+    with pytest.raises(DataError, match=r"tabel.csv: no such file") as raised:
+        pipeline.run()
+    assert "\n" not in str(raised.value)
+    with pytest.raises(DataError, match=r"tabel.csv: no such file"):
+        pipeline.tune(print)
 
 
 def test_tune_needs_a_tuning_table(config: PipelineConfig) -> None:

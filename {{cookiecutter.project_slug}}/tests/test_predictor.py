@@ -3,12 +3,19 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import LABEL
+from sklearn.ensemble import RandomForestClassifier
 
+from {{ cookiecutter.module_name }}.config import PipelineConfig
 from {{ cookiecutter.module_name }}.data_validation import DataValidator
+from {{ cookiecutter.module_name }}.datatypes import Anomaly
+from {{ cookiecutter.module_name }}.datatypes import Dataset
+from {{ cookiecutter.module_name }}.datatypes import Environment
 from {{ cookiecutter.module_name }}.datatypes import ModelArtifact
 from {{ cookiecutter.module_name }}.errors import DataError
 from {{ cookiecutter.module_name }}.predictor import Predictor
+from {{ cookiecutter.module_name }}.preprocess import Preprocess
 from {{ cookiecutter.module_name }}.storage import save_artifact
+from {{ cookiecutter.module_name }}.trainer import Trainer
 
 
 @pytest.fixture
@@ -78,3 +85,27 @@ def test_a_value_too_large_for_the_model_is_refused_before_predicting(
     ) as raised:
         Predictor(model_path, validator).predict(rows)
     assert "(line 3)" in str(raised.value)
+
+
+class AcceptsEverything:
+    """A validator whose schema lets any value through, as a wide range may."""
+
+    def validate(self, frame: pd.DataFrame, environment: Environment) -> list[Anomaly]:
+        return []
+
+
+def test_a_value_the_fitted_preprocessing_overflows_on_is_one_line(
+    tmp_path: Path, config: PipelineConfig, split: tuple[Dataset, Dataset]
+) -> None:
+    """What passes the schema can still overflow where a forest reads float32:
+    scikit-learn's "Input X contains infinity" becomes one line, not a traceback."""
+    preprocess = Preprocess(config.features.numeric, config.features.categorical)
+    forest = Trainer(config.seed, "classification").train(
+        preprocess.build(), RandomForestClassifier(n_estimators=5), split[0]
+    )
+    path = tmp_path / "forest.joblib"
+    save_artifact(path, forest)
+    rows = split[1].features.head(3).copy()
+    rows.loc[rows.index[1], "width"] = 1e300
+    with pytest.raises(DataError, match="the model cannot take these values"):
+        Predictor(path, AcceptsEverything()).predict(rows)

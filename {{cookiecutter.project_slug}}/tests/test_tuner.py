@@ -1,3 +1,4 @@
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -177,3 +178,46 @@ def test_study_names_are_stable_and_follow_their_identity() -> None:
     assert study_name(base) == study_name(dict(reversed(base.items())))
     assert study_name(base) != study_name(base | {"seed": 2})
     assert study_name(base).startswith("tune-")
+
+
+def test_two_searches_of_one_study_at_once_keep_to_its_total(tmp_path: Path) -> None:
+    """Two `tune` of one config at once ran "trial 12 of 6": the second now says in
+    one line that it waits, then finds the total reached and runs nothing more.
+    The first's trials block until the second is waiting (or, without the lock,
+    has run trials of its own on top, which the count shows)."""
+    started, waiting = threading.Event(), threading.Event()
+    lines: list[str] = []
+
+    def slow(params: dict[str, Any], fit: Dataset, held: Dataset) -> float:
+        started.set()  # the first search holds its study's lock from here on
+        waiting.wait(timeout=60)
+        return score(params, fit, held)
+
+    def second_progress(line: str) -> None:
+        lines.append(line)
+        if "waiting" in line:
+            waiting.set()
+
+    first = threading.Thread(
+        target=tuner(tmp_path, settings(trials=2)).search,
+        args=(NAME, rows(), slow, quiet),
+    )
+    first.start()
+    started.wait(timeout=60)
+    summary = tuner(tmp_path, settings(trials=2)).search(
+        NAME, rows(), score, second_progress
+    )
+    waiting.set()  # without the lock the second did not wait: free the first
+    first.join()
+    summary = tuner(tmp_path, settings(trials=2)).summary(NAME) or summary
+    assert len(summary.trials) == 2
+    assert lines[0].startswith(f"another search of study {NAME} is running: waiting")
+    assert lines[1:] == [f"study {NAME} already holds 2 of 2 trials"]
+
+
+def test_the_largest_seed_the_config_allows_resumes_a_study(tmp_path: Path) -> None:
+    """The sampler's seed is the config's plus the trials so far, kept in numpy's
+    range so the largest seed ([config] allows up to 2**32 - 1) still resumes."""
+    largest = tuner(tmp_path, settings(trials=1), seed=2**32 - 1)
+    largest.search(NAME, rows(), score, quiet)
+    assert len(largest.search(NAME, rows(), score, quiet, trials=2).trials) == 2

@@ -8,6 +8,7 @@ Exit codes: 0 done, 1 the data has anomalies or drifted or the gate refused the 
 """
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,6 +32,7 @@ from {{ cookiecutter.module_name }}.errors import ProjectError
 from {{ cookiecutter.module_name }}.storage import write_text
 
 if TYPE_CHECKING:
+    from {{ cookiecutter.module_name }}.data_validation import Comparison
     from {{ cookiecutter.module_name }}.pipeline import Pipeline
     from {{ cookiecutter.module_name }}.pipeline import RunResult
 
@@ -98,8 +100,11 @@ def run(arguments: argparse.Namespace) -> int:
     result = pipeline.run(
         promote=not arguments.no_promote, use_tuned=not arguments.untuned, report=True
     )
+    note = pipeline.space_note()
     if result.tuning is not None:
         print(f"tuned: {tuned_line(result.tuning)}")
+    elif note is not None:
+        print(note)
     elif pipeline.tuner is not None and not arguments.untuned:
         print("no search of this config and data yet: [model.params] as written")
     if result.evaluation_rows.unlabelled:
@@ -246,9 +251,21 @@ def validate_data(arguments: argparse.Namespace) -> int:
     for note in report.notes:
         print(note)
     if report.clean:
-        print(f"{data}: no anomalies ({arguments.env})")
+        print(f"{data}: no anomalies ({arguments.env}){unjudged(report.drift)}")
         return 0
     return EXIT_ANOMALIES
+
+
+def unjudged(comparisons: "Sequence[Comparison]") -> str:
+    """A distance above its threshold that the sample was too small to judge is not
+    a pass: the summary line says so, so "no anomalies" never hides it."""
+    undecided = [c.feature for c in comparisons if c.too_small or c.empty_side]
+    if not undecided:
+        return ""
+    return (
+        f"; {len(undecided)} drift comparison(s) above the threshold not judged on "
+        f"so few rows ({', '.join(undecided)}): compare more rows to decide"
+    )
 
 
 def stats(arguments: argparse.Namespace) -> int:
@@ -273,8 +290,10 @@ def positive_seconds(text: str) -> float:
         seconds = float(text)
     except ValueError:
         seconds = 0.0
-    if not seconds > 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a finite number of seconds above 0"
+        )
     return seconds
 
 

@@ -1,5 +1,6 @@
 """Typed settings read once from TOML, so no component parses files or guesses."""
 
+import math
 import os
 import tomllib
 from dataclasses import asdict
@@ -134,6 +135,43 @@ TASK_METRICS: dict[Task, tuple[str, ...]] = {
 METRIC_NAMES = tuple(
     dict.fromkeys(name for names in TASK_METRICS.values() for name in names)
 )
+# The values each metric can take, so a bound outside them (a gate that can never
+# pass, or never fail) is refused: shares and their gaps are 0 to 1, errors and
+# counts at least 0, r2 at most 1; calibration (a ratio of means) is any number.
+UNIT = (0.0, 1.0)
+NON_NEGATIVE = (0.0, math.inf)
+METRIC_RANGES: dict[str, tuple[float, float]] = {
+    **dict.fromkeys(
+        (
+            "accuracy",
+            "balanced_accuracy",
+            "f1_macro",
+            "roc_auc_ovr",
+            "precision",
+            "recall",
+            "auc_precision_recall",
+            "brier_score",
+            "accuracy_gap",
+            "demographic_parity_difference",
+        ),
+        UNIT,
+    ),
+    **dict.fromkeys(
+        (
+            "log_loss",
+            "example_count",
+            "mean_squared_error",
+            "root_mean_squared_error",
+            "mean_absolute_error",
+            "error_gap",
+        ),
+        NON_NEGATIVE,
+    ),
+    "r2": (-math.inf, 1.0),
+    "calibration": (-math.inf, math.inf),
+}
+# numpy's random states take seeds from 0 to 2**32 - 1.
+SEED_RANGE = (0, 2**32 - 1)
 
 
 @dataclass(frozen=True)
@@ -295,12 +333,32 @@ class _Table:
         return (self.source.parent / self.text(key)).resolve()
 
     def optional_number(self, key: str) -> float | None:
+        """TOML writes nan and inf as numbers; a bound of nan compares false with
+        everything and would switch its check off, so both are refused."""
         value = self.values.get(key)
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self._fail(key, "a number")
+        if not math.isfinite(value):
+            raise self._fail(key, "a finite number")
         return float(value)
+
+    def number_in(
+        self, key: str, low: float, high: float, what: str = ""
+    ) -> float | None:
+        """An optional finite number from low to high (inclusive), `what` saying
+        whose range that is."""
+        value = self.optional_number(key)
+        if value is not None and not low <= value <= high:
+            if math.isinf(high):
+                allowed = f"a number of at least {low:g}"
+            elif math.isinf(low):
+                allowed = f"a number of at most {high:g}"
+            else:
+                allowed = f"a number from {low:g} to {high:g}"
+            raise self._fail(key, allowed + what)
+        return value
 
     def optional_fraction(self, key: str) -> float | None:
         if key not in self.values:
@@ -330,10 +388,18 @@ class _Table:
             raise self._fail(key, " or ".join(repr(choice) for choice in allowed))
         return value
 
-    def integer(self, key: str) -> int:
+    def integer(self, key: str, low: int | None = None, high: int | None = None) -> int:
+        """A whole number, at least `low` and at most `high` when given."""
         value = self.values.get(key)
         if isinstance(value, bool) or not isinstance(value, int):
             raise self._fail(key, "an integer")
+        if (low is not None and value < low) or (high is not None and value > high):
+            allowed = (
+                f"a whole number from {low} to {high}"
+                if low is not None and high is not None
+                else f"a whole number of at least {low}"
+            )
+            raise self._fail(key, allowed)
         return value
 
     def fraction(self, key: str, inclusive: bool = False) -> float:
@@ -383,7 +449,7 @@ def _parse(root: _Table) -> PipelineConfig:
     if label in parsed_features.columns:
         raise features._fail("categorical", f"features without the label {label!r}")
     return PipelineConfig(
-        seed=root.integer("seed"),
+        seed=root.integer("seed", *SEED_RANGE),
         data=DataConfig(
             train=data.path("train"),
             schema=data.path("schema"),
@@ -397,7 +463,7 @@ def _parse(root: _Table) -> PipelineConfig:
         features=parsed_features,
         model=ModelConfig(
             estimator=model.text("estimator"),
-            params=model.table("params").values,
+            params=_params(model.table("params")),
             task=cast(Task | None, model.optional_text("task", TASKS)),
         ),
         output=OutputConfig(
@@ -434,7 +500,7 @@ def _validation(table: _Table, features: FeatureConfig, label: str) -> Validatio
     relaxations = table.table("features")
     return ValidationConfig(
         min_examples=(
-            table.integer("min_examples")
+            table.integer("min_examples", 1)
             if "min_examples" in table.values
             else defaults.min_examples
         ),
@@ -457,9 +523,12 @@ def _relaxation(
         )
     table = relaxations.table(name)
     table.only(*RELAXATION_KEYS)
+    minimum, maximum = table.optional_number("min"), table.optional_number("max")
+    if minimum is not None and maximum is not None and minimum > maximum:
+        raise table._fail("max", f"a number at or above min = {minimum:g}")
     return FeatureRelaxation(
-        minimum=table.optional_number("min"),
-        maximum=table.optional_number("max"),
+        minimum=minimum,
+        maximum=maximum,
         extra_domain=table.names("extra_domain"),
         min_domain_mass=table.optional_fraction("min_domain_mass"),
         skew_threshold=table.optional_fraction("skew_threshold"),
@@ -503,15 +572,11 @@ def _tuning(table: _Table) -> TuningConfig:
     if metric not in tunable:
         raise table._fail("metric", ", ".join(tunable))
     natural = "lower_is_better" if metric in LOWER_IS_BETTER else "higher_is_better"
-    trials = table.integer("trials") if "trials" in table.values else None
+    trials = table.integer("trials", 1) if "trials" in table.values else None
     timeout = table.optional_number("timeout_seconds")
-    if trials is not None and trials < 1:
-        raise table._fail("trials", "a whole number of at least 1")
     if timeout is not None and not timeout > 0:
-        raise table._fail("timeout_seconds", "a number of seconds above 0")
-    folds = table.integer("folds") if "folds" in table.values else 5
-    if folds < 2:
-        raise table._fail("folds", "a whole number of at least 2")
+        raise table._fail("timeout_seconds", "a finite number of seconds above 0")
+    folds = table.integer("folds", 2) if "folds" in table.values else 5
     return TuningConfig(
         space=tuple(_dimension(space, name) for name in space.values),
         metric=metric,
@@ -536,6 +601,8 @@ def _dimension(space: _Table, name: str) -> SearchDimension:
             or not all(isinstance(choice, scalar) for choice in choices)
         ):
             raise table._fail("choices", "a non-empty list of values, and no range")
+        if not all(_finite(choice) for choice in choices):
+            raise table._fail("choices", "values that are finite numbers or text")
         return SearchDimension(name, "categorical", choices=tuple(choices))
     kind = table.optional_text("type", ("int", "float"))
     if kind is None:
@@ -557,7 +624,29 @@ def _bound(table: _Table, key: str, kind: str) -> float:
         return float(table.integer(key))
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise table._fail(key, "a number")
+    if not math.isfinite(value):
+        raise table._fail(key, "a finite number")
     return float(value)
+
+
+def _finite(value: Any) -> bool:
+    """False for a float (anywhere inside lists and tables) that is nan or inf."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(_finite(item) for item in value.values())
+    if isinstance(value, list):
+        return all(_finite(item) for item in value)
+    return True
+
+
+def _params(table: _Table) -> dict[str, Any]:
+    """The estimator's keyword arguments as written; their ranges are the
+    estimator's to judge, but nan or inf would slip past most of its checks."""
+    for key, value in table.values.items():
+        if not _finite(value):
+            raise table._fail(key, "finite numbers")
+    return table.values
 
 
 def for_task(config: PipelineConfig, task: Task) -> PipelineConfig:
@@ -611,14 +700,21 @@ def _threshold(table: _Table, features: FeatureConfig) -> MetricThreshold:
         raise table._fail("slice", f"feature = value ({unknown} are not features)")
     if table.values.get("metric") not in METRIC_NAMES:
         raise table._fail("metric", ", ".join(METRIC_NAMES))
+    metric = table.text("metric")
+    low, high = METRIC_RANGES[metric]
+    what = f" ({metric}'s range)"
+    width = high - low
     threshold = MetricThreshold(
-        metric=table.text("metric"),
+        metric=metric,
         slice=tuple((key, str(value)) for key, value in slice_values.items()),
-        lower_bound=table.optional_number("lower_bound"),
-        upper_bound=table.optional_number("upper_bound"),
+        lower_bound=table.number_in("lower_bound", low, high, what),
+        upper_bound=table.number_in("upper_bound", low, high, what),
         direction=table.optional_text("direction", DIRECTIONS),
-        absolute=table.optional_number("absolute"),
-        relative=table.optional_number("relative"),
+        absolute=table.number_in("absolute", -width, width, f" ({metric}'s span)"),
+        # a metric that is never negative falls by at most all of it: -1
+        relative=table.number_in(
+            "relative", -1.0 if low >= 0 else -math.inf, math.inf, what
+        ),
     )
     lower, upper = threshold.lower_bound, threshold.upper_bound
     if threshold.has_change and threshold.direction is None:

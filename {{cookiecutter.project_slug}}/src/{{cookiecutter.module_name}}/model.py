@@ -1,7 +1,9 @@
 """The model's definition from config: which scikit-learn estimator, which params."""
 
 import importlib
+import inspect
 from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -33,41 +35,63 @@ class Model:
         return Model(replace(self.config, params=merged), self.task)
 
     def parameter_names(self) -> frozenset[str] | None:
-        """What the estimator takes; None when it cannot be built without
-        arguments, so its params are judged only when it is built."""
-        try:
-            return frozenset(self._estimator_class()().get_params())
-        except TypeError:
-            return None
-
-    def refuse_unknown(
-        self, names: Iterable[str], where: str, otherwise: str = ""
-    ) -> None:
-        """A parameter the estimator does not take, named before any search starts
-        rather than failing every trial; `otherwise` says what else would do."""
-        accepted = self.parameter_names()
-        unknown = [name for name in names if accepted and name not in accepted]
-        if accepted and unknown:
-            raise ConfigError(
-                f"{where} {unknown[0]!r} is not a parameter of "
-                f"{self.config.estimator}: use one of {', '.join(sorted(accepted))}"
-                f"{otherwise}"
-            )
-
-    def build(self) -> Estimator:
-        """The kind is checked before the params: params written for one estimator
-        rarely fit another, so a wrong kind would otherwise read as a params error
-        and send the user to fix the wrong line."""
-        path = self.config.estimator
+        """What the estimator takes; None when it cannot be built without arguments
+        or takes any keyword (**kwargs, as xgboost's do), so its params are judged
+        only when it is built."""
         estimator_class = self._estimator_class()
         try:
-            default = estimator_class()  # scikit-learn's constructors only store
-        except TypeError:
-            default = None  # it needs arguments: judged once built
-        if default is not None:
-            self._refuse_wrong_kind(default)
+            signature = inspect.signature(estimator_class)
+            default = estimator_class()
+        except (TypeError, ValueError):
+            return None
+        if any(p.kind is p.VAR_KEYWORD for p in signature.parameters.values()):
+            return None
+        return frozenset(default.get_params())
+
+    def misfits(self, names: Iterable[str]) -> list[str]:
+        """The names the estimator does not take, in the order given; none when it
+        cannot be built without arguments (its params are judged only when built)."""
+        accepted = self.parameter_names()
+        return [] if accepted is None else [n for n in names if n not in accepted]
+
+    def refuse_unknown(
+        self, tables: Mapping[str, Iterable[str]], otherwise: str = ""
+    ) -> None:
+        """Every parameter the estimator does not take, in every table given ([model.
+        params], [tuning.space]), named at once before anything is read or searched,
+        so one edit fixes them all; `otherwise` says what else would do. The kind is
+        judged first: a wrong kind is what to fix, not its parameters."""
+        self.refuse_wrong_kind()
+        found = {where: self.misfits(names) for where, names in tables.items()}
+        named = [
+            f"{where} {', '.join(map(repr, n))}" for where, n in found.items() if n
+        ]
+        count = sum(len(unknown) for unknown in found.values())
+        if named:
+            raise ConfigError(
+                f"{' and '.join(named)} "
+                f"{'is not a parameter' if count == 1 else 'are not parameters'}"
+                f" of {self.config.estimator}: its parameters are "
+                f"{', '.join(sorted(self.parameter_names() or ()))}{otherwise}"
+            )
+
+    def refuse_wrong_kind(self) -> None:
+        """A regressor for classification (or the reverse) is named before its
+        params: params written for one estimator rarely fit another, so a wrong kind
+        would otherwise read as a params error and send the user to the wrong line.
+        An estimator that needs arguments is judged once built."""
         try:
-            estimator = estimator_class(**self.config.params)
+            default = self._estimator_class()()  # scikit-learn's constructors store
+        except TypeError:
+            return
+        self._refuse_wrong_kind(default)
+
+    def build(self) -> Estimator:
+        """Kind, then the names of [model.params], then the estimator's own checks."""
+        path = self.config.estimator
+        self.refuse_unknown({"[model.params]": self.config.params})
+        try:
+            estimator = self._estimator_class()(**self.config.params)
         except TypeError as error:
             raise ConfigError(f"[model.params] do not fit {path}: {error}") from None
         self._refuse_wrong_kind(estimator)

@@ -144,13 +144,6 @@ class Pipeline:
         config = for_task(loaded, loaded.model.task or validator.schema.task)
         task = config.task
         tuning = config.tuning
-        if tuning is not None:
-            Model(config.model, task).refuse_unknown(
-                (dimension.name for dimension in tuning.space),
-                "[tuning.space]",
-                "; or, for another estimator, delete [tuning] (run then trains with "
-                "[model.params] as written) or write it a new space",
-            )
         return cls(
             config=config,
             source=source_for(config.data.train),
@@ -195,19 +188,50 @@ class Pipeline:
         timeout: float | None = None,
     ) -> SearchSummary:
         """TFX's Tuner: cross-validation on the training rows of the split only, so
-        the evaluation rows the gate judges by never choose the parameters."""
+        the evaluation rows the gate judges by never choose the parameters. A space
+        or params the estimator does not take are refused before anything is read,
+        every misfit at once, rather than failing every trial."""
         if self.tuner is None:
             raise ConfigError(
                 "the config has no [tuning] table: add one with a search space "
                 "(see configs/pipeline.toml)"
             )
+        space = (dimension.name for dimension in self.tuner.config.space)
+        self.model.refuse_unknown(
+            {"[model.params]": self.config.model.params, "[tuning.space]": space},
+            "; write them for this estimator, or delete [tuning] (run then trains "
+            "with [model.params] as written)",
+        )
+        self.model.build()  # the estimator's own checks, once, not in every trial
         _, train, _ = self._split()
         return self.tuner.search(
             self.study(), train, self.cv_score, progress, trials, timeout
         )
 
+    def space_misfits(self) -> list[str]:
+        """[tuning.space] parameters the estimator does not take: after a switch of
+        [model] estimator the old space is the usual cause, and run need not search."""
+        tuning = self.config.tuning
+        space = () if tuning is None else tuning.space
+        return self.model.misfits(dimension.name for dimension in space)
+
+    def space_note(self) -> str | None:
+        """What `run` says, in one line, when it ignores a space that does not fit."""
+        misfits = self.space_misfits()
+        if not misfits:
+            return None
+        verb = "is not a parameter" if len(misfits) == 1 else "are not parameters"
+        return (
+            f"[tuning.space] does not fit {self.config.model.estimator} "
+            f"({', '.join(misfits)} {verb} of it): ignored, so run trains with "
+            "[model.params] as written and tune refuses until the space is "
+            "rewritten for it"
+        )
+
     def study(self) -> str:
-        """The study of this config and data (see tuner.study_name)."""
+        """The study of this config and data (see tuner.study_name): the estimator
+        and its [model.params] are part of it, so a study of another estimator is
+        never this one."""
         config = self.config.as_dict()
         identity = {
             key: config[key] for key in ("seed", "data", "split", "features", "model")
@@ -217,8 +241,19 @@ class Pipeline:
             for key, value in config["tuning"].items()
             if key not in ("trials", "timeout_seconds")
         }
-        data = {"fingerprint": self.source.fingerprint()}
+        data = {"fingerprint": self._fingerprint()}
         return study_name(identity | {"tuning": tuning} | data)
+
+    def _fingerprint(self) -> str:
+        """The data's hash; a file that cannot be hashed (missing, unreadable) is
+        refused as reading it refuses it, in one line, not with a traceback."""
+        try:
+            return self.source.fingerprint()
+        except OSError as error:
+            self.source.read()  # the source's own one-line DataError, if it has one
+            raise DataError(
+                f"{self.source.location}: cannot be read ({error.strerror})"
+            ) from None
 
     def cv_score(self, params: dict[str, Any], fit: Dataset, held: Dataset) -> float:
         """One fold of one trial: the candidate's estimator with the trial's params,
@@ -238,8 +273,15 @@ class Pipeline:
         return value
 
     def tuned(self) -> SearchSummary | None:
-        """The study of this config and data, if a search has finished a trial."""
-        return None if self.tuner is None else self.tuner.summary(self.study())
+        """The study of this config and data, if a search has finished a trial; never
+        one whose space or best parameters the estimator does not take (run trains
+        with [model.params] as written then, and space_note says why)."""
+        if self.tuner is None or self.space_misfits():
+            return None
+        found = self.tuner.summary(self.study())
+        if found is None or self.model.misfits(found.best.params):
+            return None
+        return found
 
     def run(
         self, promote: bool = True, use_tuned: bool = True, report: bool = False
@@ -401,8 +443,12 @@ class Pipeline:
 
     def _refuse_foreign_candidate(self, candidate_dir: Path, test: Dataset) -> None:
         """A saved model of another table (a run from before an adopt) cannot be
-        scored on this one: say what it needs that the data lacks."""
-        candidate = load_artifact(candidate_dir / MODEL_FILE)
+        scored on this one: say what it needs that the data lacks. One that cannot
+        be loaded is the infra validation's to refuse, in the verdict."""
+        try:
+            candidate = load_artifact(candidate_dir / MODEL_FILE)
+        except DataError:
+            return
         absent = sorted(set(candidate.feature_names) - set(test.features.columns))
         needs = [f"columns {absent}"] if absent else []
         if candidate.label != self.config.data.label:

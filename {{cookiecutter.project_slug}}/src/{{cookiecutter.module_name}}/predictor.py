@@ -2,10 +2,12 @@
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from {{ cookiecutter.module_name }}.datatypes import FrameValidator
 from {{ cookiecutter.module_name }}.errors import AnomaliesFound
+from {{ cookiecutter.module_name }}.errors import DataError
 from {{ cookiecutter.module_name }}.storage import load_artifact
 
 
@@ -22,7 +24,18 @@ class Predictor:
             problems = [str(anomaly) for anomaly in anomalies]
             raise AnomaliesFound.listing("rows", problems, "nothing predicted")
         artifact = load_artifact(self.model_path)
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):  # the error says it
+                predicted = artifact.predict(rows)
+        except ValueError as error:
+            # Rows the schema lets through can still overflow inside the fitted
+            # preprocessing (a value near float32's limit, scaled by a small spread).
+            reason = str(error).splitlines()[0]
+            raise DataError(
+                f"rows: the model cannot take these values ({reason}); "
+                "check them against the schema's ranges"
+            ) from None
         return rows.assign(
-            **{f"predicted_{artifact.label}": artifact.predict(rows)},
+            **{f"predicted_{artifact.label}": predicted},
             model_version=artifact.version,
         )

@@ -4,11 +4,14 @@ given, kept in an SQLite study that a later search resumes and a later run reads
 The Tuner knows search spaces, folds and studies, not models: the score of a set of
 parameters on one fold comes from the caller (the Pipeline trains and evaluates)."""
 
+import fcntl
 import hashlib
 import json
 import time
 import warnings
 from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from typing import Literal
@@ -71,13 +74,14 @@ class Tuner:
         total = trials or self.config.trials
         timeout = timeout or self.config.timeout_seconds
         folds = self._folds(rows)
-        study = self._study(name, create=True)
-        done = _counted(study)
-        remaining = None if total is None else max(total - done, 0)
-        if remaining == 0:
-            progress(f"study {name} already holds {done} of {total} trials")
-        else:
-            self._optimize(study, rows, folds, score, remaining, timeout, progress)
+        with self._one_search(name, progress):
+            study = self._study(name, create=True)
+            done = _counted(study)
+            remaining = None if total is None else max(total - done, 0)
+            if remaining == 0:
+                progress(f"study {name} already holds {done} of {total} trials")
+            else:
+                self._optimize(study, rows, folds, score, remaining, timeout, progress)
         summary = self.summary(name)
         if summary is None:
             first = next((t for t in study.trials if ERROR in t.user_attrs), None)
@@ -109,6 +113,25 @@ class Tuner:
             importances=self._importances(study, len(complete)),
         )
 
+    @contextmanager
+    def _one_search(self, name: str, progress: Progress) -> Iterator[None]:
+        """One search of a study at a time: a second (another `tune` of the same
+        config and data) says so in one line and waits, then counts the first's
+        trials against the budget instead of running its own on top ("trial 12 of
+        6"). The lock is the OS's, so a killed search releases it."""
+        self.storage.parent.mkdir(parents=True, exist_ok=True)
+        lock = self.storage.with_name(f".{self.storage.name}.{name}.lock")
+        with lock.open("a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                progress(
+                    f"another search of study {name} is running: waiting for it to "
+                    "finish, then resuming towards the same total"
+                )
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
+
     @property
     def _url(self) -> str:
         return f"sqlite:///{self.storage.resolve().as_posix()}"
@@ -131,7 +154,9 @@ class Tuner:
             )
         else:
             study = optuna.load_study(study_name=name, storage=self._url)
-        study.sampler = optuna.samplers.TPESampler(seed=self.seed + len(study.trials))
+        # numpy's seeds stop at 2**32 - 1, the config's seed may be that
+        resumed = (self.seed + len(study.trials)) % 2**32
+        study.sampler = optuna.samplers.TPESampler(seed=resumed)
         return study
 
     def _folds(self, rows: Dataset) -> list[tuple[Dataset, Dataset]]:
