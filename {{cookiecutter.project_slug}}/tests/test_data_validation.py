@@ -10,6 +10,7 @@ import pytest
 from conftest import LABEL
 
 from {{ cookiecutter.module_name }} import sources
+from {{ cookiecutter.module_name }}.cli import unjudged_presence
 from {{ cookiecutter.module_name }}.config import FeatureRelaxation
 from {{ cookiecutter.module_name }}.config import PipelineConfig
 from {{ cookiecutter.module_name }}.config import ValidationConfig
@@ -216,8 +217,12 @@ def test_validate_data_and_the_page_say_a_noisy_presence_is_not_judged(
     rows = tmp_path / "rows.csv"
     with_colour_present(50, 0).to_csv(rows, index=False)
     report = check.validate_data(rows, "training", None)
-    assert report.clean and len(report.notes) == 1
-    assert "too few rows to judge" in report.notes[0]
+    assert report.clean and list(report.notes) == ["colour"]
+    assert "too few rows to judge" in report.notes["colour"]
+    assert unjudged_presence(list(report.notes)) == (
+        "; 1 presence check(s) below the floor not judged on so few rows (colour):"
+        " check more rows to decide"
+    )
     page = check.write_statistics(rows, None, tmp_path / "a.html")
     text = page.read_text(encoding="utf-8")
     assert "too few rows to judge" in text

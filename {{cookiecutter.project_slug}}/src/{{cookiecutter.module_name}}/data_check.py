@@ -39,7 +39,7 @@ class DataReport:
     anomalies: list[Anomaly]
     drift: list[Comparison]
     # Checks within sampling noise: said, not anomalies (DataValidator.notes).
-    notes: list[str] = field(default_factory=list)
+    notes: dict[str, str] = field(default_factory=dict)
 
     @property
     def clean(self) -> bool:
@@ -98,7 +98,7 @@ class DataCheck:
         if environment == "serving" and anomalies:
             rows = source_for(data).read()
             anomalies = self.validator.with_lines(anomalies, rows, environment)
-        notes = list(self.validator.notes(current).values())
+        notes = self.validator.notes(current)
         if baseline is None:
             return DataReport(anomalies, [], notes)
         return DataReport(
