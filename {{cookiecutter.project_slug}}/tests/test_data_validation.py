@@ -10,12 +10,14 @@ import pytest
 from conftest import LABEL
 
 from {{ cookiecutter.module_name }} import sources
+from {{ cookiecutter.module_name }}.cli import unjudged_presence
 from {{ cookiecutter.module_name }}.config import FeatureRelaxation
 from {{ cookiecutter.module_name }}.config import PipelineConfig
 from {{ cookiecutter.module_name }}.config import ValidationConfig
 from {{ cookiecutter.module_name }}.data_check import DataCheck
 from {{ cookiecutter.module_name }}.data_validation import DataValidator
 from {{ cookiecutter.module_name }}.data_validation import Schema
+from {{ cookiecutter.module_name }}.data_validation.anomalies import presence_notes
 from {{ cookiecutter.module_name }}.data_validation.anomalies import shortened
 from {{ cookiecutter.module_name }}.data_validation.anomalies import written
 from {{ cookiecutter.module_name }}.data_validation.comparators import linf_distance
@@ -142,8 +144,8 @@ def test_presence_is_judged_when_serving_too() -> None:
     assert kinds(validator().validate(rows, "serving")) == {
         ("colour", "FEATURE_TYPE_LOW_FRACTION_PRESENT")
     }
-    serving = CLEAN.drop(columns=["label"])
-    mostly = serving.assign(colour=pd.Series(["red", None, None, None], dtype=object))
+    serving = pd.concat([CLEAN.drop(columns=["label"])] * 10, ignore_index=True)
+    mostly = serving.assign(colour=serving["colour"].where(serving.index < 2))
     gappy = replace(REVIEWED.features["colour"], min_fraction_present=0.5)
     checker = DataValidator(
         replace(REVIEWED, features={**REVIEWED.features, "colour": gappy}),
@@ -154,8 +156,88 @@ def test_presence_is_judged_when_serving_too() -> None:
         "colour",
         "FEATURE_TYPE_LOW_FRACTION_PRESENT",
     )
-    half = serving.assign(colour=pd.Series(["red", "blue", None, None], dtype=object))
+    half = serving.assign(colour=serving["colour"].where(serving.index % 2 == 0))
     assert checker.validate(half, "serving") == []
+
+
+def gappy_checker(floor: float) -> DataValidator:
+    """REVIEWED with colour allowed gaps down to `floor`, as adopt infers for a
+    column present in twice that share of rows."""
+    gappy = replace(REVIEWED.features["colour"], min_fraction_present=floor)
+    return DataValidator(
+        replace(REVIEWED, features={**REVIEWED.features, "colour": gappy}),
+        ValidationConfig(min_examples=3),
+    )
+
+
+def with_colour_present(rows: int, present: int) -> pd.DataFrame:
+    table = pd.concat([CLEAN] * math.ceil(rows / len(CLEAN)), ignore_index=True)
+    table = table.iloc[:rows]
+    return table.assign(colour=table["colour"].where(table.index < present))
+
+
+def test_a_mostly_blank_column_read_empty_in_a_small_split_is_noise() -> None:
+    """Issue 22: a column present in 3% of rows gets a floor of 1%; an evaluation
+    split of 50 rows reads none 60% of the time. Within sampling noise the check
+    says "too few rows to judge" instead of refusing the run."""
+    checker = gappy_checker(0.01)
+    split = with_colour_present(50, 0)
+    assert checker.validate(split, "training") == []
+    (note,) = presence_notes(checker.schema, checker.statistics(split)).values()
+    assert note.startswith("colour: FEATURE_TYPE_LOW_FRACTION_PRESENT: observed 0.00%")
+    assert "too few rows to judge" in note
+    # The same column absent from 1000 rows is a real loss, not noise.
+    assert kinds(checker.validate(with_colour_present(1000, 0), "training")) == {
+        ("colour", "FEATURE_TYPE_LOW_FRACTION_PRESENT")
+    }
+
+
+def test_presence_dropping_from_most_to_few_rows_still_fires() -> None:
+    """The noise rule silences a check: a column present in 60% of rows (floor
+    30%) read present in 10% of 200 rows is a real shift and still fires."""
+    checker = gappy_checker(0.3)
+    table = with_colour_present(200, 20)
+    (anomaly,) = checker.validate(table, "training")
+    assert (anomaly.feature, anomaly.kind, anomaly.observed) == (
+        "colour",
+        "FEATURE_TYPE_LOW_FRACTION_PRESENT",
+        "10.00% of rows present (20 of 200)",
+    )
+    assert presence_notes(checker.schema, checker.statistics(table)) == {}
+
+
+def test_validate_data_and_the_page_say_a_noisy_presence_is_not_judged(
+    config: PipelineConfig, tmp_path: Path
+) -> None:
+    """validate-data and the statistics page read the same notes: a column below
+    its floor by no more than sampling noise is said, unflagged, on both."""
+    check = DataCheck(
+        replace(config, data=replace(config.data, label="label")), gappy_checker(0.01)
+    )
+    rows = tmp_path / "rows.csv"
+    with_colour_present(50, 0).to_csv(rows, index=False)
+    report = check.validate_data(rows, "training", None)
+    assert report.clean and list(report.notes) == ["colour"]
+    assert "too few rows to judge" in report.notes["colour"]
+    assert unjudged_presence(list(report.notes)) == (
+        "; 1 presence check(s) below the floor not judged on so few rows (colour):"
+        " check more rows to decide"
+    )
+    page = check.write_statistics(rows, None, tmp_path / "a.html")
+    text = page.read_text(encoding="utf-8")
+    assert "too few rows to judge" in text
+    assert '<tr class="flagged">' not in text
+
+
+def test_a_required_column_fires_on_one_blank_whatever_the_rows() -> None:
+    """min_fraction_present 1.0 (TFDV: always present): no sample from a column
+    never blank reads a blank, so one blank cell fires in a small table too."""
+    for rows in (4, 200):
+        table = with_colour_present(rows, rows - 1)
+        assert kinds(validator().validate(table, "training")) == {
+            ("colour", "FEATURE_TYPE_LOW_FRACTION_PRESENT")
+        }
+        assert presence_notes(REVIEWED, validator().statistics(table)) == {}
 
 
 def test_the_label_in_serving_rows_is_flagged_as_a_leak() -> None:

@@ -248,8 +248,13 @@ def validate_data(arguments: argparse.Namespace) -> int:
         print(anomaly)
     for comparison in report.drift:
         print(f"drift {comparison}")
+    for note in report.notes.values():
+        print(note)
     if report.clean:
-        print(f"{data}: no anomalies ({arguments.env}){unjudged(report.drift)}")
+        print(
+            f"{data}: no anomalies ({arguments.env}){unjudged(report.drift)}"
+            f"{unjudged_presence(list(report.notes))}"
+        )
         return 0
     return EXIT_ANOMALIES
 
@@ -263,6 +268,16 @@ def unjudged(comparisons: "Sequence[Comparison]") -> str:
     return (
         f"; {len(undecided)} drift comparison(s) above the threshold not judged on "
         f"so few rows ({', '.join(undecided)}): compare more rows to decide"
+    )
+
+
+def unjudged_presence(features: list[str]) -> str:
+    """Presence below the schema's floor within sampling noise: not a pass either."""
+    if not features:
+        return ""
+    return (
+        f"; {len(features)} presence check(s) below the floor not judged on so few "
+        f"rows ({', '.join(features)}): check more rows to decide"
     )
 
 

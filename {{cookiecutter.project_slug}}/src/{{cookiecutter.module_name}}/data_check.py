@@ -9,6 +9,7 @@ from concurrent.futures import FIRST_EXCEPTION
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import wait
 from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 from typing import Literal
 
@@ -37,6 +38,8 @@ ENGINES: tuple[Engine, ...] = ("local", "dask")
 class DataReport:
     anomalies: list[Anomaly]
     drift: list[Comparison]
+    # Checks within sampling noise: said, not anomalies (DataValidator.notes).
+    notes: dict[str, str] = field(default_factory=dict)
 
     @property
     def clean(self) -> bool:
@@ -95,10 +98,11 @@ class DataCheck:
         if environment == "serving" and anomalies:
             rows = source_for(data).read()
             anomalies = self.validator.with_lines(anomalies, rows, environment)
+        notes = self.validator.notes(current)
         if baseline is None:
-            return DataReport(anomalies, [])
+            return DataReport(anomalies, [], notes)
         return DataReport(
-            anomalies, self.validator.compare(summaries[1], current, "drift")
+            anomalies, self.validator.compare(summaries[1], current, "drift"), notes
         )
 
     def statistics(
@@ -143,15 +147,17 @@ class DataCheck:
             zip((path.name for path in paths), self.statistics_of_files(paths))
         )
         anomalies, comparisons = [], []
+        notes: list[tuple[str, str]] = []
         for statistics in datasets.values():
             labelled = self.config.data.label in statistics.features
             environment: Environment = "training" if labelled else "serving"
             anomalies += self.validator.anomalies(statistics, environment)
+            notes += self.validator.notes(statistics).items()
         if other is not None:
             left, right = datasets.values()
             labelled = self.config.data.label in right.features
             comparisons = self.validator.compare(
                 left, right, "drift" if labelled else "skew"
             )
-        write_text(output, statistics_page(datasets, anomalies, comparisons))
+        write_text(output, statistics_page(datasets, anomalies, comparisons, notes))
         return output

@@ -9,6 +9,7 @@ import pandas as pd
 
 from {{ cookiecutter.module_name }}.config import ValidationConfig
 from {{ cookiecutter.module_name }}.data_validation.anomalies import anomalies_of
+from {{ cookiecutter.module_name }}.data_validation.anomalies import presence_notes
 from {{ cookiecutter.module_name }}.data_validation.comparators import Comparison
 from {{ cookiecutter.module_name }}.data_validation.comparators import compare
 from {{ cookiecutter.module_name }}.data_validation.comparators import without_control
@@ -64,6 +65,11 @@ class DataValidator:
         return anomalies_of(
             self.schema, statistics, environment, self.config.min_examples
         )
+
+    def notes(self, statistics: DatasetStatistics) -> dict[str, str]:
+        """Feature -> what was not judged: presence below the floor by no more than
+        sampling noise ("too few rows to judge"), said where anomalies are shown."""
+        return presence_notes(self.schema, statistics)
 
     def compare(
         self,

@@ -14,6 +14,9 @@ from {{ cookiecutter.module_name }}.datatypes import Anomaly
 from {{ cookiecutter.module_name }}.datatypes import Environment
 
 SHOWN_VALUES = 8
+# Presence below the floor fires when a sample at the floor reads this few or fewer
+# at most this often: once in a thousand tables of one distribution.
+PRESENCE_ALPHA = 0.001
 FeatureCheck = Callable[[FeatureSchema, FeatureStatistics], Anomaly | None]
 
 
@@ -75,13 +78,61 @@ def _columns(
 
 
 def _presence(feature: FeatureSchema, observed: FeatureStatistics) -> Anomaly | None:
-    if observed.fraction_present >= feature.min_fraction_present:
+    """Fires only when the rows present are below the floor and fewer than a sample
+    of this size from a column at the floor reads but once in 1 / PRESENCE_ALPHA:
+    a 50-row split of a column present in 3% of rows reads none two times in three."""
+    chance = presence_chance(feature, observed)
+    if chance is None or chance > PRESENCE_ALPHA:
         return None
     return Anomaly(
         feature.name,
         "FEATURE_TYPE_LOW_FRACTION_PRESENT",
-        f"{observed.fraction_present:.2%} of rows present",
+        _present(observed),
         f"at least {feature.min_fraction_present:.2%}",
+    )
+
+
+def presence_chance(
+    feature: FeatureSchema, observed: FeatureStatistics
+) -> float | None:
+    """The chance that a sample of these rows from a column present in exactly the
+    schema's floor of rows reads this few present, or fewer (one-sided binomial);
+    None when the presence meets the floor. A floor of 1.0 gives 0: a required
+    column fires on one blank cell, as in TFDV."""
+    if observed.rows == 0 or observed.fraction_present >= feature.min_fraction_present:
+        return None
+    # Imported here: scipy.stats takes a second to import, and only a column below
+    # its floor needs it.
+    from scipy.stats import binom
+
+    floor = feature.min_fraction_present
+    return float(binom.cdf(observed.present, observed.rows, floor))
+
+
+def presence_notes(schema: Schema, statistics: DatasetStatistics) -> dict[str, str]:
+    """Presence below the floor by no more than sampling noise: said, not fired, as
+    the comparators say a distance within the noise (comparators.Comparison)."""
+    notes = {}
+    for name, feature in schema.features.items():
+        observed = statistics.features.get(name)
+        if observed is None:
+            continue
+        chance = presence_chance(feature, observed)
+        if chance is not None and chance > PRESENCE_ALPHA:
+            notes[name] = (
+                f"{name}: FEATURE_TYPE_LOW_FRACTION_PRESENT: observed"
+                f" {_present(observed)}; allowed at least"
+                f" {feature.min_fraction_present:.2%}: too few rows to judge"
+                f" ({chance:.1%} of samples of {observed.rows} rows from a column at"
+                " the floor read this few)"
+            )
+    return notes
+
+
+def _present(observed: FeatureStatistics) -> str:
+    return (
+        f"{observed.fraction_present:.2%} of rows present"
+        f" ({observed.present} of {observed.rows})"
     )
 
 

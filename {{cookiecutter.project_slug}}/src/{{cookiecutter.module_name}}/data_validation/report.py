@@ -24,8 +24,10 @@ def statistics_page(
     datasets: dict[str, DatasetStatistics],
     anomalies: list[Anomaly],
     comparisons: list[Comparison],
+    notes: list[tuple[str, str]] | None = None,
 ) -> str:
-    """`datasets` maps a name shown in the legend to its statistics (one or two)."""
+    """`notes` are (feature, line) for checks within sampling noise, shown unflagged.
+    `datasets` maps a name shown in the legend to its statistics (one or two)."""
     names = list(datasets)
     first = datasets[names[0]]
     rows = [
@@ -34,6 +36,7 @@ def statistics_page(
             {label: stats.features.get(name) for label, stats in datasets.items()},
             [a for a in anomalies if a.feature == name],
             [c for c in comparisons if c.feature == name],
+            [line for feature, line in notes or [] if feature == name],
         )
         for name in first.features
     ]
@@ -57,6 +60,7 @@ def _feature_row(
     features: dict[str, FeatureStatistics | None],
     anomalies: list[Anomaly],
     comparisons: list[Comparison],
+    unjudged: list[str],
 ) -> str:
     present = {label: f for label, f in features.items() if f is not None}
     flagged = anomalies or any(c.fired for c in comparisons)
@@ -64,7 +68,7 @@ def _feature_row(
     notes = "".join(
         f'<p class="{"problem" if flagged else ""}">{html.escape(p)}</p>'
         for p in problems
-    )
+    ) + "".join(f"<p>{html.escape(line)}</p>" for line in unjudged)
     summary = "".join(_summary(label, f) for label, f in present.items())
     return (
         f'<tr class="{"flagged" if flagged else ""}"><td><b>{html.escape(name)}</b>'
