@@ -29,6 +29,7 @@ from {{ cookiecutter.module_name }}.errors import AnomaliesFound
 from {{ cookiecutter.module_name }}.errors import ConfigError
 from {{ cookiecutter.module_name }}.errors import DataError
 from {{ cookiecutter.module_name }}.errors import ProjectError
+from {{ cookiecutter.module_name }}.storage import check_output
 from {{ cookiecutter.module_name }}.storage import write_text
 
 if TYPE_CHECKING:
@@ -204,6 +205,7 @@ def serving_rows(config: PipelineConfig, given: Path | None) -> Path:
 
 
 def predict(arguments: argparse.Namespace) -> int:
+    check_output(arguments.output)
     pipeline = pipeline_from(arguments)
     predictions = pipeline.predict(serving_rows(pipeline.config, arguments.file))
     try:
@@ -267,6 +269,7 @@ def unjudged(comparisons: "Sequence[Comparison]") -> str:
 
 
 def stats(arguments: argparse.Namespace) -> int:
+    check_output(arguments.output)
     check = DataCheck.from_config(load_config(arguments.config))
     data = arguments.file or check.config.data.train
     other = arguments.rows or arguments.other
