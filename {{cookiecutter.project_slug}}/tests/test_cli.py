@@ -347,6 +347,22 @@ def test_an_output_in_the_way_is_one_line_before_anything_is_fitted(
     assert not any((tmp_path / "runs").glob("*/model.joblib"))  # nothing fitted
 
 
+def test_runs_with_only_damaged_records_says_so_not_that_there_are_none(
+    project_config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A record.json holding a JSON array was a TypeError; then `runs` named it
+    on stderr and still said "no runs recorded yet"."""
+    record = tmp_path / "runs" / "20260101T000000000000Z-a" / "record.json"
+    record.parent.mkdir(parents=True)
+    record.write_text("[1, 2]", encoding="utf-8")
+    assert main(["runs", "--config", str(project_config)]) == 0
+    printed = capsys.readouterr()
+    assert printed.err == (
+        f"left out {record}: unreadable run record (a JSON array, not an object)\n"
+    )
+    assert printed.out == "no readable run record: 1 left out, named above\n"
+
+
 def test_python_dash_m(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "argv", ["{{ cookiecutter.module_name }}", "--help"])
     with pytest.raises(SystemExit) as exited:

@@ -151,6 +151,9 @@ def runs(arguments: argparse.Namespace) -> int:
     serving = pipeline.serving_version()
     for line in unreadable:
         print(f"left out {line}", file=sys.stderr)
+    if not records and unreadable:
+        print(f"no readable run record: {len(unreadable)} left out, named above")
+        return 0
     if not records:
         print("no runs recorded yet: `make pipeline` makes one")
         return 0
