@@ -347,6 +347,18 @@ def test_an_output_in_the_way_is_one_line_before_anything_is_fitted(
     assert not any((tmp_path / "runs").glob("*/model.joblib"))  # nothing fitted
 
 
+@pytest.mark.usefixtures("no_drawing")
+def test_an_experiment_is_not_rubber_stamped_when_production_is_a_file(
+    project_config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "production").write_text("a file", encoding="utf-8")
+    assert main(["run", "--no-promote", "--config", str(project_config)]) == 2
+    error = capsys.readouterr().err
+    assert "production is a real file, not a link" in error
+    assert error.count("\n") == 1
+
+
 def test_runs_with_only_damaged_records_says_so_not_that_there_are_none(
     project_config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

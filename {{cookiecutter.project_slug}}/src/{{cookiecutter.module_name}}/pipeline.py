@@ -583,7 +583,11 @@ class Pipeline:
     def _production_model(self, test: Dataset) -> ModelArtifact | None:
         """The model to beat, checked before anything is fitted. A link whose
         release is gone is an error, not a first run."""
-        if self.production.parent.is_symlink() and not self.production.exists():
+        link = self.production.parent
+        dangling = link.is_symlink() and not self.production.exists()
+        if dangling or (link.exists() and not link.is_dir()):
+            # a real file there is no first run either: an experiment once
+            # rubber-stamped its candidate against it
             raise DataError(str(production_problem(self.config.output.models)))
         if not self.production.exists():
             return None  # the first run, or a link removed on purpose: a rubber stamp
