@@ -177,6 +177,12 @@ REFUSALS = {
         pd.DataFrame({"label": [1, 0, 1]}),
         "no usable feature",
     ),
+    "a repeated column": (
+        pd.DataFrame(
+            [[1, 5, "x"], [2, 6, "y"], [3, 7, "x"]], columns=["a", "a", "label"]
+        ),
+        "'a' appear more than once",
+    ),
     "text to regress": (
         pd.DataFrame({"a": [1, 2, 3], "label": ["x", "y", "z"]}),
         "is not numeric",

@@ -79,7 +79,7 @@ def test_run_then_predict(
     assert main(["predict", rows, *config, "--output", str(output)]) == 0
     assert output.read_text(encoding="utf-8").count("\n") == SERVING_ROWS + 1
     assert main(["predict", rows, *config, "--output", str(tmp_path)]) == 2
-    assert capsys.readouterr().err.endswith("cannot write (Is a directory)\n")
+    assert capsys.readouterr().err.endswith("is a folder: name a file to write\n")
 
 
 @pytest.mark.usefixtures("no_drawing")
@@ -296,6 +296,83 @@ def test_stats_writes_one_page(
     assert main(["stats", "--config", str(project_config)]) == 0  # the defaults
     page = (tmp_path / "reports" / "statistics.html").read_text(encoding="utf-8")
     assert f"table.csv: {ROWS} rows, serving.csv: {SERVING_ROWS} rows" in page
+
+
+@pytest.mark.parametrize("command", [["stats"], ["predict"]])
+def test_an_output_that_is_a_folder_is_refused_before_the_work(
+    command: list[str],
+    project_config: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """stats once computed every statistic, then died on IsADirectoryError; predict
+    is refused here before it looks for a model (there is none)."""
+    arguments = [*command, "--output", str(tmp_path / "data")]
+    assert main([*arguments, "--config", str(project_config)]) == 2
+    error = capsys.readouterr().err
+    assert error == f"error: {tmp_path / 'data'}: is a folder: name a file to write\n"
+
+
+@pytest.mark.parametrize(
+    ("place", "message"),
+    [
+        ("models", "[output] models = '../models': "),
+        ("runs", "[output] runs = '../runs': "),
+        ("models/.lock", "is a folder, not the lock file a run takes"),
+    ],
+)
+@pytest.mark.parametrize("command", [["run"], ["run", "--no-promote"], ["runs"]])
+def test_an_output_in_the_way_is_one_line_before_anything_is_fitted(
+    place: str,
+    message: str,
+    command: list[str],
+    project_config: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A file where models/ or runs/ belongs, or a folder where the lock file does,
+    was a traceback (after training); `runs` said "no runs recorded yet"."""
+    blocked = tmp_path / place
+    if place.endswith(".lock"):
+        blocked.mkdir(parents=True)
+    else:
+        blocked.write_text("a file", encoding="utf-8")
+    code = main([*command, "--config", str(project_config)])
+    if command == ["runs"] and place.endswith(".lock"):
+        assert code == 0  # listing runs takes no lock
+        return
+    assert code == 2
+    error = capsys.readouterr().err
+    assert message in error and error.count("\n") == 1
+    assert not any((tmp_path / "runs").glob("*/model.joblib"))  # nothing fitted
+
+
+@pytest.mark.usefixtures("no_drawing")
+def test_an_experiment_is_not_rubber_stamped_when_production_is_a_file(
+    project_config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "production").write_text("a file", encoding="utf-8")
+    assert main(["run", "--no-promote", "--config", str(project_config)]) == 2
+    error = capsys.readouterr().err
+    assert "production is a real file, not a link" in error
+    assert error.count("\n") == 1
+
+
+def test_runs_with_only_damaged_records_says_so_not_that_there_are_none(
+    project_config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A record.json holding a JSON array was a TypeError; then `runs` named it
+    on stderr and still said "no runs recorded yet"."""
+    record = tmp_path / "runs" / "20260101T000000000000Z-a" / "record.json"
+    record.parent.mkdir(parents=True)
+    record.write_text("[1, 2]", encoding="utf-8")
+    assert main(["runs", "--config", str(project_config)]) == 0
+    printed = capsys.readouterr()
+    assert printed.err == (
+        f"left out {record}: unreadable run record (a JSON array, not an object)\n"
+    )
+    assert printed.out == "no readable run record: 1 left out, named above\n"
 
 
 def test_python_dash_m(monkeypatch: pytest.MonkeyPatch) -> None:

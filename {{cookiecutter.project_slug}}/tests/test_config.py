@@ -122,6 +122,26 @@ def test_bad_values_name_the_key(
     refused_in_one_line(write_config(tmp_path, replace, by), message)
 
 
+@pytest.mark.parametrize("key", ["models", "runs", "reports"])
+def test_an_output_folder_that_is_a_file_is_refused_at_load(
+    tmp_path: Path, key: str
+) -> None:
+    """Once a traceback after training (or, for reports, after promoting)."""
+    path = write_config(tmp_path, f'{key} = "../{key}"', f'{key} = "../taken/{key}"')
+    (tmp_path / "taken").write_text("a file", encoding="utf-8")
+    message = refused_in_one_line(path, rf"\[output\] {key} = '../taken/{key}'")
+    assert message.endswith(
+        f"{tmp_path / 'taken'} is a file, not a folder: move it "
+        "aside or name another folder"
+    )
+
+
+def test_the_default_reports_folder_is_checked_too(tmp_path: Path) -> None:
+    path = write_config(tmp_path, 'reports = "../reports"\n', "")
+    (tmp_path / "reports").write_text("a file", encoding="utf-8")
+    refused_in_one_line(path, "reports = '../reports'.* is a file, not a folder")
+
+
 def test_no_features_is_refused(tmp_path: Path) -> None:
     path = write_config(
         tmp_path,

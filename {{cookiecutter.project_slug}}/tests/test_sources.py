@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from conftest import ROWS
 
@@ -42,6 +44,8 @@ def test_reads_the_table(config: PipelineConfig) -> None:
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary data, not CSV text"),
         (b"a;b;c\n1;2;3\n", "looks semicolon-delimited: use commas"),
         (b"a\tb\n1\t2\n", "looks tab-delimited: use commas"),
+        # pandas would read the second as `a.1`, a column of its own
+        (b"a,b,a\n1,2,3\n", "'a' appear more than once"),
     ],
 )
 def test_unreadable_files_are_one_line(
@@ -51,6 +55,19 @@ def test_unreadable_files_are_one_line(
     path.write_bytes(content)
     with pytest.raises(DataError, match=message):
         CsvSource(path).read()
+
+
+def test_a_repeated_column_name_is_refused_in_every_format(tmp_path: Path) -> None:
+    path = tmp_path / "repeated.csv"
+    path.write_text("a,b,a,b,c\n1,2,3,4,5\n", encoding="utf-8")
+    with pytest.raises(DataError, match="'a', 'b' appear more than once"):
+        next(CsvSource(path).chunks())
+    parquet = tmp_path / "repeated.parquet"
+    pq.write_table(
+        pa.Table.from_arrays([pa.array([1]), pa.array([2])], ["a", "a"]), parquet
+    )
+    with pytest.raises(DataError, match="'a' appear more than once"):
+        ParquetSource(parquet).read()
 
 
 def test_missing_file_and_directory(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ import pytest
 from {{ cookiecutter.module_name }}.datatypes import ModelArtifact
 from {{ cookiecutter.module_name }}.errors import DataError
 from {{ cookiecutter.module_name }}.storage import LOCK_FILE
+from {{ cookiecutter.module_name }}.storage import check_output
 from {{ cookiecutter.module_name }}.storage import load_artifact
 from {{ cookiecutter.module_name }}.storage import production_lock
 from {{ cookiecutter.module_name }}.storage import production_model
@@ -126,8 +127,28 @@ def test_a_full_disk_is_one_line_and_leaves_the_old_file(
 
 def test_a_folder_that_cannot_be_made_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "runs").write_text("a file where a folder belongs", encoding="utf-8")
-    with pytest.raises(DataError, match="cannot write"):
+    with pytest.raises(DataError, match="is a file, not a folder") as raised:
         write_json(tmp_path / "runs" / "x" / "record.json", {"a": 1})
+    assert str(raised.value).endswith(f"{tmp_path / 'runs'} is a file, not a folder")
+
+
+def test_an_output_path_no_file_can_be_written_at_is_refused_before_work(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "taken").write_text("a file", encoding="utf-8")
+    check_output(tmp_path / "new" / "page.html")  # a folder still to be made is fine
+    with pytest.raises(DataError, match="is a folder: name a file to write"):
+        check_output(tmp_path)
+    with pytest.raises(DataError, match=f"{tmp_path / 'taken'} is a file, not a"):
+        check_output(tmp_path / "taken" / "page.html")
+
+
+def test_a_folder_where_the_lock_file_belongs_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "models" / LOCK_FILE).mkdir(parents=True)
+    with pytest.raises(DataError, match="is a folder, not the lock file") as raised:
+        with production_lock(tmp_path / "models"):
+            pass  # pragma: no cover - never reached
+    assert "\n" not in str(raised.value) and "rmdir" in str(raised.value)
 
 
 def test_a_damaged_artifact_is_one_line(tmp_path: Path) -> None:

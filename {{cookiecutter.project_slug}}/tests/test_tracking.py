@@ -102,11 +102,17 @@ def test_scan_names_every_record_it_cannot_read(tmp_path: Path) -> None:
     foreign.parent.mkdir()
     foreign.write_text("[1, 2]", "utf-8")
     (tmp_path / "runs" / "20260104T000000000000Z-d").mkdir()  # cut short: no record
+    nameless = tmp_path / "runs" / "20260105T000000000000Z-e" / "record.json"
+    nameless.parent.mkdir()
+    nameless.write_text('{"seed": 1}', "utf-8")
     records, unreadable = recorder.scan()
     assert [r["run_id"] for r in records] == ["20260101T000000000000Z-a"]
-    assert len(unreadable) == 2
+    assert len(unreadable) == 3
     assert unreadable[0].startswith(f"{damaged}: unreadable run record (")
-    assert unreadable[1] == f"{foreign}: not a run record (no run_id)"
+    assert unreadable[1] == (
+        f"{foreign}: unreadable run record (a JSON array, not an object)"
+    )
+    assert unreadable[2] == f"{nameless}: unreadable run record (no run_id)"
     assert all("\n" not in line for line in unreadable)
 
 

@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import LABEL
 from conftest import ProjectFactory
@@ -90,6 +91,23 @@ def test_a_regressor_is_fitted_on_float_labels(project: ProjectFactory) -> None:
     artifact = train(config, train_rows)
     assert artifact.task == "regression"
     assert artifact.predict(test.features).dtype == "float64"
+
+
+def test_one_class_is_refused_before_fitting(
+    config: PipelineConfig, split: tuple[Dataset, Dataset]
+) -> None:
+    """A classifier of one class once fitted, then its log loss raised ValueError."""
+    rows = split[0]
+    estimator = LogisticRegression()
+    one_class = Dataset(rows.features, pd.Series("a", rows.labels.index, name=LABEL))
+    with pytest.raises(DataError, match=f"one class \\('a'\\) of '{LABEL}'") as raised:
+        fit(config, estimator, one_class)
+    assert "\n" not in str(raised.value) and not hasattr(estimator, "classes_")
+    unlabelled = Dataset(
+        rows.features, pd.Series(None, rows.labels.index, object, LABEL)
+    )
+    with pytest.raises(DataError, match="hold no class"):
+        fit(config, LogisticRegression(), unlabelled)
 
 
 def test_a_bad_parameter_value_is_one_line(

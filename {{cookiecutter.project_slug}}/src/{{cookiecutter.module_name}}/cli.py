@@ -29,6 +29,7 @@ from {{ cookiecutter.module_name }}.errors import AnomaliesFound
 from {{ cookiecutter.module_name }}.errors import ConfigError
 from {{ cookiecutter.module_name }}.errors import DataError
 from {{ cookiecutter.module_name }}.errors import ProjectError
+from {{ cookiecutter.module_name }}.storage import check_output
 from {{ cookiecutter.module_name }}.storage import write_text
 
 if TYPE_CHECKING:
@@ -150,6 +151,9 @@ def runs(arguments: argparse.Namespace) -> int:
     serving = pipeline.serving_version()
     for line in unreadable:
         print(f"left out {line}", file=sys.stderr)
+    if not records and unreadable:
+        print(f"no readable run record: {len(unreadable)} left out, named above")
+        return 0
     if not records:
         print("no runs recorded yet: `make pipeline` makes one")
         return 0
@@ -204,6 +208,7 @@ def serving_rows(config: PipelineConfig, given: Path | None) -> Path:
 
 
 def predict(arguments: argparse.Namespace) -> int:
+    check_output(arguments.output)
     pipeline = pipeline_from(arguments)
     predictions = pipeline.predict(serving_rows(pipeline.config, arguments.file))
     try:
@@ -282,6 +287,7 @@ def unjudged_presence(features: list[str]) -> str:
 
 
 def stats(arguments: argparse.Namespace) -> int:
+    check_output(arguments.output)
     check = DataCheck.from_config(load_config(arguments.config))
     data = arguments.file or check.config.data.train
     other = arguments.rows or arguments.other

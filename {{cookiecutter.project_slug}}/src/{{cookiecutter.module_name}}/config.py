@@ -332,6 +332,20 @@ class _Table:
     def path(self, key: str) -> Path:
         return (self.source.parent / self.text(key)).resolve()
 
+    def folder(self, key: str, default: str | None = None) -> Path:
+        """An output folder: refused here, before anything is fitted, when it or a
+        folder above it is an existing file, which no write under it could get past."""
+        text = self.text(key) if default is None else default
+        folder = (self.source.parent / text).resolve()
+        blocking = blocking_file(folder)
+        if blocking is not None:
+            where = f"[{self.name}] {key}"
+            raise ConfigError(
+                f"{self.source}: {where} = {text!r}: {blocking} is a file, not a "
+                "folder: move it aside or name another folder"
+            )
+        return folder
+
     def optional_number(self, key: str) -> float | None:
         """TOML writes nan and inf as numbers; a bound of nan compares false with
         everything and would switch its check off, so both are refused."""
@@ -418,6 +432,15 @@ class _Table:
         return tuple(value)
 
 
+def blocking_file(path: Path) -> Path | None:
+    """What stops a folder being made at `path`: the path itself or the nearest
+    existing folder above it, when that is a file; None when nothing does."""
+    for place in (path, *path.parents):
+        if place.exists():
+            return None if place.is_dir() else place
+    return None
+
+
 def load_config(path: Path = DEFAULT_CONFIG) -> PipelineConfig:
     """Read and check the pipeline config; any problem is one ConfigError line."""
     try:
@@ -467,12 +490,10 @@ def _parse(root: _Table) -> PipelineConfig:
             task=cast(Task | None, model.optional_text("task", TASKS)),
         ),
         output=OutputConfig(
-            models=output.path("models"),
-            runs=output.path("runs"),
-            reports=(
-                output.path("reports")
-                if "reports" in output.values
-                else (root.source.parent / "../reports").resolve()
+            models=output.folder("models"),
+            runs=output.folder("runs"),
+            reports=output.folder(
+                "reports", None if "reports" in output.values else "../reports"
             ),
         ),
         validation=_validation(root.table("validation"), parsed_features, label),

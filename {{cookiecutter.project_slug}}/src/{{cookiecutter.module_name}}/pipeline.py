@@ -46,6 +46,7 @@ from {{ cookiecutter.module_name }}.storage import production_lock
 from {{ cookiecutter.module_name }}.storage import production_model
 from {{ cookiecutter.module_name }}.storage import production_problem
 from {{ cookiecutter.module_name }}.storage import promote_release
+from {{ cookiecutter.module_name }}.storage import refuse_unusable_lock
 from {{ cookiecutter.module_name }}.storage import save_artifact
 from {{ cookiecutter.module_name }}.storage import write_json
 from {{ cookiecutter.module_name }}.storage import write_text
@@ -285,6 +286,7 @@ class Pipeline:
         with its best parameters, and gated like any other. With report=True the
         evaluation page is drawn too (it takes seconds); see _finish for the order."""
         started = self._data_fingerprint()  # before reading: see _changed
+        refuse_unusable_lock(self.config.output.models)
         if promote:
             self._refuse_unpromotable()
         tuning = self.tuned() if use_tuned else None
@@ -581,7 +583,11 @@ class Pipeline:
     def _production_model(self, test: Dataset) -> ModelArtifact | None:
         """The model to beat, checked before anything is fitted. A link whose
         release is gone is an error, not a first run."""
-        if self.production.parent.is_symlink() and not self.production.exists():
+        link = self.production.parent
+        dangling = link.is_symlink() and not self.production.exists()
+        if dangling or (link.exists() and not link.is_dir()):
+            # a real file there is no first run either: an experiment once
+            # rubber-stamped its candidate against it
             raise DataError(str(production_problem(self.config.output.models)))
         if not self.production.exists():
             return None  # the first run, or a link removed on purpose: a rubber stamp

@@ -90,8 +90,9 @@ class CsvSource(FileSource):
         file)."""
         self._refuse_binary()
         try:
+            header = self._header()
             if rows is None:
-                rows = chunk_rows(pd.read_csv(self.path, nrows=0).shape[1])
+                rows = chunk_rows(len(header))
             if rows == 0:
                 yield self._checked(
                     pd.read_csv(
@@ -117,6 +118,22 @@ class CsvSource(FileSource):
             raise DataError(f"{self.path}: not UTF-8 text") from None
         except pd.errors.ParserError as error:
             raise DataError(f"{self.path}: not a well-formed CSV ({error})") from None
+
+    def _header(self) -> list[str]:
+        """The column names as written. pandas renames a repeated name (`x`, `x.1`),
+        and the copy would pass for a column of its own: a feature, or a label."""
+        header = pd.read_csv(
+            self.path, header=None, nrows=1, dtype=str, keep_default_na=False
+        )
+        names = [str(name) for name in header.iloc[0]] if len(header) else []
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            shown = ", ".join(repr(name) for name in repeated)
+            raise DataError(
+                f"{self.path}: column name(s) {shown} appear more than once in the "
+                "header: give every column its own name"
+            )
+        return names
 
     def _checked(self, first: pd.DataFrame) -> pd.DataFrame:
         if first.empty:
@@ -158,6 +175,13 @@ class ParquetSource(FileSource):
             raise DataError(f"{self.path}: not a Parquet file ({error})") from None
         if table.metadata.num_rows == 0:
             raise DataError(f"{self.path}: no rows")
+        names = table.schema_arrow.names
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise DataError(
+                f"{self.path}: column name(s) {', '.join(map(repr, repeated))} appear "
+                "more than once: give every column its own name"
+            )
         if rows is None:
             rows = chunk_rows(table.metadata.num_columns)
         for batch in table.iter_batches(batch_size=rows or table.metadata.num_rows):

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import IO
 from typing import Any
 
+from {{ cookiecutter.module_name }}.config import blocking_file
 from {{ cookiecutter.module_name }}.datatypes import ModelArtifact
 from {{ cookiecutter.module_name }}.errors import DataError
 
@@ -54,8 +55,30 @@ def _write_atomically(path: Path, write: Callable[[IO[bytes]], object]) -> None:
 
 
 def _unwritable(path: Path, error: OSError) -> DataError:
+    problem = output_problem(path)
+    if problem is not None:
+        return DataError(problem)
     reason = error.strerror or str(error)
     return DataError(f"{path}: cannot write ({reason})")
+
+
+def output_problem(path: Path) -> str | None:
+    """Why no file can be written at `path` (it is a folder, or a file stands where
+    a folder above it must be), None when nothing in the way is known."""
+    if path.is_dir():
+        return f"{path}: is a folder: name a file to write"
+    blocking = blocking_file(path.parent)
+    if blocking is not None:
+        return f"{path}: cannot write: {blocking} is a file, not a folder"
+    return None
+
+
+def check_output(path: Path) -> None:
+    """Refuse an output path no file can be written at, before the work that would
+    fill it."""
+    problem = output_problem(path)
+    if problem is not None:
+        raise DataError(problem)
 
 
 def _strict_json(value: Any) -> Any:
@@ -138,10 +161,30 @@ def production_lock(models_dir: Path) -> Iterator[None]:
     """One run at a time judges against production and promotes: a second waits, then
     is judged against whatever the first promoted, never against a model that
     production no longer is. The lock is the OS's, so a killed run releases it."""
-    models_dir.mkdir(parents=True, exist_ok=True)
-    with (models_dir / LOCK_FILE).open("a") as handle:
+    lock = models_dir / LOCK_FILE
+    refuse_unusable_lock(models_dir)
+    try:
+        models_dir.mkdir(parents=True, exist_ok=True)
+        handle = lock.open("a")
+    except OSError as error:
+        problem = output_problem(lock)
+        raise DataError(
+            problem or f"{lock}: cannot open the lock ({error.strerror or error})"
+        ) from None
+    with handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         yield
+
+
+def refuse_unusable_lock(models_dir: Path) -> None:
+    """A folder where the lock file belongs cannot be opened to lock: say so (a run
+    asks before it fits anything)."""
+    lock = models_dir / LOCK_FILE
+    if lock.is_dir():
+        raise DataError(
+            f"{lock}: is a folder, not the lock file a run takes: remove it "
+            f"(rmdir {lock}) and the next run makes the file"
+        )
 
 
 def production_model(models_dir: Path) -> Path:

@@ -25,6 +25,9 @@ TRACKED_PACKAGES = ("numpy", "optuna", "pandas", "pandera", "scikit-learn")
 # refused ("refused"), the project changed under it ("withheld"), or the record was
 # written just before the production link moved ("pending") and after it ("done").
 PROMOTED = "done"
+# What a record.json holds instead of an object, in JSON's words.
+JSON_SHAPES = {list: "array", str: "string", int: "number", float: "number"}
+JSON_SHAPES |= {bool: "true or false", type(None): "null"}
 PENDING = "pending"
 
 
@@ -131,10 +134,14 @@ class RunRecorder:
             except (OSError, ValueError) as error:
                 unreadable.append(f"{path}: unreadable run record ({_why(error)})")
                 continue
-            if not isinstance(record, dict) or not isinstance(
-                record.get("run_id"), str
-            ):
-                unreadable.append(f"{path}: not a run record (no run_id)")
+            if not isinstance(record, dict):
+                shape = JSON_SHAPES.get(type(record), type(record).__name__)
+                unreadable.append(
+                    f"{path}: unreadable run record (a JSON {shape}, not an object)"
+                )
+                continue
+            if not isinstance(record.get("run_id"), str):
+                unreadable.append(f"{path}: unreadable run record (no run_id)")
                 continue
             records.append(record)
         return records, unreadable

@@ -35,6 +35,8 @@ class Trainer:
             for column in columns
         )
         model = ScikitPipeline([("preprocess", transformer), ("estimator", estimator)])
+        if self.task == "classification":
+            refuse_one_class(train.labels)
         refuse_infinities(train.features[list(names)])
         try:
             model.fit(train.features[list(names)], train.labels.to_numpy())
@@ -55,6 +57,18 @@ class Trainer:
         params = estimator.get_params()
         if "random_state" in params and params["random_state"] is None:
             estimator.set_params(random_state=self.seed)
+
+
+def refuse_one_class(labels: "pd.Series[Any]") -> None:
+    """A classifier fitted on one class predicts it with certainty, and log loss,
+    AUC and the gate's comparisons are undefined for it: refused before fitting."""
+    classes = labels.dropna().unique()
+    if len(classes) < 2:
+        held = f"one class ({str(classes[0])!r})" if len(classes) else "no class"
+        raise DataError(
+            f"the training rows hold {held} of {labels.name!r}: classification needs "
+            "at least two; add rows of another class"
+        )
 
 
 def refuse_infinities(rows: pd.DataFrame) -> None:
