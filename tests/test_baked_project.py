@@ -209,7 +209,7 @@ def failing_test(project: Path) -> None:
 
 
 def component_import(project: Path) -> None:
-    errors_import = f"from {DEFAULT_MODULE}.errors import ConfigError\n"
+    errors_import = f"from {DEFAULT_MODULE}.errors import DataError\n"
     replace_in(
         project / SOURCE / "trainer.py",
         errors_import,

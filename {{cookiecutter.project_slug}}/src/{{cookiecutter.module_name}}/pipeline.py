@@ -50,10 +50,10 @@ from {{ cookiecutter.module_name }}.storage import refuse_unusable_lock
 from {{ cookiecutter.module_name }}.storage import save_artifact
 from {{ cookiecutter.module_name }}.storage import write_json
 from {{ cookiecutter.module_name }}.storage import write_text
+from {{ cookiecutter.module_name }}.tracking import PENDING
 {%- if cookiecutter.experiment_tracking == "mlflow" %}
 from {{ cookiecutter.module_name }}.tracking import MlflowRecorder
 {%- endif %}
-from {{ cookiecutter.module_name }}.tracking import PENDING
 from {{ cookiecutter.module_name }}.tracking import RunRecorder
 from {{ cookiecutter.module_name }}.trainer import Trainer
 from {{ cookiecutter.module_name }}.tuner import STUDY_FILE
