@@ -3,6 +3,7 @@ tests hold the code to account whatever table, seed or model the project adopts.
 Only tests/test_pipeline.py::test_project_config_end_to_end reads the project's
 config."""
 
+import fcntl
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from {{ cookiecutter.module_name }}.datatypes import ModelArtifact
 from {{ cookiecutter.module_name }}.model import Model
 from {{ cookiecutter.module_name }}.preprocess import Preprocess
 from {{ cookiecutter.module_name }}.sources import CsvSource
+from {{ cookiecutter.module_name }}.storage import LOCK_FILE
 from {{ cookiecutter.module_name }}.trainer import Trainer
 
 ROWS = 180
@@ -282,3 +284,15 @@ def train(config: PipelineConfig, train_rows: Dataset) -> ModelArtifact:
 @pytest.fixture
 def artifact(config: PipelineConfig, split: tuple[Dataset, Dataset]) -> ModelArtifact:
     return train(config, split[0])
+
+
+def lock_is_taken(models: Path) -> bool:
+    """Another open of models/.lock cannot take it: flock locks belong to the open
+    file, so this holds within one process as across two."""
+    with (models / LOCK_FILE).open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False

@@ -1,7 +1,6 @@
 """Adopting a table the project never saw: scikit-learn's own real tables (shipped in
 its wheel), and small hand-made ones for the refusals."""
 
-import fcntl
 import json
 from pathlib import Path
 from typing import Any
@@ -9,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import lock_is_taken
 from sklearn.datasets import load_breast_cancer
 from sklearn.datasets import load_diabetes
 from sklearn.datasets import load_wine
@@ -21,7 +21,6 @@ from {{ cookiecutter.module_name }}.config import load_config
 from {{ cookiecutter.module_name }}.datatypes import Task
 from {{ cookiecutter.module_name }}.errors import DataError
 from {{ cookiecutter.module_name }}.pipeline import Pipeline
-from {{ cookiecutter.module_name }}.storage import LOCK_FILE
 
 STARTING_CONFIG = """\
 seed = 3  # the researcher's own: adopt keeps it
@@ -63,18 +62,6 @@ def project(tmp_path: Path) -> Path:
     (tmp_path / "configs").mkdir()
     (tmp_path / "configs" / "pipeline.toml").write_text(STARTING_CONFIG)
     return tmp_path
-
-
-def _lock_is_taken(models: Path) -> bool:
-    """Another open of models/.lock cannot take it (flock locks belong to the open
-    file, so this holds within one process as across two)."""
-    with (models / LOCK_FILE).open("a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        return False
 
 
 def write_table(folder: Path, frame: pd.DataFrame, name: str) -> Path:
@@ -341,13 +328,13 @@ def test_adopt_rewrites_the_project_inside_the_production_lock(
     retire = adopt_module._retire_production
 
     def retiring(models: Path) -> Path | None:
-        seen.append(_lock_is_taken(models))
+        seen.append(lock_is_taken(models))
         return retire(models)
 
     monkeypatch.setattr(adopt_module, "_retire_production", retiring)
     adopt(project / "configs" / "pipeline.toml", table, "target")
     assert seen == [True]
-    assert not _lock_is_taken(project / "models")
+    assert not lock_is_taken(project / "models")
 
 
 def test_a_run_racing_an_adopt_does_not_promote_a_model_of_the_old_table(

@@ -1,5 +1,4 @@
 import errno
-import fcntl
 import json
 import math
 import os
@@ -12,6 +11,7 @@ import pandas as pd
 import pytest
 from conftest import LABEL
 from conftest import ProjectFactory
+from conftest import lock_is_taken
 from conftest import make_loader
 from conftest import table
 from conftest import train
@@ -35,7 +35,6 @@ from {{ cookiecutter.module_name }}.errors import DataError
 from {{ cookiecutter.module_name }}.pipeline import Pipeline
 from {{ cookiecutter.module_name }}.predictor import Predictor
 from {{ cookiecutter.module_name }}.sources import CsvSource
-from {{ cookiecutter.module_name }}.storage import LOCK_FILE
 from {{ cookiecutter.module_name }}.storage import load_artifact
 from {{ cookiecutter.module_name }}.storage import promote_release
 from {{ cookiecutter.module_name }}.storage import save_artifact
@@ -208,18 +207,6 @@ def test_a_production_model_of_another_task_stops_the_run(
         Pipeline.from_config(moved).run()
 
 
-def _lock_is_taken(models: Path) -> bool:
-    """Another open of models/.lock cannot take it: flock locks belong to the open
-    file, so this holds within one process as across two."""
-    with (models / LOCK_FILE).open("a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        return False
-
-
 def test_runs_judge_and_promote_inside_the_production_lock(
     config: PipelineConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -230,11 +217,11 @@ def test_runs_judge_and_promote_inside_the_production_lock(
     judge = Pipeline.judge
 
     def judging(self: Pipeline, *args: Any) -> Any:
-        seen.append(("judge", _lock_is_taken(config.output.models)))
+        seen.append(("judge", lock_is_taken(config.output.models)))
         return judge(self, *args)
 
     def promoting(models: Path, *args: Any) -> Path:
-        seen.append(("promote", _lock_is_taken(models)))
+        seen.append(("promote", lock_is_taken(models)))
         return promote_release(models, *args)
 
     monkeypatch.setattr(Pipeline, "judge", judging)
@@ -243,7 +230,7 @@ def test_runs_judge_and_promote_inside_the_production_lock(
     first = pipeline.run()
     pipeline.evaluate(first.run_dir, promote=True)
     assert seen == [("judge", True), ("promote", True)] * 2
-    assert not _lock_is_taken(config.output.models)
+    assert not lock_is_taken(config.output.models)
 
 
 def test_evaluate_gates_a_saved_model_without_retraining(
