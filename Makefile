@@ -1,7 +1,7 @@
 # The template's own gates: its code meets the standard it imposes, and its tests bake
 # projects and run their gates. `make help` lists the targets.
 .DEFAULT_GOAL := help
-.PHONY: help install lint typecheck test test-fast format
+.PHONY: help install lint typecheck guards test test-fast format
 
 UV ?= $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
 RUN := $(UV) run --no-sync
@@ -35,5 +35,8 @@ typecheck: install ## mypy --strict on hooks, tests and the Jinja extension
 test-fast: install ## bake every option set and check answers; skip running baked projects
 	$(RUN) pytest -m "not slow"
 
-test: lint typecheck ## everything: lint, types, and every template test (bakes and runs projects)
+guards: $(UV) ## the research-guards library's own gates, once: its lint, types, import layers and tests
+	$(MAKE) -C guards check UV=$(abspath $(UV))
+
+test: lint typecheck guards ## everything: lint, types, the library's gates, and every template test (bakes and runs projects)
 	$(RUN) pytest

@@ -13,6 +13,7 @@ from pathlib import Path
 
 INCLUDE_NOTEBOOKS = "{{ cookiecutter.include_notebooks }}"
 LOCK_TIMEOUT_SECONDS = 600
+LIBRARY = "research-guards = "
 
 
 def inside_git_work_tree() -> bool:
@@ -71,9 +72,26 @@ def first_error(output: str) -> str:
     return (errors or lines or ["no message"])[0]
 
 
+def local_library_note() -> str | None:
+    """A bake from a folder pins the library to that folder, which CI cannot reach."""
+    pyproject = (Path.cwd() / "pyproject.toml").read_text(encoding="utf-8")
+    source = next(line for line in pyproject.splitlines() if line.startswith(LIBRARY))
+    if 'git = "file://' not in source and "path = " not in source:
+        return None
+    return (
+        "note: research-guards is installed from the local template this bake came "
+        "from; before pushing, point [tool.uv.sources] research-guards in "
+        "pyproject.toml at your organisation's template repository (git = "
+        '"https://github.com/ORG/REPO", tag = "vX.Y.Z") and run `make lock`'
+    )
+
+
 def main() -> int:
     if INCLUDE_NOTEBOOKS == "no":
         shutil.rmtree(Path.cwd() / "notebooks")
+    note = local_library_note()
+    if note is not None:
+        print(note)
     for problem in (init_git(), write_lock()):
         if problem is not None:
             print(f"warning: {problem}", file=sys.stderr)

@@ -1,8 +1,12 @@
 """Baking helpers: the template tests drive cookiecutter and the baked make."""
 
+import atexit
+import functools
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from cookiecutter.main import cookiecutter
@@ -15,11 +19,24 @@ os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
 
 
 def bake(output_dir: Path, **answers: str) -> Path:
-    """Bake as `cookiecutter --no-input TEMPLATE key=value ...` does."""
+    """Bake as `cookiecutter --no-input TEMPLATE key=value ...` does, from a commit of
+    the working tree: a bake pins the library at its template's commit, so the tests
+    bake the library as it is now, committed or not."""
     project = cookiecutter(
-        str(TEMPLATE), no_input=True, extra_context=answers, output_dir=str(output_dir)
+        str(snapshot()),
+        no_input=True,
+        extra_context=answers,
+        output_dir=str(output_dir),
     )
     return Path(project)
+
+
+@functools.cache
+def snapshot() -> Path:
+    """The working tree committed once per test process, removed at exit."""
+    folder = Path(tempfile.mkdtemp(prefix="template-snapshot-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return template_clone(folder)
 
 
 def project_environment() -> dict[str, str]:

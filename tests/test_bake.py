@@ -75,7 +75,7 @@ def test_every_option_set_bakes_without_leftover_jinja(
     assert leftovers == []
     assert (project / "notebooks").is_dir() == (include_notebooks == "yes")
     dependencies = pyproject(project)["project"]["dependencies"]  # type: ignore[index]
-    assert ("mlflow==3.17.2" in dependencies) == (tracking == "mlflow")
+    assert ("research-guards[mlflow]" in dependencies) == (tracking == "mlflow")
     assert pyproject(project)["project"]["license"] in (  # type: ignore[index]
         license_name,
         "LicenseRef-Proprietary",

@@ -209,12 +209,12 @@ def failing_test(project: Path) -> None:
 
 
 def component_import(project: Path) -> None:
-    errors_import = f"from {DEFAULT_MODULE}.errors import DataError\n"
+    last_import = "from sklearn.pipeline import Pipeline as ScikitPipeline\n"
     replace_in(
         project / SOURCE / "trainer.py",
-        errors_import,
-        errors_import
-        + f"from {DEFAULT_MODULE}.evaluator import Evaluator  # noqa: F401\n",
+        last_import,
+        last_import
+        + f"\nfrom {DEFAULT_MODULE}.evaluator import Evaluator  # noqa: F401\n",
     )
 
 

@@ -19,17 +19,16 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+from research_guards.config import DEFAULT_CONFIG
+from research_guards.config import load_config
+from research_guards.data_validation.comparators import Comparison
+from research_guards.data_validation.comparators import compare
+from research_guards.data_validation.statistics import statistics_of
 from sklearn.datasets import load_breast_cancer
 from sklearn.datasets import load_diabetes
 from sklearn.datasets import load_digits
 from sklearn.datasets import load_iris
 from sklearn.datasets import load_wine
-
-from {{ cookiecutter.module_name }}.config import DEFAULT_CONFIG
-from {{ cookiecutter.module_name }}.config import load_config
-from {{ cookiecutter.module_name }}.data_validation.comparators import Comparison
-from {{ cookiecutter.module_name }}.data_validation.comparators import compare
-from {{ cookiecutter.module_name }}.data_validation.statistics import statistics_of
 
 TABLES: dict[str, Callable[..., object]] = {
     "iris": load_iris,

@@ -15,10 +15,11 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from {{ cookiecutter.module_name }}.config import DEFAULT_CONFIG
-from {{ cookiecutter.module_name }}.config import OutputConfig
-from {{ cookiecutter.module_name }}.config import load_config
-from {{ cookiecutter.module_name }}.datatypes import OVERALL
+from research_guards.config import DEFAULT_CONFIG
+from research_guards.config import OutputConfig
+from research_guards.config import load_config
+from research_guards.datatypes import OVERALL
+
 from {{ cookiecutter.module_name }}.pipeline import Pipeline
 
 

@@ -25,11 +25,10 @@ import time
 from pathlib import Path
 
 import numpy as np
-
-from {{ cookiecutter.module_name }}.config import DEFAULT_CONFIG
-from {{ cookiecutter.module_name }}.config import PipelineConfig
-from {{ cookiecutter.module_name }}.config import load_config
-from {{ cookiecutter.module_name }}.sources import CsvSource
+from research_guards.config import DEFAULT_CONFIG
+from research_guards.config import PipelineConfig
+from research_guards.config import load_config
+from research_guards.sources import CsvSource
 
 SEED = 0
 WRITE_ROWS = 1_000_000  # rows written at a time, so writing a large file stays small

@@ -144,9 +144,11 @@ def release_of(commit: str, tagged: dict[str, str]) -> str:
     return names[-1] if names else f"untagged {commit[:12]}"
 
 
-def render(clone: Path, commit: str, answers: dict[str, Any], into: Path) -> Path:
+def render(record: Record, clone: Path, commit: str, into: Path) -> Path:
     """The template at one commit, rendered with the repository's answers, no hooks
-    (they set up a new repository: git init, uv lock) into `into`."""
+    (they set up a new repository: git init, uv lock) into `into`. The extract is no
+    git checkout, so the library's commit at that release is given, as cruft would
+    find it."""
     from cookiecutter.generate import generate_context
     from cookiecutter.generate import generate_files
     from cookiecutter.prompt import prompt_for_config
@@ -167,9 +169,16 @@ def render(clone: Path, commit: str, answers: dict[str, Any], into: Path) -> Pat
     sys.path.insert(0, str(source))
     try:
         context = generate_context(
-            context_file=str(source / "cookiecutter.json"), extra_context=answers
+            context_file=str(source / "cookiecutter.json"),
+            extra_context=record.answers,
         )
         context["cookiecutter"] = prompt_for_config(context, no_input=True)
+        library = git("log", "-1", "--format=%H", commit, "--", "guards", cwd=clone)
+        context["cookiecutter"] |= {
+            "_template": record.template,
+            "_commit": commit,
+            "_library_commit": library.strip(),
+        }
         rendered = generate_files(
             repo_dir=str(source),
             context=context,
@@ -234,8 +243,8 @@ def check(project: Path, target: str | None) -> Verdict:
         release = release_of(record.commit, tagged)
         if tagged[newest] == record.commit:
             return Verdict(release, newest, False, [])
-        old = render(clone, record.commit, record.answers, Path(scratch) / "old")
-        new = render(clone, tagged[newest], record.answers, Path(scratch) / "new")
+        old = render(record, clone, record.commit, Path(scratch) / "old")
+        new = render(record, clone, tagged[newest], Path(scratch) / "new")
         files = differences(old, new, record.skip)
     return Verdict(release, newest, bool(files), files)
 

@@ -12,19 +12,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from research_guards.config import PipelineConfig
+from research_guards.config import for_task
+from research_guards.config import load_config
+from research_guards.data_validation import DataValidator
+from research_guards.data_validation import Schema
+from research_guards.datatypes import Dataset
+from research_guards.datatypes import ModelArtifact
+from research_guards.sources import CsvSource
+from research_guards.storage import LOCK_FILE
 
-from {{ cookiecutter.module_name }}.config import PipelineConfig
-from {{ cookiecutter.module_name }}.config import for_task
-from {{ cookiecutter.module_name }}.config import load_config
 from {{ cookiecutter.module_name }}.data_loader import DataLoader
-from {{ cookiecutter.module_name }}.data_validation import DataValidator
-from {{ cookiecutter.module_name }}.data_validation import Schema
-from {{ cookiecutter.module_name }}.datatypes import Dataset
-from {{ cookiecutter.module_name }}.datatypes import ModelArtifact
 from {{ cookiecutter.module_name }}.model import Model
 from {{ cookiecutter.module_name }}.preprocess import Preprocess
-from {{ cookiecutter.module_name }}.sources import CsvSource
-from {{ cookiecutter.module_name }}.storage import LOCK_FILE
 from {{ cookiecutter.module_name }}.trainer import Trainer
 
 ROWS = 180

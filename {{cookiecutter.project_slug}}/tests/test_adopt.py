@@ -9,6 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import lock_is_taken
+from research_guards.config import load_config
+from research_guards.datatypes import Task
+from research_guards.errors import DataError
 from sklearn.datasets import load_breast_cancer
 from sklearn.datasets import load_diabetes
 from sklearn.datasets import load_wine
@@ -17,9 +20,6 @@ from {{ cookiecutter.module_name }} import adopt as adopt_module
 from {{ cookiecutter.module_name }}.adopt import adopt
 from {{ cookiecutter.module_name }}.adopt import infer_task
 from {{ cookiecutter.module_name }}.cli import main
-from {{ cookiecutter.module_name }}.config import load_config
-from {{ cookiecutter.module_name }}.datatypes import Task
-from {{ cookiecutter.module_name }}.errors import DataError
 from {{ cookiecutter.module_name }}.pipeline import Pipeline
 
 STARTING_CONFIG = """\

@@ -12,11 +12,9 @@ from conftest import ROWS
 from conftest import SERVING_ROWS
 from conftest import table
 from conftest import write_project
+from research_guards.data_validation import Schema
 
 from {{ cookiecutter.module_name }}.cli import main
-from {{ cookiecutter.module_name }}.cli import unjudged
-from {{ cookiecutter.module_name }}.data_validation import Comparison
-from {{ cookiecutter.module_name }}.data_validation import Schema
 from {{ cookiecutter.module_name }}.pipeline import Pipeline
 
 
@@ -568,15 +566,3 @@ def test_tune_refuses_a_trial_count_below_one(
             main(["tune", "--config", str(tuned_config), "--timeout", seconds])
         error = capsys.readouterr().err
         assert f"'{seconds}' is not a finite number of seconds above 0" in error
-
-
-def test_no_anomalies_names_a_drift_too_small_to_judge() -> None:
-    """Above the threshold but within the noise is undecided, not a pass: the summary
-    says which features, and a judged comparison adds nothing to it."""
-    within = Comparison("width", "Jensen-Shannon divergence", 0.15, 0.1, noise=0.3)
-    above = Comparison("length", "Jensen-Shannon divergence", 0.5, 0.1, noise=0.3)
-    below = Comparison("count", "Jensen-Shannon divergence", 0.05, 0.1)
-    assert within.too_small and above.fired and not below.fired
-    assert "1 drift comparison(s)" in unjudged([within, above, below])
-    assert "(width)" in unjudged([within, below])
-    assert unjudged([above, below]) == ""

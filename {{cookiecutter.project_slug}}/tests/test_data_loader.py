@@ -4,12 +4,12 @@ import pytest
 from conftest import LABEL
 from conftest import ROWS
 from conftest import table
+from research_guards.errors import ConfigError
+from research_guards.errors import DataError
 
 from {{ cookiecutter.module_name }}.data_loader import DataLoader
 from {{ cookiecutter.module_name }}.data_loader import row_hashes
 from {{ cookiecutter.module_name }}.data_loader import unit_interval
-from {{ cookiecutter.module_name }}.errors import ConfigError
-from {{ cookiecutter.module_name }}.errors import DataError
 
 PINNED = [17457858920350696465, 13482799208143398397, 4517116142034052517]
 

@@ -1,13 +1,13 @@
 from typing import Any
 
 import pytest
+from research_guards.config import ModelConfig
+from research_guards.datatypes import Task
+from research_guards.errors import ConfigError
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.ensemble import RandomForestRegressor
 from sklearn.linear_model import LogisticRegression
 
-from {{ cookiecutter.module_name }}.config import ModelConfig
-from {{ cookiecutter.module_name }}.datatypes import Task
-from {{ cookiecutter.module_name }}.errors import ConfigError
 from {{ cookiecutter.module_name }}.model import Model
 
 

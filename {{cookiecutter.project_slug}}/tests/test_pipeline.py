@@ -16,30 +16,30 @@ from conftest import make_loader
 from conftest import table
 from conftest import train
 from conftest import write_project
+from research_guards import storage
+from research_guards.config import DEFAULT_CONFIG
+from research_guards.config import DataConfig
+from research_guards.config import ModelConfig
+from research_guards.config import OutputConfig
+from research_guards.config import PipelineConfig
+from research_guards.config import load_config
+from research_guards.data_validation import Schema
+from research_guards.datatypes import Dataset
+from research_guards.datatypes import ModelArtifact
+from research_guards.errors import AnomaliesFound
+from research_guards.errors import ConfigError
+from research_guards.errors import DataError
+from research_guards.sources import CsvSource
+from research_guards.storage import load_artifact
+from research_guards.storage import promote_release
+from research_guards.storage import save_artifact
+from research_guards.tuner import Scorer
+from research_guards.tuner import Tuner
 
-from {{ cookiecutter.module_name }} import storage
 from {{ cookiecutter.module_name }}.cli import main
-from {{ cookiecutter.module_name }}.config import DEFAULT_CONFIG
-from {{ cookiecutter.module_name }}.config import DataConfig
-from {{ cookiecutter.module_name }}.config import ModelConfig
-from {{ cookiecutter.module_name }}.config import OutputConfig
-from {{ cookiecutter.module_name }}.config import PipelineConfig
-from {{ cookiecutter.module_name }}.config import load_config
 from {{ cookiecutter.module_name }}.data_loader import DataLoader
-from {{ cookiecutter.module_name }}.data_validation import Schema
-from {{ cookiecutter.module_name }}.datatypes import Dataset
-from {{ cookiecutter.module_name }}.datatypes import ModelArtifact
-from {{ cookiecutter.module_name }}.errors import AnomaliesFound
-from {{ cookiecutter.module_name }}.errors import ConfigError
-from {{ cookiecutter.module_name }}.errors import DataError
 from {{ cookiecutter.module_name }}.pipeline import Pipeline
 from {{ cookiecutter.module_name }}.predictor import Predictor
-from {{ cookiecutter.module_name }}.sources import CsvSource
-from {{ cookiecutter.module_name }}.storage import load_artifact
-from {{ cookiecutter.module_name }}.storage import promote_release
-from {{ cookiecutter.module_name }}.storage import save_artifact
-from {{ cookiecutter.module_name }}.tuner import Scorer
-from {{ cookiecutter.module_name }}.tuner import Tuner
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 

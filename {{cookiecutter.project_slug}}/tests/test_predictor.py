@@ -3,18 +3,18 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import LABEL
+from research_guards.config import PipelineConfig
+from research_guards.data_validation import DataValidator
+from research_guards.datatypes import Anomaly
+from research_guards.datatypes import Dataset
+from research_guards.datatypes import Environment
+from research_guards.datatypes import ModelArtifact
+from research_guards.errors import DataError
+from research_guards.storage import save_artifact
 from sklearn.ensemble import RandomForestClassifier
 
-from {{ cookiecutter.module_name }}.config import PipelineConfig
-from {{ cookiecutter.module_name }}.data_validation import DataValidator
-from {{ cookiecutter.module_name }}.datatypes import Anomaly
-from {{ cookiecutter.module_name }}.datatypes import Dataset
-from {{ cookiecutter.module_name }}.datatypes import Environment
-from {{ cookiecutter.module_name }}.datatypes import ModelArtifact
-from {{ cookiecutter.module_name }}.errors import DataError
 from {{ cookiecutter.module_name }}.predictor import Predictor
 from {{ cookiecutter.module_name }}.preprocess import Preprocess
-from {{ cookiecutter.module_name }}.storage import save_artifact
 from {{ cookiecutter.module_name }}.trainer import Trainer
 
 

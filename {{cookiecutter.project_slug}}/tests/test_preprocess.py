@@ -1,10 +1,10 @@
 import numpy as np
 import pandas as pd
 import pytest
+from research_guards.datatypes import Dataset
 from sklearn.compose import ColumnTransformer
 from sklearn.exceptions import NotFittedError
 
-from {{ cookiecutter.module_name }}.datatypes import Dataset
 from {{ cookiecutter.module_name }}.preprocess import Preprocess
 
 

@@ -5,17 +5,17 @@ from conftest import LABEL
 from conftest import ProjectFactory
 from conftest import make_loader
 from conftest import train
+from research_guards.config import PipelineConfig
+from research_guards.datatypes import Dataset
+from research_guards.datatypes import Estimator
+from research_guards.datatypes import ModelArtifact
+from research_guards.errors import ConfigError
+from research_guards.errors import DataError
+from research_guards.sources import CsvSource
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 
-from {{ cookiecutter.module_name }}.config import PipelineConfig
-from {{ cookiecutter.module_name }}.datatypes import Dataset
-from {{ cookiecutter.module_name }}.datatypes import Estimator
-from {{ cookiecutter.module_name }}.datatypes import ModelArtifact
-from {{ cookiecutter.module_name }}.errors import ConfigError
-from {{ cookiecutter.module_name }}.errors import DataError
 from {{ cookiecutter.module_name }}.preprocess import Preprocess
-from {{ cookiecutter.module_name }}.sources import CsvSource
 from {{ cookiecutter.module_name }}.trainer import Trainer
 
 

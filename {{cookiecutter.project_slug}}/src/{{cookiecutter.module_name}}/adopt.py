@@ -10,23 +10,23 @@ from typing import Any
 
 import pandas as pd
 import tomlkit
+from research_guards.config import NOT_WORSE
+from research_guards.config import TUNABLE_METRICS
+from research_guards.config import ModelConfig
+from research_guards.config import load_config
+from research_guards.data_validation import Schema
+from research_guards.datatypes import Task
+from research_guards.errors import ConfigError
+from research_guards.errors import DataError
+from research_guards.sources import CsvSource
+from research_guards.storage import PRODUCTION
+from research_guards.storage import copy_file
+from research_guards.storage import production_lock
+from research_guards.storage import write_text
 from tomlkit.items import Table
 
-from {{ cookiecutter.module_name }}.config import NOT_WORSE
-from {{ cookiecutter.module_name }}.config import TUNABLE_METRICS
-from {{ cookiecutter.module_name }}.config import ModelConfig
-from {{ cookiecutter.module_name }}.config import load_config
-from {{ cookiecutter.module_name }}.data_validation import Schema
-from {{ cookiecutter.module_name }}.datatypes import Task
-from {{ cookiecutter.module_name }}.errors import ConfigError
-from {{ cookiecutter.module_name }}.errors import DataError
 from {{ cookiecutter.module_name }}.model import EXAMPLES
 from {{ cookiecutter.module_name }}.model import Model
-from {{ cookiecutter.module_name }}.sources import CsvSource
-from {{ cookiecutter.module_name }}.storage import PRODUCTION
-from {{ cookiecutter.module_name }}.storage import copy_file
-from {{ cookiecutter.module_name }}.storage import production_lock
-from {{ cookiecutter.module_name }}.storage import write_text
 
 # A numeric label with at most this many distinct integers is a class label.
 MAX_CLASSES = 20

@@ -1,10 +1,8 @@
-"""Command line: builds a Pipeline (or, to check data alone, a DataCheck) from config;
-reports results or one-line errors. The Pipeline and adopt bring scikit-learn, whose
+"""The project's commands: builds a Pipeline from config and reports its results;
+the data commands (infer-schema, validate-data, stats) and the one-line errors are the
+standard's (research_guards.cli). The Pipeline and adopt bring scikit-learn, whose
 import takes 0.7 s, so they are imported by the commands that use them: checking a
 table starts in half a second.
-
-Exit codes: 0 done, 1 the data has anomalies or drifted or the gate refused the model,
-2 unusable input or config.
 """
 
 import argparse
@@ -16,35 +14,24 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 import pandas as pd
-
-from {{ cookiecutter.module_name }}.config import DEFAULT_CONFIG
-from {{ cookiecutter.module_name }}.config import PipelineConfig
-from {{ cookiecutter.module_name }}.config import load_config
-from {{ cookiecutter.module_name }}.data_check import ENGINES
-from {{ cookiecutter.module_name }}.data_check import DataCheck
-from {{ cookiecutter.module_name }}.datatypes import OVERALL
-from {{ cookiecutter.module_name }}.datatypes import TASKS
-from {{ cookiecutter.module_name }}.datatypes import SearchSummary
-from {{ cookiecutter.module_name }}.errors import AnomaliesFound
-from {{ cookiecutter.module_name }}.errors import ConfigError
-from {{ cookiecutter.module_name }}.errors import DataError
-from {{ cookiecutter.module_name }}.errors import ProjectError
-from {{ cookiecutter.module_name }}.storage import check_output
-from {{ cookiecutter.module_name }}.storage import write_text
+from research_guards.cli import EXIT_ANOMALIES
+from research_guards.cli import Handler
+from research_guards.cli import add_data_commands
+from research_guards.cli import command_parser
+from research_guards.cli import dispatch
+from research_guards.cli import serving_rows
+from research_guards.config import load_config
+from research_guards.datatypes import OVERALL
+from research_guards.datatypes import TASKS
+from research_guards.datatypes import SearchSummary
+from research_guards.errors import DataError
+from research_guards.storage import check_output
+from research_guards.storage import write_text
 
 if TYPE_CHECKING:
-    from {{ cookiecutter.module_name }}.data_validation import Comparison
     from {{ cookiecutter.module_name }}.pipeline import Pipeline
     from {{ cookiecutter.module_name }}.pipeline import RunResult
 
-EXIT_ANOMALIES = 1
-EXIT_USER_ERROR = 2
-EXIT_INTERRUPTED = 130  # the shell's code for Ctrl-C
-INTERRUPTED = (
-    "every file is written whole or not at all, so nothing is half-written; "
-    "production is the last model promoted, and a cut-short run leaves a "
-    "runs/<run id>/ folder without a record.json"
-)
 RUNS_COLUMNS = {
     "classification": ("accuracy", "f1_macro", "log_loss"),
     "regression": ("root_mean_squared_error", "mean_absolute_error", "r2"),
@@ -197,16 +184,6 @@ def tuned_columns(tuning: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
-def serving_rows(config: PipelineConfig, given: Path | None) -> Path:
-    """The file named on the command line, else the config's [data] serving rows."""
-    chosen = given or config.data.serving
-    if chosen is None:
-        raise ConfigError(
-            "name a CSV file of rows, or set [data] serving in the config"
-        )
-    return chosen
-
-
 def predict(arguments: argparse.Namespace) -> int:
     check_output(arguments.output)
     pipeline = pipeline_from(arguments)
@@ -230,74 +207,6 @@ def adopt_table(arguments: argparse.Namespace) -> int:
     return 0
 
 
-def infer_schema(arguments: argparse.Namespace) -> int:
-    config = load_config(arguments.config)
-    written = DataCheck.infer_schema(config, arguments.file, arguments.force)
-    print(f"schema written to {written}: review it, then commit it")
-    return 0
-
-
-def validate_data(arguments: argparse.Namespace) -> int:
-    check = DataCheck.from_config(load_config(arguments.config))
-    data = (
-        serving_rows(check.config, arguments.file)
-        if arguments.env == "serving"
-        else arguments.file or check.config.data.train
-    )
-    if arguments.scheduler is not None and arguments.engine != "dask":
-        raise ConfigError("--scheduler needs --engine dask")
-    report = check.validate_data(
-        data, arguments.env, arguments.baseline, arguments.engine, arguments.scheduler
-    )
-    for anomaly in report.anomalies:
-        print(anomaly)
-    for comparison in report.drift:
-        print(f"drift {comparison}")
-    for note in report.notes.values():
-        print(note)
-    if report.clean:
-        print(
-            f"{data}: no anomalies ({arguments.env}){unjudged(report.drift)}"
-            f"{unjudged_presence(list(report.notes))}"
-        )
-        return 0
-    return EXIT_ANOMALIES
-
-
-def unjudged(comparisons: "Sequence[Comparison]") -> str:
-    """A distance above its threshold that the sample was too small to judge is not
-    a pass: the summary line says so, so "no anomalies" never hides it."""
-    undecided = [c.feature for c in comparisons if c.too_small or c.empty_side]
-    if not undecided:
-        return ""
-    return (
-        f"; {len(undecided)} drift comparison(s) above the threshold not judged on "
-        f"so few rows ({', '.join(undecided)}): compare more rows to decide"
-    )
-
-
-def unjudged_presence(features: list[str]) -> str:
-    """Presence below the schema's floor within sampling noise: not a pass either."""
-    if not features:
-        return ""
-    return (
-        f"; {len(features)} presence check(s) below the floor not judged on so few "
-        f"rows ({', '.join(features)}): check more rows to decide"
-    )
-
-
-def stats(arguments: argparse.Namespace) -> int:
-    check_output(arguments.output)
-    check = DataCheck.from_config(load_config(arguments.config))
-    data = arguments.file or check.config.data.train
-    other = arguments.rows or arguments.other
-    if other is None and arguments.file is None:
-        other = check.config.data.serving
-    written = check.write_statistics(data, other, arguments.output)
-    print(f"statistics written to {written}")
-    return 0
-
-
 def positive_int(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number above 0")
@@ -316,27 +225,13 @@ def positive_seconds(text: str) -> float:
     return seconds
 
 
-def parser() -> argparse.ArgumentParser:
-    main_parser = argparse.ArgumentParser(
-        prog="python -m {{ cookiecutter.module_name }}",
-        description="Validate data; train, evaluate and serve the project's model.",
-        epilog=(
-            "Exit codes: 0 done, 1 anomalies found or model refused, "
-            "2 unusable input or config."
-        ),
+def parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
+    """The project's commands and the standard's data commands, with their
+    handlers."""
+    main_parser, command = command_parser(
+        "python -m {{ cookiecutter.module_name }}",
+        "Validate data; train, evaluate and serve the project's model.",
     )
-    commands = main_parser.add_subparsers(dest="command", required=True)
-    config_option = argparse.ArgumentParser(add_help=False)
-    config_option.add_argument(
-        "--config",
-        type=Path,
-        default=DEFAULT_CONFIG,
-        help=f"pipeline config (default: {DEFAULT_CONFIG})",
-    )
-
-    def command(name: str, help_text: str) -> argparse.ArgumentParser:
-        return commands.add_parser(name, parents=[config_option], help=help_text)
-
     running = command(
         "run", "validate the data, train, gate and promote a model; record the run"
     )
@@ -402,89 +297,17 @@ def parser() -> argparse.ArgumentParser:
         help="default: classification for text or at most 20 whole numbers, "
         "else regression",
     )
-    infer = command("infer-schema", "infer schema/schema.json from training data")
-    infer.add_argument(
-        "file",
-        type=Path,
-        nargs="?",
-        help="CSV or Parquet file, folder or glob (default: the config's data)",
-    )
-    infer.add_argument("--force", action="store_true", help="replace a schema")
-    validate = command("validate-data", "check a table against the schema")
-    validate.add_argument(
-        "file",
-        type=Path,
-        nargs="?",
-        help="CSV or Parquet file, folder or glob to check (default: the config's "
-        "training data, or with --env serving its [data] serving rows)",
-    )
-    validate.add_argument(
-        "--env",
-        choices=["training", "serving"],
-        default="training",
-        help="serving data may lack the label (default: %(default)s)",
-    )
-    validate.add_argument(
-        "--baseline", type=Path, help="a previous table to measure drift against"
-    )
-    validate.add_argument(
-        "--engine",
-        choices=ENGINES,
-        default="local",
-        help="where statistics are computed: this process a chunk at a time, or a "
-        "Dask cluster (needs `uv sync --extra dask`; default: %(default)s)",
-    )
-    validate.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help="a running Dask scheduler, e.g. tcp://host:8786 (default with "
-        "--engine dask: a cluster on this machine)",
-    )
-    statistics = command("stats", "write a static HTML page of the data's statistics")
-    statistics.add_argument(
-        "file",
-        type=Path,
-        nargs="?",
-        help="a CSV or Parquet file, a folder or a quoted glob (default: the "
-        "config's training data, overlaid with its "
-        "[data] serving rows)",
-    )
-    statistics.add_argument(
-        "other", type=Path, nargs="?", help="a second table to overlay"
-    )
-    statistics.add_argument(
-        "--rows", type=Path, help="serving rows to overlay on the training data"
-    )
-    statistics.add_argument(
-        "--output",
-        type=Path,
-        default=Path("reports/statistics.html"),
-        help="where to write the page (default: %(default)s)",
-    )
-    return main_parser
-
-
-HANDLERS = {
-    "run": run,
-    "tune": tune,
-    "evaluate": evaluate,
-    "runs": runs,
-    "predict": predict,
-    "adopt": adopt_table,
-    "infer-schema": infer_schema,
-    "validate-data": validate_data,
-    "stats": stats,
-}
+    handlers: dict[str, Handler] = {
+        "run": run,
+        "tune": tune,
+        "evaluate": evaluate,
+        "runs": runs,
+        "predict": predict,
+        "adopt": adopt_table,
+    }
+    return main_parser, handlers | add_data_commands(command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    arguments = parser().parse_args(argv)
-    try:
-        return HANDLERS[arguments.command](arguments)
-    except KeyboardInterrupt as interruption:
-        print(f"interrupted: {str(interruption) or INTERRUPTED}", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except ProjectError as error:
-        print(f"error: {error}", file=sys.stderr)
-        anomalies = isinstance(error, AnomaliesFound)
-        return EXIT_ANOMALIES if anomalies else EXIT_USER_ERROR
+    main_parser, handlers = parser()
+    return dispatch(handlers, main_parser.parse_args(argv))

@@ -12,12 +12,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-
-from {{ cookiecutter.module_name }}.datatypes import Dataset
-from {{ cookiecutter.module_name }}.datatypes import RowIds
-from {{ cookiecutter.module_name }}.datatypes import Task
-from {{ cookiecutter.module_name }}.errors import ConfigError
-from {{ cookiecutter.module_name }}.errors import DataError
+from research_guards.datatypes import Dataset
+from research_guards.datatypes import RowIds
+from research_guards.datatypes import Task
+from research_guards.errors import ConfigError
+from research_guards.errors import DataError
 
 MIN_CLASS_ROWS = 2  # one for training, one for evaluation
 SHOWN_CLASSES = 5

@@ -7,13 +7,12 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from research_guards.config import ModelConfig
+from research_guards.datatypes import Estimator
+from research_guards.datatypes import Task
+from research_guards.errors import ConfigError
 from sklearn.base import is_classifier
 from sklearn.base import is_regressor
-
-from {{ cookiecutter.module_name }}.config import ModelConfig
-from {{ cookiecutter.module_name }}.datatypes import Estimator
-from {{ cookiecutter.module_name }}.datatypes import Task
-from {{ cookiecutter.module_name }}.errors import ConfigError
 
 EXAMPLES = {
     "classification": "sklearn.ensemble.RandomForestClassifier",

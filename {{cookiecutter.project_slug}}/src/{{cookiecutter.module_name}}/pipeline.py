@@ -11,55 +11,55 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from research_guards.config import PipelineConfig
+from research_guards.config import for_task
+from research_guards.config import load_config
+from research_guards.data_check import DataCheck
+from research_guards.data_validation import Comparison
+from research_guards.data_validation import DataValidator
+from research_guards.datatypes import OVERALL
+from research_guards.datatypes import Anomaly
+from research_guards.datatypes import Dataset
+from research_guards.datatypes import ModelArtifact
+from research_guards.datatypes import SearchSummary
+from research_guards.datatypes import SlicedMetrics
+from research_guards.errors import AnomaliesFound
+from research_guards.errors import ConfigError
+from research_guards.errors import DataError
+from research_guards.errors import ProjectError
+from research_guards.gate import Failure
+from research_guards.gate import GateResult
+from research_guards.gate import ModelGate
+from research_guards.gate import Verdict
+{%- if cookiecutter.experiment_tracking == "mlflow" %}
+from research_guards.mlflow_tracking import MlflowRecorder
+{%- endif %}
+from research_guards.sources import DataSource
+from research_guards.sources import source_for
+from research_guards.storage import MODEL_FILE
+from research_guards.storage import PRODUCTION
+from research_guards.storage import load_artifact
+from research_guards.storage import production_lock
+from research_guards.storage import production_model
+from research_guards.storage import production_problem
+from research_guards.storage import promote_release
+from research_guards.storage import refuse_unusable_lock
+from research_guards.storage import save_artifact
+from research_guards.storage import write_json
+from research_guards.storage import write_text
+from research_guards.tracking import PENDING
+from research_guards.tracking import RunRecorder
+from research_guards.tuner import STUDY_FILE
+from research_guards.tuner import Progress
+from research_guards.tuner import Tuner
+from research_guards.tuner import study_name
 
-from {{ cookiecutter.module_name }}.config import PipelineConfig
-from {{ cookiecutter.module_name }}.config import for_task
-from {{ cookiecutter.module_name }}.config import load_config
-from {{ cookiecutter.module_name }}.data_check import DataCheck
 from {{ cookiecutter.module_name }}.data_loader import DataLoader
-from {{ cookiecutter.module_name }}.data_validation import Comparison
-from {{ cookiecutter.module_name }}.data_validation import DataValidator
-from {{ cookiecutter.module_name }}.datatypes import OVERALL
-from {{ cookiecutter.module_name }}.datatypes import Anomaly
-from {{ cookiecutter.module_name }}.datatypes import Dataset
-from {{ cookiecutter.module_name }}.datatypes import ModelArtifact
-from {{ cookiecutter.module_name }}.datatypes import SearchSummary
-from {{ cookiecutter.module_name }}.datatypes import SlicedMetrics
-from {{ cookiecutter.module_name }}.errors import AnomaliesFound
-from {{ cookiecutter.module_name }}.errors import ConfigError
-from {{ cookiecutter.module_name }}.errors import DataError
-from {{ cookiecutter.module_name }}.errors import ProjectError
 from {{ cookiecutter.module_name }}.evaluator import Evaluator
-from {{ cookiecutter.module_name }}.gate import Failure
-from {{ cookiecutter.module_name }}.gate import GateResult
-from {{ cookiecutter.module_name }}.gate import ModelGate
-from {{ cookiecutter.module_name }}.gate import Verdict
 from {{ cookiecutter.module_name }}.model import Model
 from {{ cookiecutter.module_name }}.predictor import Predictor
 from {{ cookiecutter.module_name }}.preprocess import Preprocess
-from {{ cookiecutter.module_name }}.sources import DataSource
-from {{ cookiecutter.module_name }}.sources import source_for
-from {{ cookiecutter.module_name }}.storage import MODEL_FILE
-from {{ cookiecutter.module_name }}.storage import PRODUCTION
-from {{ cookiecutter.module_name }}.storage import load_artifact
-from {{ cookiecutter.module_name }}.storage import production_lock
-from {{ cookiecutter.module_name }}.storage import production_model
-from {{ cookiecutter.module_name }}.storage import production_problem
-from {{ cookiecutter.module_name }}.storage import promote_release
-from {{ cookiecutter.module_name }}.storage import refuse_unusable_lock
-from {{ cookiecutter.module_name }}.storage import save_artifact
-from {{ cookiecutter.module_name }}.storage import write_json
-from {{ cookiecutter.module_name }}.storage import write_text
-from {{ cookiecutter.module_name }}.tracking import PENDING
-{%- if cookiecutter.experiment_tracking == "mlflow" %}
-from {{ cookiecutter.module_name }}.tracking import MlflowRecorder
-{%- endif %}
-from {{ cookiecutter.module_name }}.tracking import RunRecorder
 from {{ cookiecutter.module_name }}.trainer import Trainer
-from {{ cookiecutter.module_name }}.tuner import STUDY_FILE
-from {{ cookiecutter.module_name }}.tuner import Progress
-from {{ cookiecutter.module_name }}.tuner import Tuner
-from {{ cookiecutter.module_name }}.tuner import study_name
 
 # With fewer evaluation rows than this, one row moves accuracy by more than 5 points:
 # two models judged there are told apart by chance.
@@ -627,7 +627,7 @@ class Pipeline:
         if result.verdict.candidate is None:
             return None
         # matplotlib is imported here, not at the top: only this step draws.
-        from {{ cookiecutter.module_name }}.evaluation_report import evaluation_page
+        from research_guards.evaluation_report import evaluation_page
 
         artifact = load_artifact(result.run_dir / MODEL_FILE)
         text = evaluation_page(

@@ -4,11 +4,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-from {{ cookiecutter.module_name }}.datatypes import FrameValidator
-from {{ cookiecutter.module_name }}.errors import AnomaliesFound
-from {{ cookiecutter.module_name }}.errors import DataError
-from {{ cookiecutter.module_name }}.storage import load_artifact
+from research_guards.datatypes import FrameValidator
+from research_guards.errors import AnomaliesFound
+from research_guards.errors import DataError
+from research_guards.storage import load_artifact
 
 
 class Predictor:

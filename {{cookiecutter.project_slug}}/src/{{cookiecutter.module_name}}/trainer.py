@@ -4,14 +4,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from research_guards.datatypes import Dataset
+from research_guards.datatypes import Estimator
+from research_guards.datatypes import ModelArtifact
+from research_guards.datatypes import Task
+from research_guards.errors import ConfigError
+from research_guards.errors import DataError
 from sklearn.pipeline import Pipeline as ScikitPipeline
-
-from {{ cookiecutter.module_name }}.datatypes import Dataset
-from {{ cookiecutter.module_name }}.datatypes import Estimator
-from {{ cookiecutter.module_name }}.datatypes import ModelArtifact
-from {{ cookiecutter.module_name }}.datatypes import Task
-from {{ cookiecutter.module_name }}.errors import ConfigError
-from {{ cookiecutter.module_name }}.errors import DataError
 
 
 class Trainer:
