@@ -144,3 +144,45 @@ def test_an_unreachable_template_is_not_reported_as_behind(tmp_path: Path) -> No
     assert checked.returncode != 0
     assert f"error: cannot reach the template at {template}" in checked.stdout
     assert "Behind" not in checked.stdout
+
+
+def test_a_library_fix_reaches_the_repository_as_its_pin_and_lock(
+    tmp_path: Path,
+) -> None:
+    """A release that changes research-guards changes one standard-owned line, the
+    pin; the lock follows it and the repository's own code is never rewritten."""
+    template = released_clone(tmp_path)
+    project = cruft_create(template, tmp_path / "out")
+    commit(project, "baked")
+    pinned = library_pin(project)
+    edit(
+        template / "guards" / "src" / "research_guards" / "cli.py",
+        'f"{data}: no anomalies ({arguments.env})"',
+        'f"{data}: no anomalies ({arguments.env}, checked by the fixed library)"',
+    )
+    fixed = commit(template, "a fix in the library")
+    tag(template, "v1.1.0")
+
+    behind = make(project, "standard-check")
+    assert "v1.1.0 changes 1 standard file(s):\n  changed  pyproject.toml\n" in (
+        behind.stdout
+    )
+    assert_make_passes(project, "standard-update")
+    assert library_pin(project) == pinned.replace(pinned.split('"')[3], fixed)
+    changed = run(project, "git", "diff", "--numstat", "--", "pyproject.toml").stdout
+    assert changed.split()[:2] == ["1", "1"], changed
+    validated = assert_make_passes(project, "validate")
+    assert "checked by the fixed library" in validated
+    status = run(project, "git", "status", "--porcelain").stdout.split("\n")
+    assert sorted(line[3:] for line in status if line) == [
+        ".cruft.json",
+        "pyproject.toml",
+        "uv.lock",
+    ]
+
+
+def library_pin(project: Path) -> str:
+    """The pyproject line that says where research-guards comes from."""
+    text = (project / "pyproject.toml").read_text(encoding="utf-8")
+    (line,) = [row for row in text.splitlines() if row.startswith("research-guards =")]
+    return line
