@@ -169,8 +169,8 @@ def test_a_library_fix_reaches_the_repository_as_its_pin_and_lock(
     )
     assert_make_passes(project, "standard-update")
     assert library_pin(project) == pinned.replace(pinned.split('"')[3], fixed)
-    changed = run(project, "git", "diff", "--numstat", "--", "pyproject.toml").stdout
-    assert changed.split()[:2] == ["1", "1"], changed
+    numstat = run(project, "git", "diff", "HEAD", "--numstat", "--", "pyproject.toml")
+    assert numstat.stdout.split()[:2] == ["1", "1"], numstat.stdout
     validated = assert_make_passes(project, "validate")
     assert "checked by the fixed library" in validated
     status = run(project, "git", "status", "--porcelain").stdout.split("\n")
