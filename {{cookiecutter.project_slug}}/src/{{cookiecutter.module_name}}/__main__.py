@@ -2,8 +2,9 @@
 
 import sys
 
-# The shell's code for Ctrl-C, as cli.EXIT_INTERRUPTED: written out, because this
-# module must answer before cli (pandas, a second to import) has been imported.
+# The shell's code for Ctrl-C, as research_guards.cli.EXIT_INTERRUPTED: written out,
+# because this module must answer before the CLI (pandas, a second to import) has
+# been imported.
 EXIT_INTERRUPTED = 130
 STARTING = "interrupted while starting: nothing was read or written"
 
