@@ -1,38 +1,18 @@
 """What rows mean: features and labels, split by each row's identity. Where they come
-from is sources.py's concern."""
+from is sources.py's concern; how a row is named and split is research_guards.split's,
+the same in every repository."""
 
-import hashlib
-import math
-import re
-from dataclasses import replace
-from numbers import Integral
-from numbers import Real
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
 import pandas as pd
 from research_guards.datatypes import Dataset
 from research_guards.datatypes import RowIds
 from research_guards.datatypes import Task
-from research_guards.errors import ConfigError
-from research_guards.errors import DataError
-
-MIN_CLASS_ROWS = 2  # one for training, one for evaluation
-SHOWN_CLASSES = 5
-# Whole numbers up to 2**53 are floats exactly, so 1 and 1.0 hash alike; larger ones
-# (64-bit identifiers) hash by their digits, so neighbours stay apart.
-EXACT_INTEGERS = 2**53
-INTEGER_TEXT = re.compile(r"\s*[+-]?[0-9]+\s*")
-NUMBER_TEXT = re.compile(r"\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\s*")
-# The hash of a row is fixed by this file alone, never by a library's version:
-# BLAKE2b (hashlib, RFC 7693) for text, splitmix64's finaliser for numbers' IEEE-754
-# bits. pandas.util.hash_pandas_object is not used: its output has changed between
-# pandas releases (pandas-dev/pandas#58999), which would move every row's side.
-PERSON = b"row-identity-v1"
-NUMBER_TAG = np.uint64(0x9E3779B97F4A7C15)
-MISSING = np.uint64(0x5851F42D4C957F2D)
-UNIT = 2.0**-53
+from research_guards.split import hash_split
+from research_guards.split import identities_over
+from research_guards.split import labelled_rows
+from research_guards.split import numeric_labels
+from research_guards.split import row_identities
 
 
 class DataLoader:
@@ -64,230 +44,32 @@ class DataLoader:
         """Labelled rows; numeric features as floats (literal NaN text becomes NaN).
         Every other column stays, so a model trained on other features (production's)
         can be scored on the same rows."""
-        absent = [name for name in self.feature_names if name not in frame.columns]
-        if absent:
-            raise DataError(f"features {absent} are not columns of the data")
-        if self.label not in frame.columns:
-            raise DataError(f"label {self.label!r} is not a column of the data")
-        labelled = frame.dropna(subset=[self.label])
-        features = labelled.drop(columns=[self.label]).assign(
-            **{
-                name: pd.to_numeric(labelled[name], errors="coerce").astype(float)
-                for name in self.numeric
-            }
+        rows = labelled_rows(frame, self.label, self.feature_names)
+        features = rows.features.assign(
+            **{name: self._numbers(rows.features[name]) for name in self.numeric}
         )
-        labels = labelled[self.label]
+        labels = rows.labels
         if self.task == "regression":
-            labels = self._numeric_labels(labels)
-        return Dataset(
-            features=features,
-            labels=labels,
-            unlabelled=len(frame) - len(labelled),
-        )
+            labels = numeric_labels(labels)
+        return Dataset(features, labels, rows.unlabelled)
 
-    def _numeric_labels(self, labels: "pd.Series[Any]") -> "pd.Series[Any]":
-        numbers = pd.to_numeric(labels, errors="coerce")
-        bad = labels[numbers.isna() | ~np.isfinite(numbers.astype(float))]
-        if len(bad):
-            raise DataError(
-                f"label {self.label!r}: {len(bad)} rows are not finite numbers "
-                f"(e.g. {bad.iloc[0]!r}); regression needs a numeric label"
-            )
-        return numbers.astype(float)
+    @staticmethod
+    def _numbers(column: "pd.Series[Any]") -> "pd.Series[float]":
+        return pd.to_numeric(column, errors="coerce").astype(float)
 
     def identities(self, dataset: Dataset) -> RowIds:
-        """What names a row: its value in the [split] key column, or else its values
-        in every column of the table (the label too), names sorted. Rows that share
-        it (duplicates, or one key's rows) are one row to the split."""
-        if self.key is None:
-            return RowIds(_columns(dataset), row_hashes(_table(dataset)))
-        if self.key not in dataset.features.columns:
-            raise DataError(f"[split] key {self.key!r} is not a column of the data")
-        blank = int(dataset.features[self.key].isna().sum())
-        if blank:
-            raise DataError(
-                f"[split] key {self.key!r}: {blank} labelled rows have no value; "
-                "every row needs one to be put on one side of the split"
-            )
-        return RowIds((self.key,), row_hashes(dataset.features[[self.key]]))
+        """What names a row: its [split] key, or else every column's value."""
+        return row_identities(dataset, self.key)
 
     def identities_by(
         self, dataset: Dataset, columns: tuple[str, ...]
     ) -> RowIds | None:
         """The rows named as a model's training rows were (over `columns`), or None
         when the data no longer has all of those columns."""
-        table = _table(dataset)
-        if not set(columns) <= set(map(str, table.columns)):
-            return None
-        return RowIds(columns, row_hashes(table[list(columns)]))
+        return identities_over(dataset, columns)
 
     def split(self, dataset: Dataset) -> tuple[Dataset, Dataset]:
-        """A row is held out for evaluation when its identity's hash, read as a
-        number in [0, 1), is below test_fraction: TFX's hash-bucket split. About
-        test_fraction of the rows are held out; which ones depends on nothing but
-        the rows themselves. Classification is not stratified (that would make a
-        row's side depend on the others): a class with no training row is refused."""
-        if self.task == "classification":
-            self._refuse_rare_classes(dataset.labels)
-        rows = self.identities(dataset)
-        held = unit_interval(rows.hashes) < self.test_fraction
-        labelled = replace(dataset, rows=rows)
-        train, test = labelled.take(~held), labelled.take(held)
-        if not len(train) or not len(test):
-            side = "evaluation" if len(train) else "training"
-            raise ConfigError(
-                f"[split] test_fraction = {self.test_fraction} leaves no {side} rows "
-                f"of {len(dataset)}: choose a fraction that puts rows on both sides"
-            )
-        if self.task == "classification":
-            self._refuse_untrained_classes(train.labels, test.labels)
-        return train, test
-
-    def _refuse_untrained_classes(
-        self, train: "pd.Series[Any]", test: "pd.Series[Any]"
-    ) -> None:
-        """A class whose every row is held out could never be predicted: its rows
-        would only lower the score of every model alike."""
-        untrained = sorted(set(test) - set(train), key=str)
-        if not untrained:
-            return
-        shown = ", ".join(repr(value) for value in untrained[:SHOWN_CLASSES])
-        more = (
-            f" and {len(untrained) - SHOWN_CLASSES} more"
-            if len(untrained) > SHOWN_CLASSES
-            else ""
-        )
-        raise DataError(
-            f"label {self.label!r}: every row of class {shown}{more} is held out for "
-            "evaluation, none left to train on: add rows of it, or merge or drop it"
-        )
-
-    def _refuse_rare_classes(self, labels: "pd.Series[Any]") -> None:
-        """A class needs a row to train on and one to judge by; name the rare ones in
-        one short line, never every value."""
-        counts = labels.value_counts()
-        rare = counts[counts < MIN_CLASS_ROWS]
-        if rare.empty:
-            return
-        shown = ", ".join(repr(value) for value in rare.index[:SHOWN_CLASSES])
-        more = (
-            f" and {len(rare) - SHOWN_CLASSES} more"
-            if len(rare) > SHOWN_CLASSES
-            else ""
-        )
-        hint = (
-            '; for a numeric label, set [model] task = "regression"'
-            if pd.api.types.is_numeric_dtype(labels) and len(counts) > SHOWN_CLASSES
-            else ""
-        )
-        raise DataError(
-            f"label {self.label!r}: {len(rare)} of {len(counts)} classes have fewer "
-            f"than {MIN_CLASS_ROWS} rows ({shown}{more}): drop or merge them{hint}"
-        )
-
-
-def _table(dataset: Dataset) -> pd.DataFrame:
-    """The rows as the file had them: every column, the label included."""
-    return dataset.features.assign(**{str(dataset.labels.name): dataset.labels})
-
-
-def _columns(dataset: Dataset) -> tuple[str, ...]:
-    return tuple(sorted(map(str, _table(dataset).columns)))
-
-
-def unit_interval(hashes: npt.NDArray[np.uint64]) -> npt.NDArray[np.float64]:
-    """A hash's top 53 bits as a float in [0, 1), exactly: uniform for a good hash."""
-    return (hashes >> np.uint64(11)).astype(np.float64) * UNIT
-
-
-def row_hashes(frame: pd.DataFrame) -> npt.NDArray[np.uint64]:
-    """A 64-bit hash of each row's values, vectorised per column. The same whatever
-    the columns' order (names are sorted) and their dtypes: 1, 1.0 and "1" are one
-    value, -0.0 is 0.0, every kind of missing value is one value."""
-    combined = np.zeros(len(frame), dtype=np.uint64)
-    for position in sorted(
-        range(frame.shape[1]), key=lambda at: str(frame.columns[at])
-    ):
-        name = np.uint64(_text_hash(str(frame.columns[position])))
-        cells = _cell_hashes(frame.iloc[:, position])
-        combined = _mix(combined ^ cells ^ name)
-    return combined
-
-
-def _cell_hashes(column: "pd.Series[Any]") -> npt.NDArray[np.uint64]:
-    """Floats and small whole numbers by their value's bits, in one pass; any other
-    column by its distinct values, each made canonical once."""
-    if _plain_numbers(column):
-        return _number_hashes(column.to_numpy(dtype=np.float64, na_value=np.nan))
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    canonical = [_canonical(value) for value in np.asarray(uniques, dtype=object)]
-    numbers = np.array(
-        [value if isinstance(value, float) else 0.0 for value in canonical],
-        dtype=np.float64,
-    )
-    distinct = _number_hashes(numbers)
-    for at, value in enumerate(canonical):
-        if isinstance(value, str):
-            distinct[at] = _text_hash(value)
-    cells = distinct[np.maximum(codes, 0)] if len(distinct) else np.zeros(len(codes))
-    return np.where(codes < 0, MISSING, cells).astype(np.uint64)
-
-
-def _plain_numbers(column: "pd.Series[Any]") -> bool:
-    dtype = column.dtype
-    if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
-        return False
-    if pd.api.types.is_float_dtype(dtype):
-        return True
-    largest = column.abs().max()
-    return bool(pd.isna(largest) or largest <= EXACT_INTEGERS)
-
-
-def _canonical(value: Any) -> float | str:
-    """A number as a float (a whole one beyond 2**53 by its digits), numeric text as
-    its number, anything else as its text. Text is tested first: it is most values."""
-    if isinstance(value, str):
-        return _numeric_text(value)
-    if isinstance(value, (bool, np.bool_)):
-        return str(bool(value))
-    if isinstance(value, Integral):
-        number = int(value)
-        return float(number) if abs(number) <= EXACT_INTEGERS else str(number)
-    if isinstance(value, Real):
-        return float(value)
-    return str(value)
-
-
-def _numeric_text(text: str) -> float | str:
-    """Text that is a plain decimal number is that number ("1.50" is 1.5); words,
-    "nan", "inf" and the like stay text. A regular expression, not float(), decides:
-    raising and catching an error per word costs more than hashing it."""
-    if INTEGER_TEXT.fullmatch(text):
-        return _canonical(int(text))
-    if NUMBER_TEXT.fullmatch(text):
-        number = float(text)
-        return number if math.isfinite(number) else text
-    return text
-
-
-def _number_hashes(numbers: npt.NDArray[np.float64]) -> npt.NDArray[np.uint64]:
-    bits = (numbers + 0.0).view(np.uint64)  # -0.0 + 0.0 is 0.0
-    hashes = _mix(bits ^ NUMBER_TAG)
-    hashes[np.isnan(numbers)] = MISSING
-    return hashes
-
-
-def _text_hash(text: str) -> int:
-    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8, person=PERSON)
-    return int.from_bytes(digest.digest(), "little")
-
-
-def _mix(values: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
-    """splitmix64's finaliser: every input bit moves every output bit."""
-    with np.errstate(over="ignore"):
-        mixed = values ^ (values >> np.uint64(30))
-        mixed = mixed * np.uint64(0xBF58476D1CE4E5B9)
-        mixed = mixed ^ (mixed >> np.uint64(27))
-        mixed = mixed * np.uint64(0x94D049BB133111EB)
-        mixed = mixed ^ (mixed >> np.uint64(31))
-    return np.asarray(mixed, dtype=np.uint64)
+        """TFX's hash-bucket split: about test_fraction of the rows held out, each by
+        its identity alone. Classification is not stratified: a class too rare to be
+        on both sides is refused."""
+        return hash_split(dataset, self.test_fraction, self.task, self.key)
