@@ -199,7 +199,7 @@ def predict(arguments: argparse.Namespace) -> int:
 
 
 def adopt_table(arguments: argparse.Namespace) -> int:
-    from {{ cookiecutter.module_name }}.adopt import adopt
+    from research_guards.adopt import adopt
 
     adoption = adopt(arguments.config, arguments.file, arguments.label, arguments.task)
     for line in adoption.lines():
