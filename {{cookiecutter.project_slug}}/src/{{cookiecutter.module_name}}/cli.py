@@ -29,7 +29,7 @@ def pipeline_from(config_file: Path) -> TrainingPipeline:
 
 
 def adopt_table(arguments: argparse.Namespace) -> int:
-    from {{ cookiecutter.module_name }}.adopt import adopt
+    from research_guards.adopt import adopt
 
     adoption = adopt(arguments.config, arguments.file, arguments.label, arguments.task)
     for line in adoption.lines():

@@ -10,6 +10,8 @@ from typing import Any
 
 import pandas as pd
 import tomlkit
+from tomlkit.items import Table
+
 from research_guards.config import NOT_WORSE
 from research_guards.config import TUNABLE_METRICS
 from research_guards.config import ModelConfig
@@ -18,15 +20,14 @@ from research_guards.data_validation import Schema
 from research_guards.datatypes import Task
 from research_guards.errors import ConfigError
 from research_guards.errors import DataError
+from research_guards.estimators import EXAMPLES
+from research_guards.estimators import build
+from research_guards.estimators import parameter_names
 from research_guards.sources import CsvSource
 from research_guards.storage import PRODUCTION
 from research_guards.storage import copy_file
 from research_guards.storage import production_lock
 from research_guards.storage import write_text
-from tomlkit.items import Table
-
-from {{ cookiecutter.module_name }}.model import EXAMPLES
-from {{ cookiecutter.module_name }}.model import Model
 
 # A numeric label with at most this many distinct integers is a class label.
 MAX_CLASSES = 20
@@ -302,8 +303,7 @@ def _rewrite_tuning(document: Any, adoption: Adoption) -> None:
         tuning.pop("direction", None)  # the metric's natural one
         adoption.tuning.append(f"[tuning] metric = {NOT_WORSE[task].metric!r}")
     model = document["model"]
-    estimator = ModelConfig(str(model["estimator"]), {}, task)
-    accepted = Model(estimator, task).parameter_names()
+    accepted = parameter_names(str(model["estimator"]), task)
     space = tuning.get("space", {})
     for name in [name for name in space if accepted and name not in accepted]:
         space.pop(name)
@@ -317,7 +317,7 @@ def _fits(model: Any, task: Task) -> bool:
     params = dict(model.get("params", {}))
     configured = ModelConfig(str(model.get("estimator", "")), params, task)
     try:
-        Model(configured, task).build()
+        build(configured, task)
     except ConfigError:
         return False
     return True
