@@ -19,7 +19,6 @@ from research_guards.gate import Verdict
 {%- if cookiecutter.experiment_tracking == "mlflow" %}
 from research_guards.mlflow_tracking import MlflowRecorder
 {%- endif %}
-from research_guards.release import Draw
 from research_guards.release import Release
 from research_guards.release import RunResult
 from research_guards.release import hash_of
@@ -131,14 +130,8 @@ class Pipeline:
         """The standard's judge and release, over this project's stages as they are
         now (a test may swap one)."""
         stages = (self.evaluator.evaluate, self._serve, self.loader.identities_by)
-        return Release(
-            self.config,
-            self.gate,
-            self.recorder,
-            stages,
-            self.source.location,
-            self.watched,
-        )
+        where, watched = self.source.location, self.watched
+        return Release(self.config, self.gate, self.recorder, stages, where, watched)
 
     def _serve(self, path: Path, rows: pd.DataFrame) -> pd.DataFrame:
         return Predictor(path, self.validator).predict(rows)
@@ -232,7 +225,8 @@ class Pipeline:
             result = RunResult(
                 run_id, skew, verdict, run_dir, None, test, True, promote, tuning
             )
-            return release.finish(result, started, self._draw(report))
+            page = self.write_report if report else None
+            return release.finish(result, started, page)
 
     def evaluate(
         self, candidate_dir: Path, promote: bool, report: bool = False
@@ -252,7 +246,8 @@ class Pipeline:
             result = RunResult(
                 name, [], verdict, candidate_dir, None, test, False, promote
             )
-            return release.finish(result, started, self._draw(report))
+            page = self.write_report if report else None
+            return release.finish(result, started, page)
 
     def judge(
         self,
@@ -277,9 +272,6 @@ class Pipeline:
     def serving_version(self) -> str | None:
         """The run id of the model in production, if any."""
         return self._release().serving_version()
-
-    def _draw(self, report: bool) -> Draw | None:
-        return self.write_report if report else None
 
     def write_report(self, result: RunResult) -> Path | None:
         """reports/evaluation.html, also kept in the run's folder; None when the
