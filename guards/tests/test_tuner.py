@@ -1,4 +1,5 @@
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -6,14 +7,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from research_guards.config import PipelineConfig
 from research_guards.config import SearchDimension
 from research_guards.config import TuningConfig
 from research_guards.datatypes import Dataset
+from research_guards.datatypes import Evaluation
 from research_guards.errors import ConfigError
 from research_guards.errors import DataError
 from research_guards.errors import SearchInterrupted
 from research_guards.tuner import Tuner
+from research_guards.tuner import fold_score
+from research_guards.tuner import space_note
 from research_guards.tuner import study_name
+from research_guards.tuner import study_of
+from research_guards.tuner import tuner_of
 
 SPACE = (
     SearchDimension("alpha", "float", 1e-3, 10.0, log=True),
@@ -221,3 +228,44 @@ def test_the_largest_seed_the_config_allows_resumes_a_study(tmp_path: Path) -> N
     largest = tuner(tmp_path, settings(trials=1), seed=2**32 - 1)
     largest.search(NAME, rows(), score, quiet)
     assert len(largest.search(NAME, rows(), score, quiet, trials=2).trials) == 2
+
+
+def test_a_config_without_tuning_has_no_tuner_to_search_with(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"no \[tuning\] table"):
+        tuner_of(None)
+    settings = TuningConfig((), "r2", "higher_is_better")
+    tuner = Tuner(settings, tmp_path / "tuning.db", 0, "regression")
+    assert tuner_of(tuner) is tuner
+
+
+def test_the_study_of_a_config_follows_its_data_and_search_not_its_budget(
+    config: PipelineConfig,
+) -> None:
+    space = (SearchDimension("C", "float", 0.1, 10.0),)
+    tuned = replace(
+        config, tuning=TuningConfig(space, "accuracy", "higher_is_better", 3)
+    )
+    name = study_of(tuned, "hash")
+    assert name.startswith("tune-") and name == study_of(tuned, "hash")
+    assert study_of(tuned, "other data") != name
+    assert study_of(replace(tuned, seed=4), "hash") != name
+    more = replace(tuned, tuning=TuningConfig(space, "accuracy", "higher_is_better", 9))
+    assert study_of(more, "hash") == name
+
+
+def test_a_space_that_does_not_fit_is_noted_in_one_line() -> None:
+    assert space_note("sklearn.svm.SVC", []) is None
+    assert space_note("sklearn.svm.SVC", ["depth"]) == (
+        "[tuning.space] does not fit sklearn.svm.SVC (depth is not a parameter of "
+        "it): ignored, so run trains with [model.params] as written and tune "
+        "refuses until the space is rewritten for it"
+    )
+    note = space_note("sklearn.svm.SVC", ["depth", "leaves"]) or ""
+    assert "(depth, leaves are not parameters of it)" in note
+
+
+def test_a_fold_score_is_the_overall_metric_or_one_line_why_not() -> None:
+    evaluation = Evaluation({"overall": {"accuracy": 0.5}}, pd.Series(), None, [])
+    assert fold_score(evaluation, "accuracy") == 0.5
+    with pytest.raises(ConfigError, match="'recall' is not computed for this label"):
+        fold_score(evaluation, "recall")

@@ -21,9 +21,12 @@ import optuna
 from sklearn.model_selection import KFold
 from sklearn.model_selection import StratifiedKFold
 
+from research_guards.config import PipelineConfig
 from research_guards.config import SearchDimension
 from research_guards.config import TuningConfig
+from research_guards.datatypes import OVERALL
 from research_guards.datatypes import Dataset
+from research_guards.datatypes import Evaluation
 from research_guards.datatypes import SearchSummary
 from research_guards.datatypes import Task
 from research_guards.datatypes import Trial
@@ -38,6 +41,59 @@ Progress = Callable[[str], None]
 STUDY_FILE = "tuning.db"
 ERROR = "error"  # the user attribute that keeps why a trial failed
 CUT_SHORT = "interrupted"  # a trial Ctrl-C stopped: not counted, so resumed
+
+
+def tuner_of(tuner: "Tuner | None") -> "Tuner":
+    """The project's Tuner; a config without [tuning] has none to search with."""
+    if tuner is None:
+        raise ConfigError(
+            "the config has no [tuning] table: add one with a search space "
+            "(see configs/pipeline.toml)"
+        )
+    return tuner
+
+
+def study_of(config: PipelineConfig, fingerprint: str) -> str:
+    """The study of this config and data (see study_name): the estimator and its
+    [model.params] are part of it, so a study of another estimator is never this
+    one; the budget (trials, timeout) is not. `fingerprint` is the data's hash."""
+    settings = config.as_dict()
+    identity = {
+        key: settings[key] for key in ("seed", "data", "split", "features", "model")
+    }
+    tuning = {
+        key: value
+        for key, value in settings["tuning"].items()
+        if key not in ("trials", "timeout_seconds")
+    }
+    return study_name(identity | {"tuning": tuning} | {"fingerprint": fingerprint})
+
+
+def space_note(estimator: str, misfits: list[str]) -> str | None:
+    """What `run` says, in one line, when it ignores a [tuning.space] whose
+    parameters (`misfits`) the estimator does not take."""
+    if not misfits:
+        return None
+    verb = "is not a parameter" if len(misfits) == 1 else "are not parameters"
+    return (
+        f"[tuning.space] does not fit {estimator} "
+        f"({', '.join(misfits)} {verb} of it): ignored, so run trains with "
+        "[model.params] as written and tune refuses until the space is "
+        "rewritten for it"
+    )
+
+
+def fold_score(evaluation: Evaluation, metric: str) -> float:
+    """One fold's score: the overall `metric`, which the label or the estimator
+    may not give (refused then, rather than failing every trial the same way)."""
+    value = evaluation.metrics[OVERALL].get(metric)
+    if value is None:
+        raise ConfigError(
+            f"[tuning] metric = {metric!r} is not computed for this label "
+            "(precision, recall, auc_precision_recall and brier_score need two "
+            "classes; log_loss and the AUCs predict_proba)"
+        )
+    return value
 
 
 def study_name(identity: dict[str, Any]) -> str:

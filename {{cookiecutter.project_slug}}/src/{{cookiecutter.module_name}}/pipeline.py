@@ -1,58 +1,39 @@
-"""The composition root: the only place that knows every component and their order."""
+"""The composition root: the only place that knows every component and their order.
+How a candidate is judged and released is the standard's (research_guards.release),
+the same in every repository; which stages do the work, in which order, is this
+project's."""
 
-from collections.abc import Callable
-from contextlib import suppress
-from dataclasses import asdict
-from dataclasses import dataclass
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
 import pandas as pd
 from research_guards.config import PipelineConfig
 from research_guards.config import for_task
-from research_guards.config import load_config
 from research_guards.data_check import DataCheck
-from research_guards.data_validation import Comparison
 from research_guards.data_validation import DataValidator
-from research_guards.datatypes import OVERALL
-from research_guards.datatypes import Anomaly
 from research_guards.datatypes import Dataset
 from research_guards.datatypes import ModelArtifact
 from research_guards.datatypes import SearchSummary
-from research_guards.datatypes import SlicedMetrics
-from research_guards.errors import AnomaliesFound
-from research_guards.errors import ConfigError
-from research_guards.errors import DataError
-from research_guards.errors import ProjectError
-from research_guards.gate import Failure
-from research_guards.gate import GateResult
 from research_guards.gate import ModelGate
 from research_guards.gate import Verdict
 {%- if cookiecutter.experiment_tracking == "mlflow" %}
 from research_guards.mlflow_tracking import MlflowRecorder
 {%- endif %}
+from research_guards.release import Release
+from research_guards.release import RunResult
+from research_guards.release import hash_of
+from research_guards.release import refuse
 from research_guards.sources import DataSource
 from research_guards.sources import source_for
-from research_guards.storage import MODEL_FILE
-from research_guards.storage import PRODUCTION
-from research_guards.storage import load_artifact
 from research_guards.storage import production_lock
-from research_guards.storage import production_model
-from research_guards.storage import production_problem
-from research_guards.storage import promote_release
-from research_guards.storage import refuse_unusable_lock
-from research_guards.storage import save_artifact
-from research_guards.storage import write_json
-from research_guards.storage import write_text
-from research_guards.tracking import PENDING
 from research_guards.tracking import RunRecorder
 from research_guards.tuner import STUDY_FILE
 from research_guards.tuner import Progress
 from research_guards.tuner import Tuner
-from research_guards.tuner import study_name
+from research_guards.tuner import fold_score
+from research_guards.tuner import space_note
+from research_guards.tuner import study_of
+from research_guards.tuner import tuner_of
 
 from {{ cookiecutter.module_name }}.data_loader import DataLoader
 from {{ cookiecutter.module_name }}.evaluator import Evaluator
@@ -61,44 +42,7 @@ from {{ cookiecutter.module_name }}.predictor import Predictor
 from {{ cookiecutter.module_name }}.preprocess import Preprocess
 from {{ cookiecutter.module_name }}.trainer import Trainer
 
-# With fewer evaluation rows than this, one row moves accuracy by more than 5 points:
-# two models judged there are told apart by chance.
-MIN_JUDGED_ROWS = 20
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """A gated candidate: its folder (a run's, or any saved model's), the verdict, the
-    release it became if promoted, and the evaluation rows, for the report."""
-
-    run_id: str
-    skew: list[Comparison]
-    verdict: Verdict
-    run_dir: Path
-    release: Path | None
-    evaluation_rows: Dataset
-    # False for `evaluate`: the verdict and page go to reports/, not into the folder
-    # of a run whose own record they would contradict.
-    recorded: bool = True
-    # False for an experiment: a blessed candidate is not released.
-    promote: bool = True
-    # The study whose best parameters trained the candidate, if any.
-    tuning: SearchSummary | None = None
-    # The evaluation page, when the run was asked to draw it.
-    report: Path | None = None
-    # Why a blessed candidate was not released although promotion was asked for.
-    withheld: str | None = None
-
-    @property
-    def metrics(self) -> SlicedMetrics:
-        return self.verdict.candidate.metrics if self.verdict.candidate else {}
-
-
-def refuse(anomalies: list[Anomaly], comparisons: list[Comparison], where: str) -> None:
-    """Stop before anything is fitted, with every problem on its own line."""
-    problems = [str(a) for a in anomalies] + [str(c) for c in comparisons if c.fired]
-    if problems:
-        raise AnomaliesFound.listing(where, problems, "nothing trained")
+__all__ = ["Pipeline", "RunResult"]
 
 
 class Pipeline:
@@ -180,7 +124,17 @@ class Pipeline:
 
     @property
     def production(self) -> Path:
-        return production_model(self.config.output.models)
+        return self._release().production
+
+    def _release(self) -> Release:
+        """The standard's judge and release, over this project's stages as they are
+        now (a test may swap one)."""
+        stages = (self.evaluator.evaluate, self._serve, self.loader.identities_by)
+        where, watched = self.source.location, self.watched
+        return Release(self.config, self.gate, self.recorder, stages, where, watched)
+
+    def _serve(self, path: Path, rows: pd.DataFrame) -> pd.DataFrame:
+        return Predictor(path, self.validator).predict(rows)
 
     def tune(
         self,
@@ -192,12 +146,8 @@ class Pipeline:
         the evaluation rows the gate judges by never choose the parameters. A space
         or params the estimator does not take are refused before anything is read,
         every misfit at once, rather than failing every trial."""
-        if self.tuner is None:
-            raise ConfigError(
-                "the config has no [tuning] table: add one with a search space "
-                "(see configs/pipeline.toml)"
-            )
-        space = (dimension.name for dimension in self.tuner.config.space)
+        tuner = tuner_of(self.tuner)
+        space = (dimension.name for dimension in tuner.config.space)
         self.model.refuse_unknown(
             {"[model.params]": self.config.model.params, "[tuning.space]": space},
             "; write them for this estimator, or delete [tuning] (run then trains "
@@ -205,9 +155,8 @@ class Pipeline:
         )
         self.model.build()  # the estimator's own checks, once, not in every trial
         _, train, _ = self._split()
-        return self.tuner.search(
-            self.study(), train, self.cv_score, progress, trials, timeout
-        )
+        study = self.study()
+        return tuner.search(study, train, self.cv_score, progress, trials, timeout)
 
     def space_misfits(self) -> list[str]:
         """[tuning.space] parameters the estimator does not take: after a switch of
@@ -218,35 +167,11 @@ class Pipeline:
 
     def space_note(self) -> str | None:
         """What `run` says, in one line, when it ignores a space that does not fit."""
-        misfits = self.space_misfits()
-        if not misfits:
-            return None
-        verb = "is not a parameter" if len(misfits) == 1 else "are not parameters"
-        return (
-            f"[tuning.space] does not fit {self.config.model.estimator} "
-            f"({', '.join(misfits)} {verb} of it): ignored, so run trains with "
-            "[model.params] as written and tune refuses until the space is "
-            "rewritten for it"
-        )
+        return space_note(self.config.model.estimator, self.space_misfits())
 
     def study(self) -> str:
-        """The study of this config and data (see tuner.study_name): the estimator
-        and its [model.params] are part of it, so a study of another estimator is
-        never this one."""
-        config = self.config.as_dict()
-        identity = {
-            key: config[key] for key in ("seed", "data", "split", "features", "model")
-        }
-        tuning = {
-            key: value
-            for key, value in config["tuning"].items()
-            if key not in ("trials", "timeout_seconds")
-        }
-        data = {"fingerprint": self._fingerprint()}
-        return study_name(identity | {"tuning": tuning} | data)
-
-    def _fingerprint(self) -> str:
-        return _hash_of(self.source)
+        """The study of this config and data (see tuner.study_of)."""
+        return study_of(self.config, hash_of(self.source))
 
     def cv_score(self, params: dict[str, Any], fit: Dataset, held: Dataset) -> float:
         """One fold of one trial: the candidate's estimator with the trial's params,
@@ -256,14 +181,7 @@ class Pipeline:
         artifact = self.trainer.train(
             self.preprocess.build(), self.model.with_params(params).build(), fit
         )
-        value = Evaluator().evaluate(artifact, held).metrics[OVERALL].get(tuning.metric)
-        if value is None:
-            raise ConfigError(
-                f"[tuning] metric = {tuning.metric!r} is not computed for this label "
-                "(precision, recall, auc_precision_recall and brier_score need two "
-                "classes; log_loss and the AUCs predict_proba)"
-            )
-        return value
+        return fold_score(Evaluator().evaluate(artifact, held), tuning.metric)
 
     def tuned(self) -> SearchSummary | None:
         """The study of this config and data, if a search has finished a trial; never
@@ -284,15 +202,14 @@ class Pipeline:
         promote=False the run is an experiment: gated, recorded, never released.
         With a finished search of this config and data, the candidate is trained
         with its best parameters, and gated like any other. With report=True the
-        evaluation page is drawn too (it takes seconds); see _finish for the order."""
-        started = self._data_fingerprint()  # before reading: see _changed
-        refuse_unusable_lock(self.config.output.models)
-        if promote:
-            self._refuse_unpromotable()
+        evaluation page is drawn too (it takes seconds); see Release.finish."""
+        release = self._release()
+        started = release.fingerprint()  # before reading: see Release.changed
+        release.refuse_unready(promote)
         tuning = self.tuned() if use_tuned else None
         model = self.model.with_params(tuning.best.params) if tuning else self.model
         frame, train, test = self._split()
-        self._production_model(test)  # a damaged or unfit one stops us before fitting
+        release.production_model(test)  # a damaged or unfit one stops us first
         features = list(self.loader.feature_names)  # not the columns it leaves out
         skew = self.validator.compare(
             self.validator.statistics(train.features[features]),
@@ -301,160 +218,36 @@ class Pipeline:
         )
         refuse([], skew, f"{self.source.location} (training vs evaluation split)")
         artifact = self.trainer.train(self.preprocess.build(), model.build(), train)
-        config = self.config.as_dict()
-        run_id = self.recorder.new_run_id(config)
-        run_dir = self.recorder.run_dir(run_id)
-        try:
-            save_artifact(run_dir / MODEL_FILE, replace(artifact, version=run_id))
-        except DataError:
-            with suppress(OSError):  # a full disk leaves no empty run folder behind
-                run_dir.rmdir()
-            raise
+        run_id, run_dir = release.save_candidate(artifact)
         with production_lock(self.config.output.models):
-            production = self._production_model(test)  # as it is now, after waiting
+            production = release.production_model(test)  # as it is now, after waiting
             verdict = self.judge(run_dir, frame, test, production)
             result = RunResult(
                 run_id, skew, verdict, run_dir, None, test, True, promote, tuning
             )
-            extra: dict[str, Any] = {
-                "task": self.config.task,
-                "experiment": not promote,
-                "tuning": tuning.as_record() if tuning else None,
-                "data_checks": {"skew": [asdict(c) | {"fired": c.fired} for c in skew]},
-            }
-
-            def record(promotion: dict[str, Any]) -> None:
-                self.recorder.record(
-                    run_id,
-                    config,
-                    {self.source.location: started},
-                    _results(verdict) | promotion | extra,
-                )
-
-            return self._finish(result, started, report, record)
+            page = self.write_report if report else None
+            return release.finish(result, started, page)
 
     def evaluate(
         self, candidate_dir: Path, promote: bool, report: bool = False
     ) -> RunResult:
         """Gate a saved model without retraining, on the same evaluation split."""
-        if not candidate_dir.is_dir():
-            raise DataError(f"{candidate_dir}: no such folder; pass e.g. runs/<run id>")
-        if not (candidate_dir / MODEL_FILE).is_file():
-            raise DataError(
-                f"{candidate_dir}: no {MODEL_FILE} in it; pass a run folder, "
-                "e.g. runs/<run id>"
-            )
-        started = self._data_fingerprint()
+        release = self._release()
+        release.refuse_missing_candidate(candidate_dir)
+        started = release.fingerprint()
         if promote:
-            self._refuse_unpromotable()
+            release.refuse_unpromotable()
         frame, _, test = self._split()
-        self._refuse_foreign_candidate(candidate_dir, test)
+        release.refuse_foreign_candidate(candidate_dir, test)
         with production_lock(self.config.output.models):
-            production = self._production_model(test)
+            production = release.production_model(test)
             verdict = self.judge(candidate_dir, frame, test, production)
+            name = candidate_dir.name
             result = RunResult(
-                candidate_dir.name,
-                [],
-                verdict,
-                candidate_dir,
-                None,
-                test,
-                False,
-                promote,
+                name, [], verdict, candidate_dir, None, test, False, promote
             )
-            return self._finish(result, started, report, None)
-
-    def _finish(
-        self,
-        result: RunResult,
-        started: str,
-        report: bool,
-        record: Callable[[dict[str, Any]], None] | None,
-    ) -> RunResult:
-        """Everything after judging, inside the production lock, promotion last:
-        validation.json, the evaluation page (reports/ and the run's copy), the run
-        record, and only then the rename that repoints production. A failure at any
-        step before the rename leaves production as it was. The record is written
-        "pending" just before the rename and "done" just after it, so a record never
-        claims a promotion that did not happen."""
-        verdict = result.verdict
-        verdict_dir = result.run_dir if result.recorded else self.config.output.reports
-        write_json(verdict_dir / "validation.json", verdict.gate.as_dict())
-        withheld = None
-        if result.promote and verdict.gate.validation_ok:
-            withheld = self._changed(started)
-        result = replace(
-            result,
-            withheld=withheld,
-            report=self.write_report(result) if report else None,
-        )
-        releasing = result.promote and verdict.gate.validation_ok and not withheld
-        if record is not None:
-            record(_promotion(result, releasing))
-        if not releasing:
-            return result
-        try:
-            release = self._promote(result.run_dir)
-        except DataError as error:
-            if record is not None:
-                with suppress(DataError):  # the disk may still be full
-                    record(_promotion(result, False) | {"failed": str(error)})
-            raise
-        if record is not None:
-            try:
-                self.recorder.mark_promoted(result.run_id)
-            except DataError as error:
-                raise DataError(
-                    f"promoted to production ({release}), but its record still says "
-                    f"promotion pending: {error}"
-                ) from None
-        return replace(result, release=release)
-
-    def _data_fingerprint(self) -> str:
-        """The data as it is now (a fresh hash, not the source's cached one)."""
-        return _hash_of(source_for(self.config.data.train))
-
-    def _changed(self, started: str) -> str | None:
-        """Why promoting would release a model of a project that is no longer this
-        one, None when the config and data are still what the run started with."""
-        try:
-            if self._data_fingerprint() != started:
-                return f"{self.config.data.train} changed during the run"
-            if self.watched is not None:
-                config_file, loaded = self.watched
-                if load_config(config_file).as_dict() != loaded:
-                    return f"{config_file} changed during the run"
-        except ProjectError as error:
-            return f"the project changed during the run ({error})"
-        return None
-
-    def _refuse_unpromotable(self) -> None:
-        """A models/production that is a real folder cannot be repointed: say so
-        before anything is fitted, not after."""
-        link = self.config.output.models / PRODUCTION
-        if link.exists() and not link.is_symlink():
-            raise DataError(str(production_problem(self.config.output.models)))
-
-    def _refuse_foreign_candidate(self, candidate_dir: Path, test: Dataset) -> None:
-        """A saved model of another table (a run from before an adopt) cannot be
-        scored on this one: say what it needs that the data lacks. One that cannot
-        be loaded is the infra validation's to refuse, in the verdict."""
-        try:
-            candidate = load_artifact(candidate_dir / MODEL_FILE)
-        except DataError:
-            return
-        absent = sorted(set(candidate.feature_names) - set(test.features.columns))
-        needs = [f"columns {absent}"] if absent else []
-        if candidate.label != self.config.data.label:
-            needs.append(f"the label {candidate.label!r}")
-        if candidate.task != self.config.task:
-            needs.append(f"a {candidate.task} task")
-        if needs:
-            raise DataError(
-                f"{candidate_dir}: the candidate needs {' and '.join(needs)}, which "
-                f"{self.source.location} and the config lack (it was trained on "
-                "another table): evaluate a run of this one"
-            )
+            page = self.write_report if report else None
+            return release.finish(result, started, page)
 
     def judge(
         self,
@@ -464,88 +257,8 @@ class Pipeline:
         production: ModelArtifact | None,
     ) -> Verdict:
         """Load the candidate back as serving would, evaluate it and production on the
-        same rows, and apply the thresholds."""
-        rows = frame.loc[test.features.index].drop(columns=[self.config.data.label])
-        problem = self._serving_problem(candidate_dir / MODEL_FILE, rows)
-        if problem is not None:
-            return Verdict(None, None, GateResult(False, [_unservable(problem)]))
-        artifact = load_artifact(candidate_dir / MODEL_FILE)
-        judged, rows_note = self._unseen(
-            test, {"candidate": artifact, "production": production}
-        )
-        candidate = self.evaluator.evaluate(artifact, judged)
-        baseline = (
-            None if production is None else self.evaluator.evaluate(production, judged)
-        )
-        gate = self.gate.validate(
-            candidate.metrics, baseline.metrics if baseline else None
-        )
-        return Verdict(candidate, baseline, gate, rows_note)
-
-    def _unseen(
-        self, test: Dataset, models: dict[str, ModelArtifact | None]
-    ) -> tuple[Dataset, str]:
-        """The evaluation rows none of `models` trained on, and one line saying what
-        was left out, or that it cannot be known. A model trained under another
-        split (another test_fraction or key, or a table with other columns) has seen
-        some of them: judged there, it would be flattered. Too few left: refused."""
-        keep = np.ones(len(test), dtype=np.bool_)
-        seen: list[str] = []
-        said: list[str] = []
-        present = {name: model for name, model in models.items() if model is not None}
-        for name, model in present.items():
-            overlap = self._trained_on(test, model)
-            if overlap is None:
-                said.append(self._unknown(name, model, test))
-            elif overlap.any():
-                seen.append(f"{name} trained on {overlap.sum()}")
-                keep &= ~overlap
-        if seen:
-            left = int(keep.sum())
-            trained_on = f"{' and '.join(seen)} of {len(test)} evaluation rows"
-            if left < MIN_JUDGED_ROWS:
-                raise DataError(
-                    f"{trained_on}; the {left} others are too few to judge by (fewer "
-                    f"than {MIN_JUDGED_ROWS}): {self._fresh_start(seen)}"
-                )
-            both = "both judged" if len(present) > 1 else "judged"
-            said.insert(0, f"{trained_on}; {both} on the {left} others")
-        return test.take(keep) if seen else test, "; ".join(said)
-
-    def _trained_on(
-        self, test: Dataset, model: ModelArtifact
-    ) -> npt.NDArray[np.bool_] | None:
-        """Which evaluation rows `model` trained on, by the columns that named its
-        rows then; None when that cannot be known."""
-        trained = model.training_rows
-        if trained is None:
-            return None
-        if test.rows is not None and test.rows.columns == trained.columns:
-            return test.rows.among(trained)
-        ours = self.loader.identities_by(test, trained.columns)
-        return None if ours is None else ours.among(trained)
-
-    def _unknown(self, name: str, model: ModelArtifact, test: Dataset) -> str:
-        trained = model.training_rows
-        columns = set(map(str, test.features.columns)) | {str(test.labels.name)}
-        why = (
-            "saved before they were recorded"
-            if trained is None
-            else f"the data has no column {sorted(set(trained.columns) - columns)}"
-        )
-        advice = f"; {self._fresh_start([name])}" if name == "production" else ""
-        return (
-            f"{name}'s training rows are unknown ({why}): it may have trained on "
-            f"some of the {len(test)} evaluation rows, which would flatter it{advice}"
-        )
-
-    def _fresh_start(self, seen: list[str]) -> str:
-        if any(line.startswith("production") for line in seen):
-            return (
-                f"to start a new line of models, remove the link "
-                f"{self.production.parent} (its release folder stays)"
-            )
-        return "gate a candidate trained under this split (`make pipeline`)"
+        same rows, and apply the thresholds (see Release.judge)."""
+        return self._release().judge(candidate_dir, frame, test, production)
 
     def runs(self) -> list[dict[str, Any]]:
         return self.recorder.history()
@@ -556,173 +269,18 @@ class Pipeline:
         train, test = self.loader.split(self.loader.to_dataset(frame))
         return frame, train, test
 
-    def _serving_problem(self, path: Path, rows: pd.DataFrame) -> str | None:
-        """TFX's InfraValidator: the saved artifact, loaded as the Predictor loads
-        it, must answer serving-shaped rows (no label) with one known class each."""
-        try:
-            served = Predictor(path, self.validator).predict(rows)
-            artifact = load_artifact(path)
-        except DataError as error:
-            return f"cannot be served: {error}"
-        answers = served[f"predicted_{artifact.label}"]
-        if len(answers) != len(rows):
-            return f"answered {len(answers)} rows for {len(rows)}"
-        if artifact.task == "regression":
-            numbers = pd.to_numeric(answers, errors="coerce")
-            if numbers.isna().any() or not np.isfinite(numbers).all():
-                return "answered with values that are not finite numbers"
-            return None
-        known = set(artifact.classes)
-        if not answers.isin(known).all():
-            return (
-                f"answered with {sorted(map(str, set(answers)))} "
-                f"for classes {sorted(map(str, known))}"
-            )
-        return None
-
-    def _production_model(self, test: Dataset) -> ModelArtifact | None:
-        """The model to beat, checked before anything is fitted. A link whose
-        release is gone is an error, not a first run."""
-        link = self.production.parent
-        dangling = link.is_symlink() and not self.production.exists()
-        if dangling or (link.exists() and not link.is_dir()):
-            # a real file there is no first run either: an experiment once
-            # rubber-stamped its candidate against it
-            raise DataError(str(production_problem(self.config.output.models)))
-        if not self.production.exists():
-            return None  # the first run, or a link removed on purpose: a rubber stamp
-        try:
-            production = load_artifact(self.production)
-        except DataError as error:
-            raise DataError(
-                f"{error}; remove the link {self.production.parent} to gate against "
-                "no production model (a rubber stamp)"
-            ) from None
-        absent = sorted(set(production.feature_names) - set(test.features.columns))
-        if absent:
-            raise DataError(
-                f"{self.production}: the production model needs columns {absent} "
-                "that the data no longer has; to start a new line of models, "
-                "remove that link (its release folder stays)"
-            )
-        if production.task != self.config.task:
-            raise DataError(
-                f"{self.production}: the production model is for {production.task}, "
-                f"the config for {self.config.task}; to start a new line of models, "
-                "remove that link (its release folder stays)"
-            )
-        self._unseen(test, {"production": production})  # too few rows left: refused
-        return production
-
     def serving_version(self) -> str | None:
         """The run id of the model in production, if any."""
-        return (
-            self.production.parent.resolve().name if self.production.exists() else None
-        )
+        return self._release().serving_version()
 
     def write_report(self, result: RunResult) -> Path | None:
         """reports/evaluation.html, also kept in the run's folder; None when the
         candidate could not be served (validation.json says why).
         Drawing takes seconds, so the CLI asks for it and the tests mostly do not."""
-        if result.verdict.candidate is None:
-            return None
-        # matplotlib is imported here, not at the top: only this step draws.
-        from research_guards.evaluation_report import evaluation_page
-
-        artifact = load_artifact(result.run_dir / MODEL_FILE)
-        text = evaluation_page(
-            result.verdict,
-            self.config.evaluation,
-            artifact,
-            _judged(result.evaluation_rows, result.verdict),
-            result.tuning,
-        )
-        report = self.config.output.reports / "evaluation.html"
-        write_text(report, text)
-        if result.recorded:
-            self.recorder.attach(result.run_dir, report)
-        return report
-
-    def _promote(self, candidate_dir: Path) -> Path:
-        candidate = candidate_dir / MODEL_FILE
-        version = load_artifact(candidate).version or candidate_dir.name
-        return promote_release(self.config.output.models, candidate, version)
+        return self._release().write_report(result)
 
     def predict(self, rows_path: Path) -> pd.DataFrame:
         """Serve the production model, guarded by the schema training was checked
         against."""
         rows = source_for(rows_path).read()
-        if self.production.parent.is_symlink() and not self.production.is_file():
-            raise DataError(str(production_problem(self.config.output.models)))
-        if not self.production.is_file():
-            self._refuse_without_production()
-        return Predictor(self.production, self.validator).predict(rows)
-
-    def _refuse_without_production(self) -> None:
-        """After runs that promoted nothing, "run make pipeline first" would send the
-        user round again: say the gate refused them, and where to read why."""
-        records = self.recorder.history()
-        blessed = [r.get("validation", {}).get("validation_ok") for r in records]
-        refused = blessed.count(False) + blessed.count(None)
-        experiments = sum(
-            bool(ok and r.get("experiment")) for ok, r in zip(blessed, records)
-        )
-        if not refused and not experiments:
-            return  # no runs, or a table adopted since: the loader's "no model yet"
-        report = self.config.output.reports / "evaluation.html"
-        raise DataError(
-            f"{self.production}: no model has been promoted yet: the gate refused "
-            f"{refused} of {len(records)} runs and {experiments} blessed ones were "
-            f"--no-promote experiments; see why with `make runs` and {report}"
-        )
-
-
-def _judged(rows: Dataset, verdict: Verdict) -> Dataset:
-    """The evaluation rows the verdict was reached on: fewer than all when a model
-    had trained on some."""
-    if verdict.candidate is None:
-        return rows
-    return rows.take(rows.features.index.isin(verdict.candidate.predicted.index))
-
-
-def _hash_of(source: DataSource) -> str:
-    """The data's hash; a file that cannot be hashed (missing, unreadable) is
-    refused as reading it refuses it, in one line, not with a traceback."""
-    try:
-        return source.fingerprint()
-    except OSError as error:
-        source.read()  # the source's own one-line DataError, if it has one
-        raise DataError(
-            f"{source.location}: cannot be read ({error.strerror})"
-        ) from None
-
-
-def _unservable(problem: str) -> Failure:
-    return Failure(OVERALL, "infra_validation", {}, None, None, problem)
-
-
-def _results(verdict: Verdict) -> dict[str, Any]:
-    """The run record's findings: metrics of both models and the verdict."""
-    return {
-        "metrics": verdict.candidate.metrics if verdict.candidate else {},
-        "baseline_metrics": verdict.baseline.metrics if verdict.baseline else None,
-        "validation": verdict.gate.as_dict(),
-        "judged_rows": verdict.rows_note or None,
-    }
-
-
-def _promotion(result: RunResult, releasing: bool) -> dict[str, Any]:
-    """What the record says of promotion when written, just before the rename (see
-    tracking.PROMOTED): "promoted" turns true only once production has moved."""
-    if releasing:
-        status = PENDING
-    elif not result.promote:
-        status = "experiment"
-    elif result.withheld:
-        status = "withheld"
-    elif result.verdict.gate.validation_ok:
-        status = "failed"  # blessed, asked for, and the rename did not happen
-    else:
-        status = "refused"
-    withheld = {"withheld": result.withheld} if result.withheld else {}
-    return {"promoted": False, "promotion": status} | withheld
+        return Predictor(self._release().served(), self.validator).predict(rows)
