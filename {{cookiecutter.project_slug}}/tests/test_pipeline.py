@@ -29,6 +29,7 @@ from research_guards.datatypes import ModelArtifact
 from research_guards.errors import AnomaliesFound
 from research_guards.errors import ConfigError
 from research_guards.errors import DataError
+from research_guards.release import Release
 from research_guards.sources import CsvSource
 from research_guards.storage import load_artifact
 from research_guards.storage import promote_release
@@ -203,9 +204,9 @@ def test_runs_judge_and_promote_inside_the_production_lock(
     waiting): judging against production and repointing it both happen while this
     run holds the lock, for run and evaluate alike, and it is let go afterwards."""
     seen: list[tuple[str, bool]] = []
-    judge = Pipeline.judge
+    judge = Release.judge
 
-    def judging(self: Pipeline, *args: Any) -> Any:
+    def judging(self: Release, *args: Any) -> Any:
         seen.append(("judge", lock_is_taken(config.output.models)))
         return judge(self, *args)
 
@@ -213,7 +214,7 @@ def test_runs_judge_and_promote_inside_the_production_lock(
         seen.append(("promote", lock_is_taken(models)))
         return promote_release(models, *args)
 
-    monkeypatch.setattr(Pipeline, "judge", judging)
+    monkeypatch.setattr(Release, "judge", judging)
     monkeypatch.setattr("research_guards.release.promote_release", promoting)
     pipeline = Pipeline.from_config(config)
     first = pipeline.run()

@@ -12,10 +12,8 @@ from research_guards.config import for_task
 from research_guards.data_check import DataCheck
 from research_guards.data_validation import DataValidator
 from research_guards.datatypes import Dataset
-from research_guards.datatypes import ModelArtifact
 from research_guards.datatypes import SearchSummary
 from research_guards.gate import ModelGate
-from research_guards.gate import Verdict
 {%- if cookiecutter.experiment_tracking == "mlflow" %}
 from research_guards.mlflow_tracking import MlflowRecorder
 {%- endif %}
@@ -221,7 +219,7 @@ class Pipeline:
         run_id, run_dir = release.save_candidate(artifact)
         with production_lock(self.config.output.models):
             production = release.production_model(test)  # as it is now, after waiting
-            verdict = self.judge(run_dir, frame, test, production)
+            verdict = release.judge(run_dir, frame, test, production)
             result = RunResult(
                 run_id, skew, verdict, run_dir, None, test, True, promote, tuning
             )
@@ -241,24 +239,13 @@ class Pipeline:
         release.refuse_foreign_candidate(candidate_dir, test)
         with production_lock(self.config.output.models):
             production = release.production_model(test)
-            verdict = self.judge(candidate_dir, frame, test, production)
+            verdict = release.judge(candidate_dir, frame, test, production)
             name = candidate_dir.name
             result = RunResult(
                 name, [], verdict, candidate_dir, None, test, False, promote
             )
             page = self.write_report if report else None
             return release.finish(result, started, page)
-
-    def judge(
-        self,
-        candidate_dir: Path,
-        frame: pd.DataFrame,
-        test: Dataset,
-        production: ModelArtifact | None,
-    ) -> Verdict:
-        """Load the candidate back as serving would, evaluate it and production on the
-        same rows, and apply the thresholds (see Release.judge)."""
-        return self._release().judge(candidate_dir, frame, test, production)
 
     def runs(self) -> list[dict[str, Any]]:
         return self.recorder.history()
