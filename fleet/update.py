@@ -11,11 +11,16 @@ import os
 import re
 import sys
 import tempfile
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
 
+from fleet.migrate import Migration
+from fleet.migrate import MigrationFailed
+from fleet.migrate import apply
+from fleet.migrate import plan
 from fleet.sources import Repository
 from fleet.sources import Unreachable
 from fleet.sources import last_line
@@ -67,9 +72,11 @@ def changelog(template: str, target: str, since: str) -> str:
     return "\n\n".join(wanted) if wanted else "(no entries)"
 
 
-def pull_request_body(verdict: Standing, notes: str) -> str:
+def pull_request_body(verdict: Standing, migration: Migration, notes: str) -> str:
     files = "\n".join(f"- `{path}` ({how})" for path, how in verdict.changes)
-    return f"""Updates this repository's standard files from {verdict.release} to \
+    return (
+        moved(migration)
+        + f"""Updates this repository's standard files from {verdict.release} to \
 {verdict.target} of the org template, with `cruft update --checkout {verdict.target}`.
 
 Files of the standard that change:
@@ -83,6 +90,24 @@ The project's own files (src, tests, configs, data, schema, notebooks, README, .
 
 {notes}
 """
+    )
+
+
+def moved(migration: Migration) -> str:
+    """The one-time move onto research-guards, when this update makes it."""
+    if not migration.needed:
+        return ""
+    gone = sum(content is None for content in migration.follows.values())
+    written = len(migration.follows) - gone
+    edited = "\n".join(f"- `{name}`" for name in migration.edited) or "- none"
+    return (
+        "This update moves the repository onto the `research-guards` library. Its "
+        "own files never edited since the bake follow the release: "
+        f"{gone} copied module(s) and their tests removed (now the library's), "
+        f"{written} written (the stages, against the library's API). Files this "
+        "repository edited that the release changes or removes are left as they "
+        f"are, to port by hand:\n{edited}\n\n"
+    )
 
 
 def template_of(checkout: Path) -> str:
@@ -90,8 +115,9 @@ def template_of(checkout: Path) -> str:
     return str(record["template"])
 
 
-def apply_update(checkout: Path, target: str) -> None:
-    """cruft update to the release; fail on a conflict; relock when pyproject moved."""
+def apply_update(checkout: Path, target: str, keep: Sequence[str] = ()) -> None:
+    """cruft update to the release; fail on a conflict; relock when pyproject moved.
+    The files in `keep` stay as the repository has them, whatever cruft did."""
     cruft = str(BIN / "cruft")
     # cruft runs the template's hooks on both renders it diffs, and the bake hook writes
     # a uv.lock there that cruft then throws away (uv.lock is the project's): offline,
@@ -110,6 +136,8 @@ def apply_update(checkout: Path, target: str) -> None:
         checkout,
         renders_offline,
     )
+    for name in keep:
+        restore(checkout, name)
     conflicts = git(checkout, "diff", "--name-only", "--diff-filter=U").split()
     rejects = [
         path.name for path in checkout.rglob("*.rej") if ".git" not in path.parts
@@ -124,6 +152,13 @@ def apply_update(checkout: Path, target: str) -> None:
         locked = run([str(BIN / "uv"), "lock", "--quiet"], checkout)
         if locked.returncode != 0:
             raise UpdateFailed(f"uv lock failed after the update: {last_line(locked)}")
+
+
+def restore(checkout: Path, name: str) -> None:
+    """The committed file back, its conflict and cruft's reject gone."""
+    Path(checkout, name + ".rej").unlink(missing_ok=True)
+    if run(["git", "cat-file", "-e", f"HEAD:{name}"], checkout).returncode == 0:
+        git(checkout, "checkout", "HEAD", "--", name)
 
 
 def update_one(
@@ -144,8 +179,21 @@ def update_one(
         if not verdict.behind:
             return found
         branch = f"standard/{verdict.target}"
+        try:
+            migration = plan(checkout, verdict.target)
+        except MigrationFailed as error:
+            return Outcome(
+                entry,
+                "failed",
+                verdict.release,
+                verdict.target,
+                verdict.files,
+                str(error),
+            )
         if dry_run:
             would = f"would push {branch} and open a pull request"
+            if migration.needed:
+                would += f"; {migration.summary()}"
             return Outcome(
                 entry,
                 "would update",
@@ -155,7 +203,7 @@ def update_one(
                 would,
             )
         try:
-            detail = propose(repository, checkout, verdict, branch, out)
+            detail = propose(repository, checkout, verdict, migration, branch, out)
         except (UpdateFailed, Unreachable) as error:
             return Outcome(
                 entry,
@@ -165,27 +213,35 @@ def update_one(
                 verdict.files,
                 str(error),
             )
+    if migration.needed:
+        detail += f"; {migration.summary()}"
     return Outcome(
         entry, "updated", verdict.release, verdict.target, verdict.files, detail
     )
 
 
 def propose(
-    repository: Repository, checkout: Path, verdict: Standing, branch: str, out: Path
+    repository: Repository,
+    checkout: Path,
+    verdict: Standing,
+    migration: Migration,
+    branch: str,
+    out: Path,
 ) -> str:
     """Branch, update, commit, push, open the pull request; its address."""
     base = repository.default_branch(checkout)
     if git(checkout, "ls-remote", "--heads", "origin", branch).strip():
         raise UpdateFailed(f"branch {branch} already exists (an open update?)")
     git(checkout, "switch", "--quiet", "-c", branch)
-    apply_update(checkout, verdict.target)
+    apply_update(checkout, verdict.target, migration.edited)
+    apply(checkout, migration)
     git(checkout, "add", "-A")
     message = f"Update the org standard from {verdict.release} to {verdict.target}"
     git(checkout, *IDENTITY, "commit", "--quiet", "--no-verify", "-m", message)
     notes = changelog(template_of(checkout), verdict.target, verdict.release)
     out.mkdir(parents=True, exist_ok=True)
     body = out / (re.sub(r"[^A-Za-z0-9._-]+", "_", repository.entry).strip("_") + ".md")
-    body.write_text(pull_request_body(verdict, notes), encoding="utf-8")
+    body.write_text(pull_request_body(verdict, migration, notes), encoding="utf-8")
     git(checkout, "push", "--quiet", "origin", branch)
     try:
         return repository.open_pull_request(branch, base, message, body)

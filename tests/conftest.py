@@ -2,6 +2,7 @@
 
 import atexit
 import functools
+import json
 import os
 import shutil
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 from cookiecutter.main import cookiecutter
 
 TEMPLATE = Path(__file__).resolve().parents[1]
+CRUFT = str(Path(sys.executable).parent / "cruft")
 DEFAULT_MODULE = "penguin_research"
 # Bakes for a Python this machine lacks cannot lock here (uv cannot download Pythons
 # without GitHub): fail at once with the bake's warning instead of after retries.
@@ -122,3 +124,26 @@ def template_clone(tmp_path: Path) -> Path:
     assert run(repository, "git", "init", "-q").returncode == 0
     commit(repository, "standard A")
     return repository
+
+
+def fleet(*arguments: str, cwd: Path = TEMPLATE) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "fleet", *arguments],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**project_environment(), "PYTHONPATH": str(TEMPLATE)},
+    )
+
+
+def bake_at(template: Path, tag: str, into: Path, **answers: str) -> Path:
+    into.mkdir()
+    context = ["--extra-context", json.dumps(answers)] if answers else []
+    created = run(
+        into, CRUFT, "create", str(template), "--checkout", tag, "--no-input", *context
+    )
+    assert created.returncode == 0, created.stdout
+    (project,) = into.iterdir()
+    commit(project, "Bake from the org template")
+    return project

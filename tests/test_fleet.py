@@ -12,13 +12,14 @@ from pathlib import Path
 import pytest
 from conftest import TEMPLATE
 from conftest import assert_make_passes
+from conftest import bake_at
 from conftest import commit
 from conftest import edit
+from conftest import fleet
 from conftest import project_environment
 from conftest import run
 from conftest import template_clone
 
-CRUFT = str(Path(sys.executable).parent / "cruft")
 SLUG = "{{cookiecutter.project_slug}}"
 
 
@@ -36,17 +37,6 @@ class Fleet:
         return [str(path) for path in repositories]
 
 
-def fleet(*arguments: str, cwd: Path = TEMPLATE) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "fleet", *arguments],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**project_environment(), "PYTHONPATH": str(TEMPLATE)},
-    )
-
-
 def release(template: Path, version: str, notes: str) -> str:
     changelog = template / "CHANGELOG.md"
     text = changelog.read_text(encoding="utf-8")
@@ -56,18 +46,6 @@ def release(template: Path, version: str, notes: str) -> str:
     released = fleet("release", version, "--template", str(template))
     assert released.returncode == 0, released.stdout + released.stderr
     return released.stdout
-
-
-def bake_at(template: Path, tag: str, into: Path, **answers: str) -> Path:
-    into.mkdir()
-    context = ["--extra-context", json.dumps(answers)] if answers else []
-    created = run(
-        into, CRUFT, "create", str(template), "--checkout", tag, "--no-input", *context
-    )
-    assert created.returncode == 0, created.stdout
-    (project,) = into.iterdir()
-    commit(project, "Bake from the org template")
-    return project
 
 
 def build_fleet(tmp_path: Path) -> Fleet:
