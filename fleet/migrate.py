@@ -41,11 +41,15 @@ class Migration:
     def needed(self) -> bool:
         return bool(self.follows or self.edited)
 
-    def summary(self) -> str:
+    def summary(self, done: bool = True) -> str:
         removed = sum(content is None for content in self.follows.values())
         written = len(self.follows) - removed
-        line = f"moved onto research-guards: {removed} copied file(s) removed, "
-        line += f"{written} written"
+        if done:
+            line = f"moved onto research-guards: removed {removed} copied file(s), "
+            line += f"wrote {written}"
+        else:
+            line = f"would move onto research-guards: remove {removed} copied "
+            line += f"file(s), write {written}"
         if self.edited:
             line += f"; edited here, left to port: {', '.join(self.edited)}"
         return line

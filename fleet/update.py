@@ -25,6 +25,7 @@ from fleet.sources import Repository
 from fleet.sources import Unreachable
 from fleet.sources import last_line
 from fleet.sources import run
+from fleet.standing import TEMPLATE
 from fleet.standing import Standing
 from fleet.standing import standing
 
@@ -123,6 +124,11 @@ def apply_update(checkout: Path, target: str, keep: Sequence[str] = ()) -> None:
     # a uv.lock there that cruft then throws away (uv.lock is the project's): offline,
     # uv answers from its cache at once instead of asking the index (7.3 s -> 2.0 s).
     renders_offline = {**os.environ, "UV_OFFLINE": "1"}
+    # cruft renders both releases in one process, so the second reuses the first's
+    # Jinja filters (local_extensions): this template's own, the newest, go first on
+    # the path, so a release's new filter is there for a repository on an older one.
+    found = [str(TEMPLATE), os.environ.get("PYTHONPATH", "")]
+    renders_offline["PYTHONPATH"] = os.pathsep.join(filter(None, found))
     updated = run(
         [
             cruft,
@@ -193,7 +199,7 @@ def update_one(
         if dry_run:
             would = f"would push {branch} and open a pull request"
             if migration.needed:
-                would += f"; {migration.summary()}"
+                would += f"; {migration.summary(done=False)}"
             return Outcome(
                 entry,
                 "would update",
