@@ -12,11 +12,8 @@ from collections.abc import Callable
 
 ANSWERS: dict[str, object] = json.loads(r"""{{ cookiecutter | tojson }}""")
 
-SUPPORTED_PYTHONS = ("3.11", "3.12", "3.13", "3.14")
-LICENSES = ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary")
-YES_NO = ("yes", "no")
-EXPERIMENT_TRACKING = ("local", "mlflow")
-COVERAGE_SERVICES = ("qlty", "codecov", "none")
+# Each option's allowed answers, defined once: cookiecutter.json's `_options`.
+OPTIONS: dict[str, list[str]] = json.loads(r"""{{ cookiecutter._options | tojson }}""")
 
 # Beyond sys.stdlib_module_names: the stdlib's own test package and the top-level
 # names a research project is likely to import, which a same-named package would shadow.
@@ -83,7 +80,7 @@ def code_owners(value: str) -> str | None:
     return "space-separated @org/team, @user or email owners (a team needs its org)"
 
 
-def one_of(choices: tuple[str, ...]) -> Callable[[str], str | None]:
+def one_of(choices: list[str]) -> Callable[[str], str | None]:
     def check(value: str) -> str | None:
         return None if value in choices else "one of " + ", ".join(choices)
 
@@ -99,11 +96,7 @@ CHECKS: dict[str, Callable[[str], str | None]] = {
     "author_email": email,
     "github_owner": github_owner,
     "code_owners": code_owners,
-    "license": one_of(LICENSES),
-    "python_version": one_of(SUPPORTED_PYTHONS),
-    "coverage_service": one_of(COVERAGE_SERVICES),
-    "include_notebooks": one_of(YES_NO),
-    "experiment_tracking": one_of(EXPERIMENT_TRACKING),
+    **{field: one_of(choices) for field, choices in OPTIONS.items()},
 }
 
 

@@ -126,14 +126,15 @@ def template_clone(tmp_path: Path) -> Path:
     return repository
 
 
-def fleet(*arguments: str, cwd: Path = TEMPLATE) -> subprocess.CompletedProcess[str]:
+def fleet(*arguments: str) -> subprocess.CompletedProcess[str]:
+    """`python -m fleet` from the template's root, as its README runs it."""
     return subprocess.run(
         [sys.executable, "-m", "fleet", *arguments],
-        cwd=cwd,
+        cwd=TEMPLATE,
         capture_output=True,
         text=True,
         check=False,
-        env={**project_environment(), "PYTHONPATH": str(TEMPLATE)},
+        env=project_environment(),
     )
 
 
