@@ -104,7 +104,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if made.repinned
                 else ("ci.yml keeps its pin: the workflows did not change")
             )
-            print(f"tagged {made.tag} at {made.commit[:12]}; {how}")
+            library = (
+                f"research-guards is {made.tag.removeprefix('v')}"
+                if made.library_versioned
+                else "research-guards keeps its version: the library did not change"
+            )
+            print(f"tagged {made.tag} at {made.commit[:12]}; {how}; {library}")
             return 0
         repositories = entries(options.repositories, options.repos)
         if options.command == "report":

@@ -1,4 +1,5 @@
-"""Tag a release of the template, with generated ci.yml pinned to its workflows.
+"""Tag a release of the template, with generated ci.yml pinned to its workflows and the
+library versioned as the release that last changed it.
 
 A generated ci.yml calls the template's reusable workflows at the commit SHA that
 cookiecutter.json records (`_standard_sha`, with `_standard_release` as the tag in the
@@ -7,6 +8,10 @@ pinned commit, the release is two commits: HEAD holds the new workflows, and the
 commit on top records HEAD's SHA (the workflows are byte for byte the same in both) and
 is tagged. When the workflows did not change, the pin stays, generated ci.yml renders as
 before, and no repository is behind for a workflow that did not move.
+
+The library in `guards/` takes the release's version only when the release changes it:
+repositories pin the commit that last changed `guards/`, so a version bump of an
+unchanged library would move every repository's pin for nothing.
 """
 
 import json
@@ -20,6 +25,9 @@ WORKFLOWS = (
     ".github/workflows/research-ci.yml",
     ".github/workflows/research-coverage.yml",
 )
+LIBRARY = "guards"
+LIBRARY_VERSION = re.compile(r'^(version = ")[^"]*(")', re.M)
+LOCKED_VERSION = re.compile(r'(name = "research-guards"\nversion = ")[^"]*(")')
 IDENTITY = ("-c", "user.name=fleet release", "-c", "user.email=fleet@localhost")
 
 
@@ -32,6 +40,7 @@ class Release:
     tag: str
     commit: str
     repinned: bool
+    library_versioned: bool = False
 
 
 def git(template: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
@@ -82,6 +91,40 @@ def workflows_moved(template: Path, pinned: str) -> bool:
     )
 
 
+def library_changed(template: Path, newest: str | None) -> bool:
+    """Whether `guards/` changed since the newest release (always, before the first)."""
+    if not (template / LIBRARY / "pyproject.toml").is_file():
+        return False
+    if newest is None:
+        return True
+    since = git(template, "diff", "--quiet", newest, "HEAD", "--", LIBRARY)
+    return since.returncode != 0
+
+
+def version_library(template: Path, tag: str) -> None:
+    """research-guards takes the release's number, in its pyproject and its lock."""
+    number = tag.removeprefix("v")
+    changed = False
+    for name, pattern in (
+        ("pyproject.toml", LIBRARY_VERSION),
+        ("uv.lock", LOCKED_VERSION),
+    ):
+        path = template / LIBRARY / name
+        text = path.read_text(encoding="utf-8")
+        versioned = pattern.sub(rf"\g<1>{number}\g<2>", text, count=1)
+        changed |= versioned != text
+        path.write_text(versioned, encoding="utf-8")
+    if changed:
+        commit_all(template, [LIBRARY], f"Release {tag}: research-guards {number}")
+
+
+def commit_all(template: Path, paths: list[str], message: str) -> None:
+    for command in (["add", *paths], [*IDENTITY, "commit", "-qm", message]):
+        done = git(template, *command)
+        if done.returncode != 0:
+            raise ReleaseError(f"git {command[-2]} failed: {done.stderr.strip()}")
+
+
 def repin(template: Path, tag: str) -> None:
     """Point generated ci.yml at HEAD's workflows, as the release's own commit."""
     head = git(template, "rev-parse", "HEAD").stdout.strip()
@@ -91,13 +134,7 @@ def repin(template: Path, tag: str) -> None:
     text = json.dumps(answers, indent=2, ensure_ascii=False) + "\n"
     answers_file.write_text(text, encoding="utf-8")
     message = f"Release {tag}: generated ci.yml calls the workflows of {head[:12]}"
-    for command in (
-        ["add", "cookiecutter.json"],
-        [*IDENTITY, "commit", "-qm", message],
-    ):
-        done = git(template, *command)
-        if done.returncode != 0:
-            raise ReleaseError(f"git {command[-2]} failed: {done.stderr.strip()}")
+    commit_all(template, ["cookiecutter.json"], message)
 
 
 def release(template: Path, version: str) -> Release:
@@ -116,6 +153,10 @@ def release(template: Path, version: str) -> Release:
             "the working tree has uncommitted changes: commit them first"
         )
     notes = changelog_entry(template, tag)
+    previous = "v{}.{}.{}".format(*newest[-1]) if newest else None
+    versioned = library_changed(template, previous)
+    if versioned:
+        version_library(template, tag)
     answers = json.loads((template / "cookiecutter.json").read_text(encoding="utf-8"))
     moved = workflows_moved(template, str(answers.get("_standard_sha", "")))
     if moved:
@@ -124,4 +165,4 @@ def release(template: Path, version: str) -> Release:
     if tagged.returncode != 0:
         raise ReleaseError(f"git tag failed: {tagged.stderr.strip()}")
     commit = git(template, "rev-parse", "HEAD").stdout.strip()
-    return Release(tag, commit, moved)
+    return Release(tag, commit, moved, versioned)

@@ -148,3 +148,14 @@ def bake_at(template: Path, tag: str, into: Path, **answers: str) -> Path:
     (project,) = into.iterdir()
     commit(project, "Bake from the org template")
     return project
+
+
+def release(template: Path, version: str, notes: str) -> str:
+    changelog = template / "CHANGELOG.md"
+    text = changelog.read_text(encoding="utf-8")
+    head, _, rest = text.partition("\n## ")
+    changelog.write_text(f"{head}\n## v{version}\n\n{notes}\n\n## {rest}", "utf-8")
+    commit(template, f"changelog {version}")
+    released = fleet("release", version, "--template", str(template))
+    assert released.returncode == 0, released.stdout + released.stderr
+    return released.stdout

@@ -17,6 +17,7 @@ from conftest import commit
 from conftest import edit
 from conftest import fleet
 from conftest import project_environment
+from conftest import release
 from conftest import run
 from conftest import template_clone
 
@@ -37,22 +38,12 @@ class Fleet:
         return [str(path) for path in repositories]
 
 
-def release(template: Path, version: str, notes: str) -> str:
-    changelog = template / "CHANGELOG.md"
-    text = changelog.read_text(encoding="utf-8")
-    head, _, rest = text.partition("\n## ")
-    changelog.write_text(f"{head}\n## v{version}\n\n{notes}\n\n## {rest}", "utf-8")
-    commit(template, f"changelog {version}")
-    released = fleet("release", version, "--template", str(template))
-    assert released.returncode == 0, released.stdout + released.stderr
-    return released.stdout
-
-
 def build_fleet(tmp_path: Path) -> Fleet:
     """v1.0.0, a README-only v1.0.1, then v1.1.0, which changes .flake8 and the
     reusable workflow (so generated ci.yml gets a new pin)."""
     template = template_clone(tmp_path)
-    assert "repinned" in release(template, "1.0.0", "First.")
+    first_release = release(template, "1.0.0", "First.")
+    assert "repinned" in first_release and "research-guards is 1.0.0" in first_release
     first = bake_at(template, "v1.0.0", tmp_path / "one")
     edit(
         first / "configs" / "pipeline.toml", "n_estimators = 200", "n_estimators = 150"
@@ -77,7 +68,9 @@ def build_fleet(tmp_path: Path) -> Fleet:
 
     edit(template / "README.md", "# cookiecutter-research-ci", "# Research CI")
     commit(template, "README only")
-    assert "keeps its pin" in release(template, "1.0.1", "The template's README.")
+    readme_release = release(template, "1.0.1", "The template's README.")
+    assert "keeps its pin" in readme_release
+    assert "research-guards keeps its version" in readme_release
 
     standard = template / SLUG / ".flake8"
     edit(standard, "max-line-length = 88", "max-line-length = 90")

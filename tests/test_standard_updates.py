@@ -12,6 +12,7 @@ from conftest import assert_make_passes
 from conftest import commit
 from conftest import edit
 from conftest import make
+from conftest import release
 from conftest import run
 from conftest import template_clone
 
@@ -29,7 +30,7 @@ def tag(template: Path, release: str) -> None:
 def released_clone(tmp_path: Path) -> Path:
     """A template clone whose first commit is release v1.0.0."""
     template = template_clone(tmp_path)
-    tag(template, "v1.0.0")
+    release(template, "1.0.0", "First.")
     return template
 
 
@@ -160,15 +161,21 @@ def test_a_library_fix_reaches_the_repository_as_its_pin_and_lock(
         'f"{data}: no anomalies ({arguments.env})"',
         'f"{data}: no anomalies ({arguments.env}, checked by the fixed library)"',
     )
-    fixed = commit(template, "a fix in the library")
-    tag(template, "v1.1.0")
+    commit(template, "a fix in the library")
+    released = release(template, "1.1.0", "validate-data says who checked.")
+    assert "research-guards is 1.1.0" in released
+    versioned = run(template, "git", "log", "-1", "--format=%H", "--", "guards")
+    assert "research-guards 1.1.0" in run(template, "git", "log", "-1").stdout
 
     behind = make(project, "standard-check")
     assert "v1.1.0 changes 1 standard file(s):\n  changed  pyproject.toml\n" in (
         behind.stdout
     )
     assert_make_passes(project, "standard-update")
-    assert library_pin(project) == pinned.replace(pinned.split('"')[3], fixed)
+    library = versioned.stdout.strip()
+    assert library_pin(project) == pinned.replace(pinned.split('"')[3], library)
+    lock = (project / "uv.lock").read_text(encoding="utf-8")
+    assert 'name = "research-guards"\nversion = "1.1.0"' in lock
     numstat = run(project, "git", "diff", "HEAD", "--numstat", "--", "pyproject.toml")
     assert numstat.stdout.split()[:2] == ["1", "1"], numstat.stdout
     validated = assert_make_passes(project, "validate")
