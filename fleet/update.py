@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from dataclasses import field
+from dataclasses import replace
 from pathlib import Path
 
 from fleet.migrate import Migration
@@ -188,42 +189,19 @@ def update_one(
         try:
             migration = plan(checkout, verdict.target)
         except MigrationFailed as error:
-            return Outcome(
-                entry,
-                "failed",
-                verdict.release,
-                verdict.target,
-                verdict.files,
-                str(error),
-            )
+            return replace(found, status="failed", detail=str(error))
         if dry_run:
             would = f"would push {branch} and open a pull request"
             if migration.needed:
                 would += f"; {migration.summary(done=False)}"
-            return Outcome(
-                entry,
-                "would update",
-                verdict.release,
-                verdict.target,
-                verdict.files,
-                would,
-            )
+            return replace(found, status="would update", detail=would)
         try:
             detail = propose(repository, checkout, verdict, migration, branch, out)
         except (UpdateFailed, Unreachable) as error:
-            return Outcome(
-                entry,
-                "failed",
-                verdict.release,
-                verdict.target,
-                verdict.files,
-                str(error),
-            )
+            return replace(found, status="failed", detail=str(error))
     if migration.needed:
         detail += f"; {migration.summary()}"
-    return Outcome(
-        entry, "updated", verdict.release, verdict.target, verdict.files, detail
-    )
+    return replace(found, status="updated", detail=detail)
 
 
 def propose(
