@@ -395,7 +395,9 @@ def ci_make_targets() -> list[str]:
 
 # The jobs that read only code, data, configs and pyproject's tool tables for mypy,
 # pytest and coverage: no option of these sets changes any of them (asserted below), so
-# they run once, for the first set, and for the default and mlflow bakes elsewhere.
+# they run once, for the first set. Their other input, the packages installed, is the
+# first set's without notebooks, and the default bake's with them (its make check is in
+# test_baked_project); every set still installs from its lock in the clone.
 CODE_ONLY_TARGETS = ("typecheck", "test")
 CODE_FOLDERS = ("src", "tests", "scripts", "benchmarks", "configs", "data", "schema")
 CODE_TOOLS = ("mypy", "pytest", "coverage")
