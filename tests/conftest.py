@@ -1,6 +1,7 @@
 """Baking helpers: the template tests drive cookiecutter and the baked make."""
 
 import atexit
+import contextlib
 import functools
 import json
 import os
@@ -8,8 +9,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from cookiecutter.main import cookiecutter
 
 TEMPLATE = Path(__file__).resolve().parents[1]
@@ -31,6 +35,49 @@ def bake(output_dir: Path, **answers: str) -> Path:
         output_dir=str(output_dir),
     )
     return Path(project)
+
+
+def render(output_dir: Path, **answers: str) -> Path:
+    """A bake without its lock, for tests that only read the rendered files: the
+    post-gen hook's `make lock` runs `true` instead of uv (the Makefile takes UV from
+    the environment). uv's resolution is most of a bake's seconds; the tests that need
+    uv.lock, or a project to run, call bake()."""
+    with environment_variable("UV", shutil.which("true") or "/bin/true"):
+        project = bake(output_dir, **answers)
+    assert not (project / "uv.lock").exists(), "the hook locked anyway"
+    return project
+
+
+Render = Callable[..., Path]
+
+
+@pytest.fixture(scope="session")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Render:
+    """render(), once per answer set in a test process: tests given these projects
+    must only read them."""
+    projects: dict[tuple[tuple[str, str], ...], Path] = {}
+
+    def project(**answers: str) -> Path:
+        key = tuple(sorted(answers.items()))
+        if key not in projects:
+            projects[key] = render(tmp_path_factory.mktemp("rendered"), **answers)
+        return projects[key]
+
+    return project
+
+
+@contextlib.contextmanager
+def environment_variable(name: str, value: str) -> Iterator[None]:
+    """os.environ[name] = value while the block runs (a bake's hook inherits it)."""
+    previous = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ[name]
+        else:
+            os.environ[name] = previous
 
 
 @functools.cache

@@ -12,6 +12,7 @@ from conftest import TEMPLATE
 from conftest import bake
 from conftest import make
 from conftest import project_environment
+from conftest import render
 from conftest import run
 from conftest import without_uv
 
@@ -59,7 +60,7 @@ def test_every_option_set_bakes_without_leftover_jinja(
     coverage_service: str,
     tracking: str,
 ) -> None:
-    project = bake(
+    project = render(
         tmp_path,
         python_version=python_version,
         license=license_name,
@@ -83,7 +84,7 @@ def test_every_option_set_bakes_without_leftover_jinja(
 
 
 def test_without_notebooks_no_notebook_tooling_is_left(tmp_path: Path) -> None:
-    project = bake(tmp_path, include_notebooks="no")
+    project = render(tmp_path, include_notebooks="no")
     unwanted = {
         "Makefile": "notebook",
         "pyproject.toml": "ipykernel",
@@ -101,7 +102,7 @@ def test_python_version_sets_every_tool_target(
     tmp_path: Path, python_version: str
 ) -> None:
     """Only 3.11 runs here, so newer versions are checked in the files themselves."""
-    project = bake(tmp_path, python_version=python_version)
+    project = render(tmp_path, python_version=python_version)
     config = pyproject(project)
     project_table = config["project"]
     tools = config["tool"]
@@ -162,7 +163,7 @@ def test_pins_install_as_wheels_on_newer_pythons(
     """Only 3.11 runs here; uv still resolves the exact pins for a newer Python, wheels
     only, as a Linux machine with that Python would install them. The mlflow option's
     pins are a superset of the default's."""
-    project = bake(
+    project = render(
         tmp_path, python_version=python_version, experiment_tracking="mlflow"
     )
     completed = subprocess.run(
@@ -189,7 +190,7 @@ AWKWARD = {
 
 
 def test_awkward_free_text_round_trips(tmp_path: Path) -> None:
-    project = bake(tmp_path, project_slug="awkward", **AWKWARD)
+    project = render(tmp_path, project_slug="awkward", **AWKWARD)
     metadata = pyproject(project)["project"]
     assert isinstance(metadata, dict)
     assert metadata["description"] == AWKWARD["description"]
@@ -207,7 +208,7 @@ def test_license_text_matches_the_choice(tmp_path: Path, license_name: str) -> N
         "BSD-3-Clause": "BSD 3-Clause License",
         "Proprietary": "Copyright (c)",
     }
-    project = bake(tmp_path, license=license_name, author_name="Ada")
+    project = render(tmp_path, license=license_name, author_name="Ada")
     text = (project / "LICENSE").read_text(encoding="utf-8")
     assert text.lstrip().startswith(first_words[license_name])
     assert license_name == "Apache-2.0" or "Ada" in text

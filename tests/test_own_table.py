@@ -1,9 +1,11 @@
 """A researcher's own table, not only the bundled penguins, runs the whole loop.
 
 Three real tables that ship inside scikit-learn's wheel (binary, multiclass,
-regression) are adopted in one command, trained, promoted, served on rows the model
-never saw and pass `make check`; then a useless model is refused and the served one
-stays byte-identical. One bake per table, so xdist runs them side by side.
+regression) are adopted in one command, trained, promoted and served on rows the model
+never saw; then a useless model is refused and the served one stays byte-identical.
+One bake per table, so xdist runs them side by side. The regression one, with a new
+seed too, also passes `make check`: the project's tests hold its code to account, not
+the researcher's table, seed or gate, and that code is the same whatever the table.
 """
 
 import csv
@@ -150,14 +152,8 @@ def test_an_adopted_table_trains_serves_and_refuses_a_worse_model(
     assert (project / SERVED_MODEL).is_file()
 
     assert_predicts_each_row(project, table, training, held_out)
-    assert_make_passes(project, "check")
+    if table.task == "regression":  # the table furthest from the penguins
+        # adopt wrote the gate; the seed it keeps is the researcher's to change too.
+        edit(project / CONFIG, "seed = 42", "seed = 7")
+        assert_make_passes(project, "check")
     assert_worse_model_refused(project, table)
-
-
-def test_a_new_seed_and_threshold_keep_make_check_green(tmp_path: Path) -> None:
-    """The project's tests hold its code to account, not the researcher's numbers:
-    the seed and the gate's bounds are theirs to change."""
-    project = bake(tmp_path)
-    edit(project / CONFIG, "seed = 42", "seed = 7")
-    edit(project / CONFIG, "lower_bound = 0.9", "lower_bound = 0.8")
-    assert_make_passes(project, "check")

@@ -60,7 +60,6 @@ def test_an_update_brings_the_standard_and_keeps_the_projects_files(
     record = json.loads((project / ".cruft.json").read_text(encoding="utf-8"))
     assert record["commit"] == run(template, "git", "rev-parse", "HEAD").stdout.strip()
     commit(project, "baked")  # cruft create ran the bake's git init and make lock
-    assert_make_passes(project, "check")
 
     owned = {
         project
