@@ -18,6 +18,10 @@ from cookiecutter.main import cookiecutter
 
 TEMPLATE = Path(__file__).resolve().parents[1]
 CRUFT = str(Path(sys.executable).parent / "cruft")
+# Each option's allowed answers, as the template defines them once.
+OPTIONS: dict[str, list[str]] = json.loads(
+    (TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8")
+)["_options"]
 DEFAULT_MODULE = "penguin_research"
 # Bakes for a Python this machine lacks cannot lock here (uv cannot download Pythons
 # without GitHub): fail at once with the bake's warning instead of after retries.

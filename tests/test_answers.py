@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import OPTIONS
 from conftest import TEMPLATE
 from conftest import template_clone
 
@@ -25,11 +26,11 @@ BAD_ANSWERS = [
     ("code_owners", "@org/", "@org/team, @user or email"),
     ("code_owners", "@lab/leads, @ana", "@org/team, @user or email"),
     ("code_owners", "", "@org/team, @user or email"),
-    ("python_version", "3.10", "3.11, 3.12, 3.13, 3.14"),
-    ("python_version", "3.15", "3.11, 3.12, 3.13, 3.14"),
-    ("license", "GPL", "MIT, Apache-2.0, BSD-3-Clause, Proprietary"),
-    ("include_notebooks", "maybe", "yes, no"),
-    ("experiment_tracking", "wandb", "local, mlflow"),
+    ("python_version", "3.10", ", ".join(OPTIONS["python_version"])),
+    ("python_version", "3.15", ", ".join(OPTIONS["python_version"])),
+    ("license", "GPL", ", ".join(OPTIONS["license"])),
+    ("include_notebooks", "maybe", ", ".join(OPTIONS["include_notebooks"])),
+    ("experiment_tracking", "wandb", ", ".join(OPTIONS["experiment_tracking"])),
     ("project_name", "   ", "non-empty text"),
     ("description", "two\nlines", "one line of printable text"),
 ]

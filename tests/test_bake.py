@@ -8,6 +8,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from conftest import OPTIONS
 from conftest import TEMPLATE
 from conftest import bake
 from conftest import make
@@ -16,10 +17,10 @@ from conftest import render
 from conftest import run
 from conftest import without_uv
 
-PYTHONS = ("3.11", "3.12", "3.13", "3.14")
-LICENSES = ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary")
-SERVICES = ("qlty", "codecov", "none")
-TRACKING = ("local", "mlflow")
+PYTHONS = OPTIONS["python_version"]
+LICENSES = OPTIONS["license"]
+SERVICES = OPTIONS["coverage_service"]
+TRACKING = OPTIONS["experiment_tracking"]
 ANSWERS = json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8"))
 # GitHub expressions (${{ ... }}) are meant to survive baking; Jinja is not, nor a
 # reference to an answer (the standard's own scripts may name cookiecutter's modules).
@@ -35,7 +36,9 @@ def pyproject(project: Path) -> dict[str, object]:
 def option_sets() -> list[tuple[str, str, str, str, str]]:
     """Every combination of the options that interact in the templates; the license
     touches only LICENSE and the license field, so it takes turns."""
-    combinations = itertools.product(PYTHONS, ("yes", "no"), SERVICES, TRACKING)
+    combinations = itertools.product(
+        PYTHONS, OPTIONS["include_notebooks"], SERVICES, TRACKING
+    )
     return [
         (python, LICENSES[index % len(LICENSES)], notebooks, service, tracking)
         for index, (python, notebooks, service, tracking) in enumerate(combinations)

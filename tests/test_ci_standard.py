@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import OPTIONS
 from conftest import TEMPLATE
 from conftest import Render
 from conftest import assert_make_passes
@@ -26,7 +27,7 @@ from githubkit_schemas.latest.models import (
 )
 from githubkit_schemas.latest.models import ReposOwnerRepoRulesetsPostBody
 
-SERVICES = ("qlty", "codecov", "none")
+SERVICES = OPTIONS["coverage_service"]
 UPLOAD_ACTIONS = {
     "qlty": "qltysh/qlty-action/coverage@",
     "codecov": "codecov/codecov-action@",
