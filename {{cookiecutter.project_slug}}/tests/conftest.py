@@ -21,7 +21,13 @@ from research_guards.datatypes import Dataset
 from research_guards.datatypes import ModelArtifact
 from research_guards.sources import CsvSource
 from research_guards.storage import LOCK_FILE
+{%- if cookiecutter.experiment_tracking == "mlflow" %}
+from research_guards.tracking import RunRecorder
+{%- endif %}
 
+{% if cookiecutter.experiment_tracking == "mlflow" -%}
+from {{ cookiecutter.module_name }} import pipeline
+{% endif -%}
 from {{ cookiecutter.module_name }}.data_loader import DataLoader
 from {{ cookiecutter.module_name }}.model import Model
 from {{ cookiecutter.module_name }}.preprocess import Preprocess
@@ -296,3 +302,18 @@ def lock_is_taken(models: Path) -> bool:
             return True
         fcntl.flock(handle, fcntl.LOCK_UN)
         return False
+{%- if cookiecutter.experiment_tracking == "mlflow" %}
+
+
+def json_recorder(runs: Path, root: Path, experiment: str) -> RunRecorder:
+    """The JSON records without MLflow's store."""
+    return RunRecorder(runs, root)
+
+
+@pytest.fixture(autouse=True)
+def json_records_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """MLflow's store takes seconds to create, and each test makes its own project
+    folder: runs record their JSON only, but in tests/test_pipeline.py's
+    test_a_run_is_logged_to_mlflow_too, which puts MLflow's recorder back."""
+    monkeypatch.setattr(pipeline, "MlflowRecorder", json_recorder)
+{%- endif %}

@@ -29,6 +29,9 @@ from research_guards.datatypes import Trial
 from research_guards.errors import AnomaliesFound
 from research_guards.errors import ConfigError
 from research_guards.errors import DataError
+{%- if cookiecutter.experiment_tracking == "mlflow" %}
+from research_guards.mlflow_tracking import MlflowRecorder
+{%- endif %}
 from research_guards.release import Release
 from research_guards.sources import CsvSource
 from research_guards.storage import load_artifact
@@ -36,6 +39,9 @@ from research_guards.storage import promote_release
 from research_guards.tuner import Scorer
 from research_guards.tuner import Tuner
 
+{% if cookiecutter.experiment_tracking == "mlflow" -%}
+from {{ cookiecutter.module_name }} import pipeline as pipeline_module
+{% endif -%}
 from {{ cookiecutter.module_name }}.data_loader import DataLoader
 from {{ cookiecutter.module_name }}.pipeline import Pipeline
 from {{ cookiecutter.module_name }}.predictor import Predictor
@@ -376,3 +382,26 @@ def test_a_misspelt_training_path_is_one_line_before_the_study_is_looked_up(
     assert "\n" not in str(raised.value)
     with pytest.raises(DataError, match=r"tabel.csv: no such file"):
         pipeline.tune(print)
+{%- if cookiecutter.experiment_tracking == "mlflow" %}
+
+
+def test_a_run_is_logged_to_mlflow_too(
+    config: PipelineConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The one test with MLflow's store (conftest records JSON only elsewhere): the
+    Pipeline's recorder logs each run under the project's experiment."""
+    from mlflow import MlflowClient
+
+    monkeypatch.setattr(pipeline_module, "MlflowRecorder", MlflowRecorder)
+    pipeline = Pipeline.from_config(config)
+    assert isinstance(pipeline.recorder, MlflowRecorder)
+    result = pipeline.run()
+    client = MlflowClient(tracking_uri=pipeline.recorder.tracking_uri)
+    experiment = client.get_experiment_by_name("{{ cookiecutter.module_name }}")
+    assert experiment is not None
+    (run,) = client.search_runs([experiment.experiment_id])
+    assert run.info.run_name == result.run_id
+    assert run.data.tags["promoted"] == "True"
+    overall = result.metrics["overall"]["accuracy"]
+    assert run.data.metrics["overall/accuracy"] == overall
+{%- endif %}
