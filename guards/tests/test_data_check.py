@@ -14,6 +14,7 @@ from research_guards.config import PipelineConfig
 from research_guards.data_check import DataCheck
 from research_guards.data_validation import DataValidator
 from research_guards.data_validation.statistics import DatasetStatistics
+from research_guards.errors import ConfigError
 from research_guards.errors import DataError
 
 CHECKS_WITHOUT_MODELS = """
@@ -49,6 +50,19 @@ def test_infer_schema_refuses_to_overwrite(
         DataCheck.infer_schema(fresh, None, force=False)
     assert DataCheck.infer_schema(fresh, None, force=True) == target
     assert target.read_text(encoding="utf-8") == before
+
+
+def test_the_schema_must_exist_and_be_inferred_for_the_configs_label(
+    config: PipelineConfig, tmp_path: Path
+) -> None:
+    """Every command builds its checks here first: a missing schema or one of
+    another label is one line naming the fix, before any table is read."""
+    absent = replace(config.data, schema=tmp_path / "absent.json")
+    with pytest.raises(DataError, match="no such schema file; create it with"):
+        DataCheck.from_config(replace(config, data=absent))
+    other = replace(config, data=replace(config.data, label="site"))
+    with pytest.raises(ConfigError, match="inferred for 'label': run infer-schema"):
+        DataCheck.from_config(other)
 
 
 def test_tables_read_together_equal_each_read_alone(

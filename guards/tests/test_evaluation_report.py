@@ -243,6 +243,17 @@ def test_without_a_cost_ratio_the_page_says_how_to_set_one() -> None:
     assert "Set <code>cost_ratio</code>" in view and "<table" not in view
 
 
+def test_a_categorical_feature_with_missing_values_is_drawn() -> None:
+    """Evaluation rows with a blank category (the model imputes it) still give a
+    whole page: no slice or chart may stop on the missing value."""
+    artifact, test = binary()
+    features = test.features.copy()
+    features.loc[features.index[:3], "site"] = None
+    page = report(artifact, Dataset(features, test.labels), classification_settings())
+    assert_static(page)
+    assert_every_threshold(page, CLASSIFICATION_THRESHOLDS)
+
+
 def test_a_multiclass_page_keeps_one_roc_per_class() -> None:
     page = report(*multiclass(), classification_settings(cost_ratio=3.0))
     assert_static(page)

@@ -60,33 +60,6 @@ def test_no_model_yet(
         predictor.predict(sample.drop(columns=[LABEL]).head(1))
 
 
-def test_an_infinity_in_serving_rows_is_an_anomaly_not_a_traceback(
-    model_path: Path, validator: DataValidator, sample: pd.DataFrame
-) -> None:
-    """TFDV flags infinities in a float feature unless the schema allows them
-    (anomalies/schema_anomalies_test.cc, FindInfsInFloatDisallowInfs); scikit-learn
-    would raise on them instead, so predict must refuse them first, naming the line."""
-    rows = sample.drop(columns=[LABEL]).head(5)
-    rows.loc[rows.index[2], "width"] = float("inf")
-    with pytest.raises(DataError, match="width: FLOAT_TYPE_HAS_INF") as raised:
-        Predictor(model_path, validator).predict(rows)
-    assert "(line 4)" in str(raised.value)
-
-
-def test_a_value_too_large_for_the_model_is_refused_before_predicting(
-    model_path: Path, validator: DataValidator, sample: pd.DataFrame
-) -> None:
-    """A finite 1e300 passes as a number, but scaled by the fitted scaler it is past
-    float32's range and scikit-learn raises on it: predict names it first."""
-    rows = sample.drop(columns=[LABEL]).head(5)
-    rows.loc[rows.index[1], "width"] = 1e300
-    with pytest.raises(
-        DataError, match="width: FLOAT_TYPE_TOO_LARGE_FOR_MODEL"
-    ) as raised:
-        Predictor(model_path, validator).predict(rows)
-    assert "(line 3)" in str(raised.value)
-
-
 class AcceptsEverything:
     """A validator whose schema lets any value through, as a wide range may."""
 

@@ -1,17 +1,11 @@
 import numpy as np
-import pandas as pd
 import pytest
 from conftest import LABEL
-from conftest import ProjectFactory
-from conftest import make_loader
-from conftest import train
 from research_guards.config import PipelineConfig
 from research_guards.datatypes import Dataset
 from research_guards.datatypes import Estimator
 from research_guards.datatypes import ModelArtifact
-from research_guards.errors import ConfigError
 from research_guards.errors import DataError
-from research_guards.sources import CsvSource
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 
@@ -43,15 +37,6 @@ def test_same_seed_same_model(
     )
 
 
-def test_a_seed_set_in_config_is_kept(
-    config: PipelineConfig, split: tuple[Dataset, Dataset]
-) -> None:
-    artifact = fit(
-        config, RandomForestClassifier(n_estimators=5, random_state=3), split[0]
-    )
-    assert artifact.model[-1].random_state == 3
-
-
 def test_the_artifact_is_one_fitted_pipeline(
     config: PipelineConfig, split: tuple[Dataset, Dataset]
 ) -> None:
@@ -80,42 +65,6 @@ def test_columns_that_are_not_features_are_dropped(
     assert "extra" not in artifact.feature_names
     rows = split[1].features.drop(columns=["count"]).assign(count=0)
     assert len(artifact.predict(rows)) == len(rows)  # column order does not matter
-
-
-def test_a_regressor_is_fitted_on_float_labels(project: ProjectFactory) -> None:
-    config = project("regression")
-    loader = make_loader(config)
-    train_rows, test = loader.split(
-        loader.to_dataset(CsvSource(config.data.train).read())
-    )
-    artifact = train(config, train_rows)
-    assert artifact.task == "regression"
-    assert artifact.predict(test.features).dtype == "float64"
-
-
-def test_one_class_is_refused_before_fitting(
-    config: PipelineConfig, split: tuple[Dataset, Dataset]
-) -> None:
-    """A classifier of one class once fitted, then its log loss raised ValueError."""
-    rows = split[0]
-    estimator = LogisticRegression()
-    one_class = Dataset(rows.features, pd.Series("a", rows.labels.index, name=LABEL))
-    with pytest.raises(DataError, match=f"one class \\('a'\\) of '{LABEL}'") as raised:
-        fit(config, estimator, one_class)
-    assert "\n" not in str(raised.value) and not hasattr(estimator, "classes_")
-    unlabelled = Dataset(
-        rows.features, pd.Series(None, rows.labels.index, object, LABEL)
-    )
-    with pytest.raises(DataError, match="hold no class"):
-        fit(config, LogisticRegression(), unlabelled)
-
-
-def test_a_bad_parameter_value_is_one_line(
-    config: PipelineConfig, split: tuple[Dataset, Dataset]
-) -> None:
-    with pytest.raises(ConfigError, match="cannot be fitted") as raised:
-        fit(config, RandomForestClassifier(n_estimators=-1), split[0])
-    assert "\n" not in str(raised.value)
 
 
 def test_infinite_features_are_refused_in_the_models_columns_only(
