@@ -1,6 +1,7 @@
 """A bad answer is refused in one line, with no traceback and no directory left."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -39,12 +40,15 @@ BAD_ANSWERS = [
 def run_cookiecutter(
     output_dir: Path, *answers: str
 ) -> subprocess.CompletedProcess[str]:
+    """The cookiecutter command, its hook's `make lock` running `true`: these tests
+    read the answers and the files, not the lock (see conftest.render)."""
     return subprocess.run(
         [sys.executable, "-m", "cookiecutter", "--no-input", str(TEMPLATE)]
         + ["-o", str(output_dir), *answers],
         capture_output=True,
         text=True,
         check=False,
+        env={**os.environ, "UV": "true"},
     )
 
 

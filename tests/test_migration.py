@@ -49,7 +49,9 @@ def test_fleet_update_moves_a_v1_0_0_repository_onto_the_library(
 ) -> None:
     template = template_with_v1_0_0(tmp_path)
     untouched = bake_at(template, "v1.0.0", tmp_path / "one")
-    edited = bake_at(template, "v1.0.0", tmp_path / "two")
+    edited = tmp_path / "two" / untouched.name
+    cloned = run(tmp_path, "git", "clone", "-q", str(untouched), str(edited))
+    assert cloned.returncode == 0, cloned.stdout
     gate = edited / "src" / MODULE / "gate.py"
     edit(gate, '"""', '"""Our own gate: a stricter tie rule.\n\n')
     commit(edited, "our own gate")
