@@ -80,9 +80,10 @@ def local_library_note() -> str | None:
         return None
     return (
         "note: research-guards is installed from the local template this bake came "
-        "from; before pushing, point [tool.uv.sources] research-guards in "
-        "pyproject.toml at your organisation's template repository (git = "
-        '"https://github.com/ORG/REPO", tag = "vX.Y.Z") and run `make lock`'
+        "from; before pushing, change the git URL of [tool.uv.sources] research-guards "
+        "in pyproject.toml to your organisation's template repository "
+        '(git = "https://github.com/ORG/REPO"; keep subdirectory and rev) and run '
+        "`make lock`"
     )
 
 

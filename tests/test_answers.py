@@ -100,6 +100,10 @@ def test_good_answers_bake(tmp_path: Path) -> None:
     )
     assert completed.returncode == 0, completed.stderr
     assert (tmp_path / "sea-ice" / "src" / "sea_ice_v2" / "pipeline.py").is_file()
+    (note,) = [line for line in completed.stdout.splitlines() if "note:" in line]
+    assert "before pushing, change the git URL of [tool.uv.sources]" in note
+    pyproject = (tmp_path / "sea-ice" / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'research-guards = { git = "file://' in pyproject
 
 
 @pytest.mark.parametrize(("field", "value", "allowed"), BAD_ANSWERS[:4])
