@@ -41,15 +41,21 @@ class Migration:
     def needed(self) -> bool:
         return bool(self.follows or self.edited)
 
+    @property
+    def removed(self) -> int:
+        return sum(content is None for content in self.follows.values())
+
+    @property
+    def written(self) -> int:
+        return len(self.follows) - self.removed
+
     def summary(self, done: bool = True) -> str:
-        removed = sum(content is None for content in self.follows.values())
-        written = len(self.follows) - removed
         if done:
-            line = f"moved onto research-guards: removed {removed} copied file(s), "
-            line += f"wrote {written}"
+            line = f"moved onto research-guards: removed {self.removed} copied "
+            line += f"file(s), wrote {self.written}"
         else:
-            line = f"would move onto research-guards: remove {removed} copied "
-            line += f"file(s), write {written}"
+            line = f"would move onto research-guards: remove {self.removed} copied "
+            line += f"file(s), write {self.written}"
         if self.edited:
             line += f"; edited here, left to port: {', '.join(self.edited)}"
         return line

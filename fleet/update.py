@@ -99,16 +99,14 @@ def moved(migration: Migration) -> str:
     """The one-time move onto research-guards, when this update makes it."""
     if not migration.needed:
         return ""
-    gone = sum(content is None for content in migration.follows.values())
-    written = len(migration.follows) - gone
     edited = "\n".join(f"- `{name}`" for name in migration.edited) or "- none"
     return (
         "This update moves the repository onto the `research-guards` library. Its "
         "own files never edited since the bake follow the release: "
-        f"{gone} copied module(s) and their tests removed (now the library's), "
-        f"{written} written (the stages, against the library's API). Files this "
-        "repository edited that the release changes or removes are left as they "
-        f"are, to port by hand:\n{edited}\n\n"
+        f"{migration.removed} copied module(s) and their tests removed (now the "
+        f"library's), {migration.written} written (the stages, against the "
+        "library's API). Files this repository edited that the release changes or "
+        f"removes are left as they are, to port by hand:\n{edited}\n\n"
     )
 
 
@@ -117,7 +115,7 @@ def template_of(checkout: Path) -> str:
     return str(record["template"])
 
 
-def apply_update(checkout: Path, target: str, keep: Sequence[str] = ()) -> None:
+def apply_update(checkout: Path, target: str, keep: Sequence[str]) -> None:
     """cruft update to the release; fail on a conflict; relock when pyproject moved.
     The files in `keep` stay as the repository has them, whatever cruft did."""
     cruft = str(BIN / "cruft")

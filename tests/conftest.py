@@ -189,7 +189,8 @@ def fleet(*arguments: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def bake_at(template: Path, tag: str, into: Path, **answers: str) -> Path:
+def cruft_create(template: Path, tag: str, into: Path, **answers: str) -> Path:
+    """`cruft create --checkout TAG` into a new folder: the project, uncommitted."""
     into.mkdir()
     context = ["--extra-context", json.dumps(answers)] if answers else []
     created = run(
@@ -197,6 +198,12 @@ def bake_at(template: Path, tag: str, into: Path, **answers: str) -> Path:
     )
     assert created.returncode == 0, created.stdout
     (project,) = into.iterdir()
+    return project
+
+
+def bake_at(template: Path, tag: str, into: Path, **answers: str) -> Path:
+    """cruft_create, with the bake as the repository's first commit."""
+    project = cruft_create(template, tag, into, **answers)
     commit(project, "Bake from the org template")
     return project
 

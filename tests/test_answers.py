@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import CRUFT
 from conftest import OPTIONS
 from conftest import TEMPLATE
 from conftest import template_clone
@@ -114,7 +115,7 @@ def test_cruft_refuses_the_same_way(
     template = template_clone(tmp_path)
     output_dir = tmp_path / "out"
     completed = subprocess.run(
-        [str(Path(sys.executable).parent / "cruft"), "create", str(template)]
+        [CRUFT, "create", str(template)]
         + ["--no-input", "--output-dir", str(output_dir)]
         + ["--extra-context", json.dumps({field: value})],
         capture_output=True,

@@ -3,13 +3,13 @@ git clone of the template; the project's own files survive and conflicts are lou
 
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 from conftest import DEFAULT_MODULE
 from conftest import assert_make_passes
 from conftest import commit
+from conftest import cruft_create
 from conftest import edit
 from conftest import make
 from conftest import release
@@ -18,7 +18,6 @@ from conftest import template_clone
 
 pytestmark = pytest.mark.slow
 
-CRUFT = str(Path(sys.executable).parent / "cruft")
 STANDARD_FILE = ".flake8"
 
 
@@ -34,16 +33,6 @@ def released_clone(tmp_path: Path) -> Path:
     return template
 
 
-def cruft_create(template: Path, output_dir: Path) -> Path:
-    output_dir.mkdir()
-    created = run(
-        output_dir, CRUFT, "create", str(template), "--checkout", "v1.0.0", "--no-input"
-    )
-    assert created.returncode == 0, created.stdout
-    (project,) = output_dir.iterdir()
-    return project
-
-
 def change_the_standard(template: Path, old: str, new: str) -> str:
     """Release v1.1.0 with the change."""
     edit(template / "{{cookiecutter.project_slug}}" / STANDARD_FILE, old, new)
@@ -56,7 +45,7 @@ def test_an_update_brings_the_standard_and_keeps_the_projects_files(
     tmp_path: Path,
 ) -> None:
     template = released_clone(tmp_path)
-    project = cruft_create(template, tmp_path / "out")
+    project = cruft_create(template, "v1.0.0", tmp_path / "out")
     record = json.loads((project / ".cruft.json").read_text(encoding="utf-8"))
     assert record["commit"] == run(template, "git", "rev-parse", "HEAD").stdout.strip()
     commit(project, "baked")  # cruft create ran the bake's git init and make lock
@@ -112,7 +101,7 @@ def test_a_conflicting_local_edit_stops_the_update_loudly(
     tmp_path: Path, under_git: bool
 ) -> None:
     template = released_clone(tmp_path)
-    project = cruft_create(template, tmp_path / "out")
+    project = cruft_create(template, "v1.0.0", tmp_path / "out")
     if under_git:
         assert_make_passes(project, "install")
         commit(project, "baked")
@@ -138,7 +127,7 @@ def test_a_conflicting_local_edit_stops_the_update_loudly(
 def test_an_unreachable_template_is_not_reported_as_behind(tmp_path: Path) -> None:
     """A private template the job's token cannot read must not read "behind"."""
     template = released_clone(tmp_path)
-    project = cruft_create(template, tmp_path / "out")
+    project = cruft_create(template, "v1.0.0", tmp_path / "out")
     template.rename(tmp_path / "moved")
     checked = make(project, "standard-check")
     assert checked.returncode != 0
@@ -152,7 +141,7 @@ def test_a_library_fix_reaches_the_repository_as_its_pin_and_lock(
     """A release that changes research-guards changes one standard-owned line, the
     pin; the lock follows it and the repository's own code is never rewritten."""
     template = released_clone(tmp_path)
-    project = cruft_create(template, tmp_path / "out")
+    project = cruft_create(template, "v1.0.0", tmp_path / "out")
     commit(project, "baked")
     pinned = library_pin(project)
     edit(
