@@ -3,6 +3,7 @@ under tmp_path, its rows, a split and a small forest of its own. No test reads a
 repository's files."""
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +33,7 @@ from research_guards.testing import config_text
 from research_guards.testing import lock_is_taken
 from research_guards.testing import table
 from research_guards.testing import write_project
+from research_guards.whatif import WhatIf
 
 # The tests import these from here, as they import the fixtures' helpers.
 __all__ = [
@@ -44,8 +46,10 @@ __all__ = [
     "config_text",
     "lock_is_taken",
     "settled",
+    "split_rows",
     "table",
     "train",
+    "views_of",
 ]
 
 ProjectFactory = Callable[[str], PipelineConfig]
@@ -91,6 +95,10 @@ def settled(config: PipelineConfig) -> PipelineConfig:
 
 @pytest.fixture
 def split(config: PipelineConfig, sample: pd.DataFrame) -> tuple[Dataset, Dataset]:
+    return split_rows(config, sample)
+
+
+def split_rows(config: PipelineConfig, sample: pd.DataFrame) -> tuple[Dataset, Dataset]:
     """The first three quarters of the labelled rows to train on, the rest to
     evaluate: the tests' own split, which no repository's DataLoader changes."""
     config = settled(config)
@@ -121,6 +129,22 @@ def train(config: PipelineConfig, train_rows: Dataset) -> ModelArtifact:
     return ModelArtifact(
         model, (*numeric, *categorical), config.data.label, config.task
     )
+
+
+def views_of(config: PipelineConfig) -> WhatIf:
+    """The What-If views of a project's evaluation rows for two models: production
+    (trained on half the training rows) and a candidate (on all of them, another
+    seed), so the two answer differently."""
+    train_rows, test = split_rows(config, CsvSource(config.data.train).read())
+    half = train_rows.take(np.arange(len(train_rows)) < len(train_rows) // 2)
+    production = replace(train(config, half), version="production-run")
+    candidate = replace(
+        train(replace(config, seed=config.seed + 1), train_rows),
+        version="candidate-run",
+    )
+    validator = DataValidator(Schema.load(config.data.schema), config.validation)
+    models = {"production": production, "candidate": candidate}
+    return WhatIf(test.features, test.labels, models, validator.schema, validator)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import pytest
 from conftest import LABEL
 from conftest import ProjectFactory
 from conftest import settled
+from conftest import split_rows
 from conftest import train
 
 from research_guards.config import PipelineConfig
@@ -23,6 +24,7 @@ from research_guards.datatypes import Evaluation
 from research_guards.datatypes import ModelArtifact
 from research_guards.datatypes import RowIds
 from research_guards.errors import AnomaliesFound
+from research_guards.errors import ConfigError
 from research_guards.errors import DataError
 from research_guards.gate import ModelGate
 from research_guards.metrics import evaluate
@@ -33,6 +35,7 @@ from research_guards.release import hash_of
 from research_guards.release import refuse
 from research_guards.sources import CsvSource
 from research_guards.storage import MODEL_FILE
+from research_guards.storage import load_artifact
 from research_guards.storage import promote_release
 from research_guards.storage import save_artifact
 from research_guards.tracking import RunRecorder
@@ -526,3 +529,23 @@ def test_a_source_that_cannot_be_hashed_is_one_line(config: PipelineConfig) -> N
     assert str(raised.value) == (
         f"{config.data.train}: cannot be read (Permission denied)"
     )
+
+
+def test_a_candidate_predicts_with_the_configs_decision_threshold(
+    project: ProjectFactory, config: PipelineConfig, artifact: ModelArtifact
+) -> None:
+    """The threshold the What-If page writes reaches the saved candidate, which the
+    gate then judges and the Predictor serves; a model it cannot apply to (here
+    three classes) is refused before a run folder is made."""
+    binary = settled(project("binary"))
+    train_rows, _ = split_rows(binary, CsvSource(binary.data.train).read())
+    evaluation = replace(binary.evaluation, decision_threshold=0.8)
+    release = release_of(replace(binary, evaluation=evaluation))
+    _, run_dir = release.save_candidate(train(binary, train_rows))
+    assert load_artifact(run_dir / MODEL_FILE).threshold == 0.8
+    multiclass = release_of(
+        replace(config, evaluation=replace(config.evaluation, decision_threshold=0.8))
+    )
+    with pytest.raises(ConfigError, match="applies to a binary classifier"):
+        multiclass.save_candidate(artifact)
+    assert not config.output.runs.exists() or not any(config.output.runs.iterdir())

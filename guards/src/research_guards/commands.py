@@ -32,6 +32,8 @@ from research_guards.errors import DataError
 from research_guards.gate import Verdict
 from research_guards.storage import check_output
 from research_guards.storage import write_text
+from research_guards.whatif_command import whatif
+from research_guards.whatif_command import whatif_options
 
 if TYPE_CHECKING:
     from research_guards.tuner import Tuner  # imports scikit-learn: types only
@@ -304,8 +306,8 @@ def positive_seconds(text: str) -> float:
 def add_pipeline_commands(
     command: AddCommand, pipeline_from: PipelineFactory
 ) -> dict[str, Handler]:
-    """run, tune, evaluate, runs and predict, each on the pipeline `pipeline_from`
-    builds from --config; returns their handlers by name."""
+    """run, tune, evaluate, runs, predict and whatif, each on the pipeline
+    `pipeline_from` builds from --config; returns their handlers by name."""
     _run_options(
         command(
             "run", "validate the data, train, gate and promote a model; record the run"
@@ -323,12 +325,20 @@ def add_pipeline_commands(
     )
     command("runs", "list the recorded runs with their metrics and verdicts")
     _predict_options(command("predict", "predict the label for the rows of a CSV file"))
+    whatif_options(
+        command(
+            "whatif",
+            "serve the What-If page on 127.0.0.1: edit rows, compare models, set "
+            "thresholds per slice",
+        )
+    )
     handlers: dict[str, PipelineHandler] = {
         "run": run,
         "tune": tune,
         "evaluate": evaluate,
         "runs": runs,
         "predict": predict,
+        "whatif": whatif,
     }
     return {name: partial(handler, pipeline_from) for name, handler in handlers.items()}
 

@@ -218,6 +218,9 @@ class EvaluationConfig:
     # Regression: a counterfactual is the nearest row whose prediction differs by
     # more than this; None: one standard deviation of the labels.
     counterfactual_delta: float | None = None
+    # Binary: the positive class's probability at or above which a row is predicted
+    # positive (see ModelArtifact.threshold); None: the estimator's own predict.
+    decision_threshold: float | None = None
 
 
 # What the search may optimise, per task: per-row scores that order models (the
@@ -564,6 +567,7 @@ def _evaluation(table: _Table, features: FeatureConfig) -> EvaluationConfig:
         "thresholds",
         "cost_ratio",
         "counterfactual_delta",
+        "decision_threshold",
     )
     slices = tuple(_slice_keys(item, features) for item in table.tables("slices"))
     sensitive = table.values.get("sensitive_feature")
@@ -580,7 +584,8 @@ def _evaluation(table: _Table, features: FeatureConfig) -> EvaluationConfig:
     delta = table.optional_number("counterfactual_delta")
     if delta is not None and not delta > 0:
         raise table._fail("counterfactual_delta", "a number above 0")
-    return EvaluationConfig(slices, sensitive, thresholds, cost_ratio, delta)
+    decision = table.optional_fraction("decision_threshold")
+    return EvaluationConfig(slices, sensitive, thresholds, cost_ratio, delta, decision)
 
 
 def _tuning(table: _Table) -> TuningConfig:

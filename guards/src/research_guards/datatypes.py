@@ -124,6 +124,11 @@ class ModelArtifact:
     # The rows it trained on, so the gate never judges it on them. None for a model
     # saved before this was recorded: its training rows are unknown.
     training_rows: RowIds | None = None
+    # Binary: the positive class (classes[1]) is predicted when its probability is
+    # at least this, the config's [evaluation] decision_threshold when it trained;
+    # None: the estimator's own predict. Serving and the gate both go through predict,
+    # so the gate judges the decisions that will be served.
+    threshold: float | None = None
 
     @property
     def classes(self) -> list[Any]:
@@ -136,7 +141,13 @@ class ModelArtifact:
         return np.asarray(encoded, dtype=np.float64)
 
     def predict(self, features: pd.DataFrame) -> "pd.Series[Any]":
-        predicted = np.asarray(self.model.predict(features[list(self.feature_names)]))
+        rows = features[list(self.feature_names)]
+        classes = self.classes
+        if self.threshold is not None and len(classes) == 2:
+            positive = self.model.predict_proba(rows)[:, 1] >= self.threshold
+            predicted = np.where(positive, classes[1], classes[0])
+        else:
+            predicted = np.asarray(self.model.predict(rows))
         return pd.Series(
             predicted, index=features.index, name=f"predicted_{self.label}"
         )

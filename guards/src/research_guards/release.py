@@ -29,6 +29,7 @@ from research_guards.datatypes import RowIds
 from research_guards.datatypes import SearchSummary
 from research_guards.datatypes import SlicedMetrics
 from research_guards.errors import AnomaliesFound
+from research_guards.errors import ConfigError
 from research_guards.errors import DataError
 from research_guards.errors import ProjectError
 from research_guards.gate import Failure
@@ -235,10 +236,20 @@ class Release:
     def save_candidate(self, artifact: ModelArtifact) -> tuple[str, Path]:
         """A new run's id and folder, holding the candidate stamped with that id; a
         full disk leaves no empty run folder behind."""
+        threshold = self.config.evaluation.decision_threshold
+        if threshold is not None and (
+            len(artifact.classes) != 2 or not hasattr(artifact.model, "predict_proba")
+        ):
+            raise ConfigError(
+                f"[evaluation] decision_threshold = {threshold:g} applies to a binary "
+                f"classifier with probabilities, not to this {artifact.task} model "
+                f"of {len(artifact.classes)} classes: delete it"
+            )
         run_id = self.recorder.new_run_id(self.config.as_dict())
         run_dir = self.recorder.run_dir(run_id)
+        stamped = replace(artifact, version=run_id, threshold=threshold)
         try:
-            save_artifact(run_dir / MODEL_FILE, replace(artifact, version=run_id))
+            save_artifact(run_dir / MODEL_FILE, stamped)
         except DataError:
             with suppress(OSError):
                 run_dir.rmdir()

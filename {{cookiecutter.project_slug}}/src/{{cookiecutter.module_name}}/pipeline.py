@@ -256,6 +256,15 @@ class Pipeline:
         train, test = self.loader.split(self.loader.to_dataset(frame))
         return frame, train, test
 
+    def evaluation_rows(self) -> Dataset:
+        """The rows the gate judges by, which the What-If page explores."""
+        _, _, test = self._split()
+        return test
+
+    def served(self) -> Path:
+        """The production model's file; refused with why when there is none."""
+        return self._release().served()
+
     def serving_version(self) -> str | None:
         """The run id of the model in production, if any."""
         return self._release().serving_version()
