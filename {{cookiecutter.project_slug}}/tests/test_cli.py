@@ -4,10 +4,17 @@ under it is not promoted. What each command prints and its exit codes are the
 standard's (research_guards.cli and .commands), tested once in its own suite."""
 
 import importlib.abc
+import json
 import runpy
+import signal
+import subprocess
 import sys
 from pathlib import Path
+from subprocess import PIPE
 from typing import Any
+from urllib.error import HTTPError
+from urllib.request import Request
+from urllib.request import urlopen
 
 import pytest
 from conftest import LABEL
@@ -57,6 +64,7 @@ def project_config(tmp_path: Path) -> Path:
         ["evaluate"],
         ["runs"],
         ["predict"],
+        ["whatif"],
         ["adopt"],
         ["infer-schema"],
         ["validate-data"],
@@ -96,6 +104,43 @@ def test_run_then_predict(
     assert len(header) == SERVING_ROWS + 1
     assert main(["runs", *config]) == 0
     assert "accuracy" in capsys.readouterr().out
+
+
+def test_whatif_serves_the_production_model_and_stops_on_ctrl_c(
+    project_config: Path, tmp_path: Path, pages: list[str]
+) -> None:
+    """The What-If page on this project's Pipeline: its evaluation rows and the
+    production model, answered over HTTP, a bad row refused with a 400, and Ctrl-C
+    stopping it with one line. The page, its views and its server are the
+    standard's, tested in its own suite (in a browser too)."""
+    config = ["--config", str(project_config)]
+    assert main(["run", *config]) == 0
+    command = [sys.executable, "-m", "{{ cookiecutter.module_name }}", "whatif"]
+    server = subprocess.Popen(
+        [*command, "--port", "0", *config], stdout=PIPE, stderr=PIPE, text=True
+    )
+    try:
+        assert server.stdout is not None
+        line = server.stdout.readline()
+        assert line.startswith("What-If page on http://127.0.0.1:"), line
+        address = line.split()[3]
+        with urlopen(address + "api/meta", timeout=30) as answer:
+            meta = json.load(answer)
+        assert meta["models"]["production"]["version"] == pages[0]
+        with urlopen(address + "api/table", timeout=30) as answer:
+            assert len(json.load(answer)["rows"]) > 0
+        request = Request(
+            address + "api/predict",
+            json.dumps({"row": {"colour": "red"}}).encode(),
+            {"Content-Type": "application/json"},
+        )
+        with pytest.raises(HTTPError) as refused:
+            urlopen(request, timeout=30)
+        assert refused.value.code == 400
+    finally:
+        server.send_signal(signal.SIGINT)
+        _, error = server.communicate(timeout=60)
+    assert error == "stopped the What-If page\n" and server.returncode == 0
 
 
 def test_a_run_whose_config_changed_under_it_is_not_promoted(
