@@ -24,6 +24,7 @@ from research_guards.release import Release
 from research_guards.release import RunResult
 
 from {{ cookiecutter.module_name }}.cli import main
+from {{ cookiecutter.module_name }}.cli import pipeline_from
 from {{ cookiecutter.module_name }}.trainer import Trainer
 
 
@@ -128,7 +129,10 @@ def test_whatif_serves_the_production_model_and_stops_on_ctrl_c(
             meta = json.load(answer)
         assert meta["models"]["production"]["version"] == pages[0]
         with urlopen(address + "api/table", timeout=30) as answer:
-            assert len(json.load(answer)["rows"]) > 0
+            shown = json.load(answer)["rows"]
+        pipeline = pipeline_from(project_config)  # the rows the gate judges by
+        assert len(shown) == len(pipeline.evaluation_rows()) > 0
+        assert pipeline.served().is_file()
         request = Request(
             address + "api/predict",
             json.dumps({"row": {"colour": "red"}}).encode(),
@@ -136,6 +140,7 @@ def test_whatif_serves_the_production_model_and_stops_on_ctrl_c(
         )
         with pytest.raises(HTTPError) as refused:
             urlopen(request, timeout=30)
+        refused.value.close()
         assert refused.value.code == 400
     finally:
         server.send_signal(signal.SIGINT)

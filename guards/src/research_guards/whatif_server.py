@@ -116,6 +116,11 @@ class Handler(BaseHTTPRequestHandler):
                 self._json(HTTPStatus.OK, POSTS[path](self.views, body))
         except (RequestError, ConfigError, DataError) as error:
             self._error(HTTPStatus.BAD_REQUEST, str(error))
+        except Exception as error:  # a fault of ours, not the request's: one line
+            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+            self._error(
+                HTTPStatus.INTERNAL_SERVER_ERROR, f"the server failed: {reason}"
+            )
 
     def _trusted_host(self) -> bool:
         if not self.host.startswith(("127.0.0.1:", "localhost:")):
@@ -176,13 +181,25 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(payload)
 
 
+class QuietServer(ThreadingHTTPServer):
+    """A page closed mid-answer is no error; anything else is one line on stderr,
+    never a traceback."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        error = sys.exc_info()[1]
+        if not isinstance(error, ConnectionError):
+            print(f"whatif: a request failed: {error}", file=sys.stderr)
+
+
 def server(
     views: WhatIf, config_path: Path, host: str, port: int
 ) -> ThreadingHTTPServer:
     """A server bound to host:port (0: any free port); a port in use is refused in
     one line."""
     try:
-        bound = ThreadingHTTPServer((host, port), Handler)
+        bound = QuietServer((host, port), Handler)
     except OSError as error:
         if error.errno == errno.EADDRINUSE:
             raise DataError(
@@ -197,7 +214,6 @@ def server(
         {"views": views, "config_path": config_path, "host": address},
     )
     bound.RequestHandlerClass = handler
-    bound.daemon_threads = True
     return bound
 
 
