@@ -12,8 +12,10 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from conftest import LABEL
 from conftest import ROWS
 from conftest import SERVING_ROWS
+from conftest import table
 
 from research_guards import commands
 from research_guards.cli import command_parser
@@ -25,14 +27,20 @@ from research_guards.commands import add_pipeline_commands
 from research_guards.config import PipelineConfig
 from research_guards.config import TuningConfig
 from research_guards.data_validation import Comparison
+from research_guards.data_validation import DataValidator
+from research_guards.data_validation import Schema
 from research_guards.datatypes import OVERALL
 from research_guards.datatypes import Dataset
 from research_guards.datatypes import Evaluation
+from research_guards.datatypes import ModelArtifact
 from research_guards.datatypes import SearchSummary
 from research_guards.datatypes import Trial
+from research_guards.errors import DataError
 from research_guards.gate import Failure
 from research_guards.gate import GateResult
 from research_guards.gate import Verdict
+from research_guards.storage import MODEL_FILE
+from research_guards.storage import save_artifact
 from research_guards.tracking import RunRecorder
 from research_guards.tuner import Tuner
 
@@ -81,6 +89,7 @@ class FakePipeline:
     config: PipelineConfig
     recorder: RunRecorder
     result: Result
+    validator: DataValidator
     tuner: Tuner | None = None
     note: str | None = None
     search: SearchSummary | None = None
@@ -108,6 +117,16 @@ class FakePipeline:
 
     def serving_version(self) -> str | None:
         return self.serving
+
+    def evaluation_rows(self) -> Dataset:
+        rows = pd.read_csv(self.config.data.train).tail(40)
+        return Dataset(rows.drop(columns=[LABEL]), rows[LABEL])
+
+    def served(self) -> Path:
+        path = self.config.output.models / "production" / MODEL_FILE
+        if not path.is_file():
+            raise DataError("no production model yet: run the pipeline first")
+        return path
 
     def predict(self, rows_path: Path) -> pd.DataFrame:
         rows = pd.read_csv(rows_path)
@@ -145,7 +164,9 @@ SEARCH = SearchSummary(
 @pytest.fixture
 def fake(config: PipelineConfig, tmp_path: Path) -> FakePipeline:
     recorder = RunRecorder(config.output.runs, config.root)
-    return FakePipeline(config, recorder, Result(BLESSED, tmp_path / "runs" / "run-1"))
+    validator = DataValidator(Schema.load(config.data.schema), config.validation)
+    result = Result(BLESSED, tmp_path / "runs" / "run-1")
+    return FakePipeline(config, recorder, result, validator)
 
 
 def main(pipeline: FakePipeline, *argv: str) -> int:
@@ -432,3 +453,58 @@ def test_the_factory_is_given_the_config_file(
     for name in ("run", "runs"):
         dispatch(handlers, parser.parse_args([name, "--config", "elsewhere.toml"]))
     assert given == [Path("elsewhere.toml")] * 2
+
+
+@pytest.fixture
+def served_views(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
+    """What `whatif` would serve, and where: the server itself is tested on its own."""
+    asked: list[tuple[Any, ...]] = []
+
+    def serving(views: Any, config_path: Path, host: str, port: int) -> int:
+        asked.append((views, config_path, host, port))
+        return 0
+
+    monkeypatch.setattr("research_guards.whatif_server.serve", serving)
+    return asked
+
+
+def test_whatif_explores_the_evaluation_rows_or_others_with_production_and_a_candidate(
+    fake: FakePipeline,
+    artifact: ModelArtifact,
+    served_views: list[tuple[Any, ...]],
+    tmp_path: Path,
+) -> None:
+    production = fake.config.output.models / "production" / MODEL_FILE
+    save_artifact(production, replace(artifact, version="run-1"))
+    save_artifact(tmp_path / "runs" / "run-2" / MODEL_FILE, artifact)
+    assert main(fake, "whatif") == 0
+    views, _, host, port = served_views[-1]
+    assert (host, port) == ("127.0.0.1", 8765), "this machine only, unless asked"
+    assert list(views.models) == ["production"] and len(views.rows) == 40
+    rows = tmp_path / "rows.csv"
+    table("multiclass", SERVING_ROWS).drop(columns=[LABEL]).to_csv(rows, index=False)
+    candidate = ["--candidate", str(tmp_path / "runs" / "run-2")]
+    assert main(fake, "whatif", "--rows", str(rows), *candidate, "--port", "0") == 0
+    views = served_views[-1][0]
+    assert list(views.models) == ["production", "candidate"]
+    assert len(views.rows) == SERVING_ROWS and views.labels is None
+
+
+def test_whatif_shows_a_candidate_alone_before_a_promotion_and_refuses_nothing_to_show(
+    fake: FakePipeline,
+    artifact: ModelArtifact,
+    served_views: list[tuple[Any, ...]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(fake, "whatif") == 2
+    assert capsys.readouterr().err == (
+        "error: no production model yet: run the pipeline first\n"
+    )
+    empty = tmp_path / "runs" / "empty"
+    empty.mkdir(parents=True)
+    assert main(fake, "whatif", "--candidate", str(empty)) == 2
+    assert f"{empty}: no {MODEL_FILE} in it" in capsys.readouterr().err
+    save_artifact(empty / MODEL_FILE, artifact)
+    assert main(fake, "whatif", "--candidate", str(empty)) == 0
+    assert list(served_views[-1][0].models) == ["candidate"]

@@ -23,7 +23,6 @@ from research_guards.cli import EXIT_ANOMALIES
 from research_guards.cli import AddCommand
 from research_guards.cli import Handler
 from research_guards.cli import serving_rows
-from research_guards.config import PipelineConfig
 from research_guards.data_validation import Comparison
 from research_guards.datatypes import OVERALL
 from research_guards.datatypes import Dataset
@@ -32,6 +31,7 @@ from research_guards.errors import DataError
 from research_guards.gate import Verdict
 from research_guards.storage import check_output
 from research_guards.storage import write_text
+from research_guards.whatif_command import WhatIfPipeline
 from research_guards.whatif_command import whatif
 from research_guards.whatif_command import whatif_options
 
@@ -85,12 +85,9 @@ class RunRecords(Protocol):
     def scan(self) -> tuple[list[dict[str, Any]], list[str]]: ...
 
 
-class TrainingPipeline(Protocol):
-    """What the commands drive: train, tune, gate, list and serve. A repository's
-    Pipeline satisfies it without naming it."""
-
-    @property
-    def config(self) -> PipelineConfig: ...
+class TrainingPipeline(WhatIfPipeline, Protocol):
+    """What the commands drive: train, tune, gate, list and serve, and what the
+    What-If page explores. A repository's Pipeline satisfies it without naming it."""
 
     @property
     def tuner(self) -> "Tuner | None": ...
