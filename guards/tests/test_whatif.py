@@ -22,6 +22,7 @@ from research_guards.data_validation import DataValidator
 from research_guards.data_validation import Schema
 from research_guards.errors import ConfigError
 from research_guards.sources import CsvSource
+from research_guards.testing import table
 from research_guards.testing import write_project
 from research_guards.whatif import RequestError
 from research_guards.whatif import WhatIf
@@ -80,7 +81,20 @@ def test_a_category_outside_the_domain_is_answered_with_the_predictors_warning(
 ) -> None:
     answer = made["binary"].predict({**first_row(made["binary"]), "site": "mars"})
     assert "prediction" in answer["predictions"]["production"]
-    assert any("site" in w and "mars" in w for w in answer["warnings"])
+    assert answer["warnings"] == [
+        "site: ENUM_TYPE_UNEXPECTED_STRING_VALUES: observed 'mars' in 100.00% of "
+        "present values (line 2); allowed one of ['east', 'north', 'south'] "
+        "(out-of-domain share at most 0.00%)"
+    ]
+
+
+def test_a_column_no_model_takes_is_no_warning(tmp_path: Path) -> None:
+    """The page edits the models' features; the schema's other columns (a batch
+    number here) are absent from its rows, which serving them would not need."""
+    frame = table("binary").assign(batch=7)
+    views = views_of(load_config(write_project(tmp_path, "binary", frame)))
+    assert "batch" not in views.features
+    assert views.predict(first_row(views))["warnings"] == []
 
 
 @pytest.mark.parametrize(

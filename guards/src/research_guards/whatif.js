@@ -219,7 +219,7 @@ const COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b
 
 // series: [{ name, points: [[x, y], ...] }]; marks: [[x, y]]; labels: x tick names.
 function lineChart(series, { title, xLabel, yLabel, labels, marks = [], xRange, yRange }) {
-  const width = 320, height = 230, left = 46, right = 10, top = 24, bottom = 34;
+  const width = 330, height = 230, left = 46, right = 28, top = 24, bottom = 34;
   const all = series.flatMap((s) => s.points).filter(([, y]) => y !== null);
   const xs = all.map(([x]) => x), ys = all.map(([, y]) => y);
   const [x0, x1] = xRange || [Math.min(...xs), Math.max(...xs)];

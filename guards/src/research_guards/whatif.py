@@ -173,9 +173,10 @@ class WhatIf:
         """Each model's answer to the row, and what the Predictor's validation says
         of it: a warning here, a refusal when served."""
         frame = self.row(values)
-        warnings = [
-            str(anomaly) for anomaly in self.validator.validate(frame, "serving")
-        ]
+        # The row holds the models' features only: what the schema says of other
+        # columns (absent here) is no answer to "would this row be served?".
+        anomalies = self.validator.validate(frame, "serving")
+        warnings = [str(a) for a in anomalies if a.feature in self.features]
         answers: dict[str, Any] = {}
         for name, model in self.models.items():
             try:
