@@ -508,3 +508,7 @@ def test_whatif_shows_a_candidate_alone_before_a_promotion_and_refuses_nothing_t
     save_artifact(empty / MODEL_FILE, artifact)
     assert main(fake, "whatif", "--candidate", str(empty)) == 0
     assert list(served_views[-1][0].models) == ["candidate"]
+    for port in ("70000", "http"):
+        with pytest.raises(SystemExit):
+            main(fake, "whatif", "--port", port)
+        assert f"{port!r} is not a port from 0 to 65535" in capsys.readouterr().err

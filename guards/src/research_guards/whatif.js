@@ -396,6 +396,7 @@ function setUpPerformance() {
   }
   note.textContent = `A row is predicted ${shown(meta.classes[1])} when its probability is at least its slice's threshold. Cost = cost ratio × false positives + false negatives. Each strategy below is solved exactly on the grid 0.00, 0.01, …, 1.00 (the What-If tool searches that grid greedily from the first slice): the constrained ones take the cheapest thresholds whose slices' rates lie within the tolerance of each other. Ties go to the threshold nearest 0.5.`;
   document.getElementById("tolerance").value = meta.tolerance;
+  document.getElementById("cost-ratio").value = meta.cost_ratio;
   const fieldset = document.getElementById("strategies");
   for (const [name, meaning] of Object.entries(meta.strategies)) {
     const radio = el("input", { type: "radio", name: "strategy", value: name });

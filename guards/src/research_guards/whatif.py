@@ -87,6 +87,7 @@ class WhatIf:
         schema: Schema,
         validator: FrameValidator,
         counterfactual_delta: float | None = None,
+        cost_ratio: float | None = None,
     ) -> None:
         self.rows = rows.reset_index(drop=True)
         self.labels = None if labels is None else labels.reset_index(drop=True)
@@ -101,6 +102,7 @@ class WhatIf:
             name: self._predict(m, self.rows) for name, m in models.items()
         }
         self.counterfactual_delta = counterfactual_delta
+        self.cost_ratio = cost_ratio or 1.0  # the page's default, as the config's
 
     @property
     def binary(self) -> bool:
@@ -128,6 +130,7 @@ class WhatIf:
             "labelled": self.labels is not None,
             "strategies": STRATEGIES,
             "tolerance": DEFAULT_TOLERANCE,
+            "cost_ratio": self.cost_ratio,
         }
 
     def table(self) -> dict[str, Any]:

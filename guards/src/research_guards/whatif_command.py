@@ -81,13 +81,20 @@ def views_of(
         pipeline.validator.schema,
         pipeline.validator,
         pipeline.config.evaluation.counterfactual_delta,
+        pipeline.config.evaluation.cost_ratio,
     )
+
+
+def port_number(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port from 0 to 65535")
+    return int(text)
 
 
 def whatif_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--port",
-        type=int,
+        type=port_number,
         default=DEFAULT_PORT,
         help="the port to serve on (default: %(default)s; 0 picks a free one)",
     )
