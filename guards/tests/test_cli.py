@@ -118,6 +118,15 @@ class FakePipeline:
     def serving_version(self) -> str | None:
         return self.serving
 
+    def score(self, rows_path: Path) -> tuple[str, Evaluation]:
+        self.asked.append(("score", rows_path))
+        return "run-1", evaluation(
+            {
+                OVERALL: {"example_count": 40.0, "accuracy": 0.9},
+                "site=north": {"example_count": 12.0, "accuracy": float("nan")},
+            }
+        )
+
     def evaluation_rows(self) -> Dataset:
         rows = pd.read_csv(self.config.data.train).tail(40)
         return Dataset(rows.drop(columns=[LABEL]), rows[LABEL])
@@ -512,3 +521,16 @@ def test_whatif_shows_a_candidate_alone_before_a_promotion_and_refuses_nothing_t
         with pytest.raises(SystemExit):
             main(fake, "whatif", "--port", port)
         assert f"{port!r} is not a port from 0 to 65535" in capsys.readouterr().err
+
+
+def test_score_prints_the_served_models_metrics_and_changes_nothing(
+    fake: FakePipeline, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(fake, "score", "held.csv") == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == "served model run-1 on 40 labelled rows of held.csv:"
+    assert printed[1].split() == ["example_count", "accuracy"]
+    assert printed[3].split() == ["overall", "40", "0.9000"]
+    assert printed[4].split() == ["site=north", "12", "n/a"]
+    assert printed[-1] == "nothing trained, recorded or promoted"
+    assert fake.asked == [("score", Path("held.csv"))]

@@ -65,6 +65,7 @@ def project_config(tmp_path: Path) -> Path:
         ["evaluate"],
         ["runs"],
         ["predict"],
+        ["score"],
         ["whatif"],
         ["adopt"],
         ["infer-schema"],
@@ -81,7 +82,7 @@ def test_every_command_has_help(
     assert "--config" in capsys.readouterr().out or not command
 
 
-def test_run_then_predict(
+def test_run_then_predict_and_score(
     project_config: Path,
     tmp_path: Path,
     pages: list[str],
@@ -105,6 +106,14 @@ def test_run_then_predict(
     assert len(header) == SERVING_ROWS + 1
     assert main(["runs", *config]) == 0
     assert "accuracy" in capsys.readouterr().out
+    runs = sorted((tmp_path / "runs").iterdir())
+    assert main(["score", str(tmp_path / "data" / "table.csv"), *config]) == 0
+    scored = capsys.readouterr().out
+    assert scored.startswith(f"served model {run_id} on ")
+    assert "nothing trained, recorded or promoted" in scored
+    assert main(["score", str(tmp_path / "data" / "serving.csv"), *config]) == 1
+    assert f"{LABEL}: SCHEMA_MISSING_COLUMN" in capsys.readouterr().err
+    assert sorted((tmp_path / "runs").iterdir()) == runs
 
 
 def test_whatif_serves_the_production_model_and_stops_on_ctrl_c(

@@ -26,6 +26,7 @@ from research_guards.cli import serving_rows
 from research_guards.data_validation import Comparison
 from research_guards.datatypes import OVERALL
 from research_guards.datatypes import Dataset
+from research_guards.datatypes import Evaluation
 from research_guards.datatypes import SearchSummary
 from research_guards.errors import DataError
 from research_guards.gate import Verdict
@@ -114,6 +115,8 @@ class TrainingPipeline(WhatIfPipeline, Protocol):
 
     def predict(self, rows_path: Path) -> pd.DataFrame: ...
 
+    def score(self, rows_path: Path) -> tuple[str, Evaluation]: ...
+
 
 # The config file given with --config, to the repository's pipeline built from it.
 PipelineFactory = Callable[[Path], TrainingPipeline]
@@ -126,9 +129,7 @@ def report_verdict(pipeline: TrainingPipeline, result: GatedRun) -> int:
     production moved) and what became of the candidate."""
     verdict = result.verdict
     if verdict.candidate is not None:
-        table = pd.DataFrame(verdict.candidate.metrics).T.rename_axis("slice")
-        table = table.replace([float("inf"), float("-inf")], float("nan"))
-        print(table.to_string(float_format="{:.4f}".format, na_rep="n/a"))
+        print(metrics_table(verdict.candidate))
     if verdict.rows_note:
         print(verdict.rows_note)
     if verdict.gate.rubber_stamp:
@@ -141,6 +142,15 @@ def report_verdict(pipeline: TrainingPipeline, result: GatedRun) -> int:
         print(f"report: {result.report}")
     print(outcome(result))
     return 0 if verdict.gate.validation_ok and not result.withheld else EXIT_ANOMALIES
+
+
+def metrics_table(evaluation: Evaluation) -> str:
+    """Every slice's metrics, by the gate's names; "n/a" where undefined."""
+    table = pd.DataFrame(evaluation.metrics).T.rename_axis("slice")
+    table = table.replace([float("inf"), float("-inf")], float("nan"))
+    if "example_count" in table:  # a count, not a score: no decimals
+        table["example_count"] = table["example_count"].round().astype("Int64")
+    return table.to_string(float_format="{:.4f}".format, na_rep="n/a")
 
 
 def outcome(result: GatedRun) -> str:
@@ -282,6 +292,16 @@ def predict(pipeline_from: PipelineFactory, arguments: argparse.Namespace) -> in
     return 0
 
 
+def score(pipeline_from: PipelineFactory, arguments: argparse.Namespace) -> int:
+    pipeline = pipeline_from(arguments.config)
+    version, evaluation = pipeline.score(arguments.file)
+    rows = int(evaluation.metrics[OVERALL]["example_count"])
+    print(f"served model {version} on {rows} labelled rows of {arguments.file}:")
+    print(metrics_table(evaluation))
+    print("nothing trained, recorded or promoted")
+    return 0
+
+
 def positive_int(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number above 0")
@@ -303,7 +323,7 @@ def positive_seconds(text: str) -> float:
 def add_pipeline_commands(
     command: AddCommand, pipeline_from: PipelineFactory
 ) -> dict[str, Handler]:
-    """run, tune, evaluate, runs, predict and whatif, each on the pipeline
+    """run, tune, evaluate, runs, predict, score and whatif, each on the pipeline
     `pipeline_from` builds from --config; returns their handlers by name."""
     _run_options(
         command(
@@ -322,6 +342,14 @@ def add_pipeline_commands(
     )
     command("runs", "list the recorded runs with their metrics and verdicts")
     _predict_options(command("predict", "predict the label for the rows of a CSV file"))
+    scoring = command(
+        "score",
+        "the served model's metrics on labelled rows, overall and per slice; "
+        "nothing is trained or promoted",
+    )
+    scoring.add_argument(
+        "file", type=Path, help="CSV or Parquet file of rows with the label column"
+    )
     whatif_options(
         command(
             "whatif",
@@ -335,6 +363,7 @@ def add_pipeline_commands(
         "evaluate": evaluate,
         "runs": runs,
         "predict": predict,
+        "score": score,
         "whatif": whatif,
     }
     return {name: partial(handler, pipeline_from) for name, handler in handlers.items()}

@@ -12,6 +12,7 @@ from research_guards.config import for_task
 from research_guards.data_check import DataCheck
 from research_guards.data_validation import DataValidator
 from research_guards.datatypes import Dataset
+from research_guards.datatypes import Evaluation
 from research_guards.datatypes import SearchSummary
 from research_guards.gate import ModelGate
 {%- if cookiecutter.experiment_tracking == "mlflow" %}
@@ -23,6 +24,7 @@ from research_guards.release import hash_of
 from research_guards.release import refuse
 from research_guards.sources import DataSource
 from research_guards.sources import source_for
+from research_guards.storage import load_artifact
 from research_guards.storage import production_lock
 from research_guards.tracking import RunRecorder
 from research_guards.tuner import STUDY_FILE
@@ -274,6 +276,15 @@ class Pipeline:
         candidate could not be served (validation.json says why).
         Drawing takes seconds, so the CLI asks for it and the tests mostly do not."""
         return self._release().write_report(result)
+
+    def score(self, rows_path: Path) -> tuple[str, Evaluation]:
+        """The served model's metrics on held-out labelled rows, checked as
+        evaluation data (the label required); nothing is trained or promoted."""
+        source = source_for(rows_path)
+        frame = source.read()
+        refuse(self.validator.validate(frame, "training"), [], source.location)
+        served = load_artifact(self._release().served())
+        return served.version, self.evaluator.evaluate(served, self.loader.to_dataset(frame))
 
     def predict(self, rows_path: Path) -> pd.DataFrame:
         """Serve the production model, guarded by the schema training was checked
