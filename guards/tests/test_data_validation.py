@@ -131,6 +131,24 @@ def test_label_is_required_in_training_and_absent_in_serving() -> None:
     }
 
 
+def test_a_column_the_model_does_not_take_may_be_absent_when_serving() -> None:
+    """colour is in the schema but not a feature: serving rows without it are
+    served; training rows still need it, and a feature's absence still fires."""
+    features = ("size", "count")
+    served = DataValidator(REVIEWED, ValidationConfig(min_examples=3), features)
+    serving = CLEAN.drop(columns=["label", "colour"])
+    assert served.validate(serving, "serving") == []
+    assert kinds(validator().validate(serving, "serving")) == {
+        ("colour", "SCHEMA_MISSING_COLUMN")
+    }
+    assert kinds(served.validate(CLEAN.drop(columns=["colour"]), "training")) == {
+        ("colour", "SCHEMA_MISSING_COLUMN")
+    }
+    assert kinds(served.validate(serving.drop(columns=["count"]), "serving")) == {
+        ("count", "SCHEMA_MISSING_COLUMN")
+    }
+
+
 def test_presence_is_judged_when_serving_too() -> None:
     """TFDV judges presence in every environment the feature is in
     (anomalies/schema.cc, Schema::IsFeatureInEnvironment: a feature of the default

@@ -61,7 +61,8 @@ class DataCheck:
                 f"[data] label = {config.data.label!r} but {config.data.schema} was "
                 f"inferred for {schema.label!r}: run infer-schema --force, then review"
             )
-        return cls(config, DataValidator(schema, config.validation))
+        validator = DataValidator(schema, config.validation, config.features.columns)
+        return cls(config, validator)
 
     @staticmethod
     def infer_schema(config: PipelineConfig, data: Path | None, force: bool) -> Path:

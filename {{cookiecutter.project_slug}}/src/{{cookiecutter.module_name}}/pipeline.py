@@ -284,7 +284,8 @@ class Pipeline:
         frame = source.read()
         refuse(self.validator.validate(frame, "training"), [], source.location)
         served = load_artifact(self._release().served())
-        return served.version, self.evaluator.evaluate(served, self.loader.to_dataset(frame))
+        rows = self.loader.to_dataset(frame)
+        return served.version, self.evaluator.evaluate(served, rows)
 
     def predict(self, rows_path: Path) -> pd.DataFrame:
         """Serve the production model, guarded by the schema training was checked

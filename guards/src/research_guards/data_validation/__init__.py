@@ -27,9 +27,18 @@ ComparisonKind = Literal["skew", "drift"]
 class DataValidator:
     """Checks datasets against the schema as relaxed by the config's reviewers."""
 
-    def __init__(self, schema: Schema, config: ValidationConfig) -> None:
+    def __init__(
+        self,
+        schema: Schema,
+        config: ValidationConfig,
+        serving: tuple[str, ...] | None = None,
+    ) -> None:
+        """`serving`: the columns serving needs (the model's features); any other
+        column of the schema may be absent from serving rows. None: every column
+        but the label."""
         self.schema = schema.relaxed(config.features)
         self.config = config
+        self.serving = serving
 
     def statistics(self, frame: pd.DataFrame) -> DatasetStatistics:
         return statistics_of(frame, self.schema.numeric_names)
@@ -63,7 +72,7 @@ class DataValidator:
         self, statistics: DatasetStatistics, environment: Environment
     ) -> list[Anomaly]:
         return anomalies_of(
-            self.schema, statistics, environment, self.config.min_examples
+            self.schema, statistics, environment, self.config.min_examples, self.serving
         )
 
     def notes(self, statistics: DatasetStatistics) -> dict[str, str]:

@@ -25,8 +25,9 @@ def anomalies_of(
     statistics: DatasetStatistics,
     environment: Environment,
     min_examples: int,
+    serving: tuple[str, ...] | None = None,
 ) -> list[Anomaly]:
-    found = _columns(schema, statistics, environment)
+    found = _columns(schema, statistics, environment, serving)
     if environment == "training" and statistics.rows < min_examples:
         found.append(
             Anomaly(
@@ -44,9 +45,14 @@ def anomalies_of(
 
 
 def _columns(
-    schema: Schema, statistics: DatasetStatistics, environment: Environment
+    schema: Schema,
+    statistics: DatasetStatistics,
+    environment: Environment,
+    serving: tuple[str, ...] | None,
 ) -> list[Anomaly]:
-    """Serving data may lack the label: it is not in the SERVING environment."""
+    """Serving data may lack the label, and any column the model does not take
+    (`serving`, when given): TFDV's SERVING environment, which they are not in."""
+    needed = None if environment != "serving" or serving is None else set(serving)
     missing = [
         Anomaly(
             name, "SCHEMA_MISSING_COLUMN", "column absent", f"present in {environment}"
@@ -55,6 +61,7 @@ def _columns(
         if name not in statistics.features
         and feature.min_fraction_present > 0
         and not (environment == "serving" and name == schema.label)
+        and (needed is None or name in needed)
     ]
     new = [
         Anomaly(
