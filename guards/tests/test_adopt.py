@@ -251,6 +251,33 @@ def test_adopt_says_how_many_unlabelled_rows_runs_leave_out(
     assert not any("without a label" in line for line in whole.lines())
 
 
+def test_a_classifiers_gate_guards_the_rare_classes_and_the_search_aims_at_it(
+    project: Path, tmp_path: Path
+) -> None:
+    """Accuracy alone blessed a model that never predicts a rare class: balanced
+    accuracy (the mean of the classes' recalls) may not fall either, and the search
+    optimises it, so tune and gate agree. Adopt says what it wrote."""
+    config_path = project / "configs" / "pipeline.toml"
+    config_path.write_text(STARTING_CONFIG + """
+[tuning]
+metric = "log_loss"
+
+[tuning.space]
+max_depth = { type = "int", low = 2, high = 8 }
+""")
+    frame = load_wine(as_frame=True).frame.astype({"target": str})
+    adoption = adopt(config_path, write_table(tmp_path, frame, "wine.csv"), "target")
+    config = load_config(config_path)
+    changes = {t.metric for t in config.evaluation.thresholds or () if t.has_change}
+    assert changes == {"accuracy", "balanced_accuracy"}
+    assert config.tuning is not None and config.tuning.metric == "balanced_accuracy"
+    assert config.tuning.direction == "higher_is_better"
+    assert (
+        "gate: balanced_accuracy at least 0.38; accuracy not worse than production; "
+        "balanced_accuracy not worse than production"
+    ) in adoption.lines()
+
+
 def test_a_search_of_the_old_task_is_fitted_to_the_new_one(
     project: Path, tmp_path: Path
 ) -> None:
@@ -271,7 +298,10 @@ class_weight = { choices = ["balanced"] }
     assert tuning.direction == "lower_is_better"
     assert [dimension.name for dimension in tuning.space] == ["max_depth"]
     lines = adoption.lines()
-    assert "[tuning] metric = 'root_mean_squared_error'" in lines
+    assert (
+        "[tuning] metric = 'root_mean_squared_error': the search optimises what the "
+        "gate compares with production"
+    ) in lines
     assert "[tuning.space] dropped class_weight: not a parameter" in lines
     assert (
         misfits("sklearn.ensemble.RandomForestRegressor", "regression", ["max_depth"])

@@ -24,6 +24,7 @@ from research_guards.cli import undecided
 from research_guards.cli import unjudged
 from research_guards.commands import TrainingPipeline
 from research_guards.commands import add_pipeline_commands
+from research_guards.config import MetricThreshold
 from research_guards.config import PipelineConfig
 from research_guards.config import TuningConfig
 from research_guards.data_validation import Comparison
@@ -312,6 +313,38 @@ def test_tune_prints_progress_the_best_trial_and_where_it_is_kept(
         "kept in runs/tuning.db; `make pipeline` trains the candidate with these "
         "parameters and gates it",
     ]
+
+
+@pytest.mark.parametrize(
+    ("metric", "said"),
+    [
+        (
+            "log_loss",
+            "the search minimises log_loss (3-fold CV, training rows); the gate "
+            "compares accuracy with production, so a tuned candidate may still be "
+            "refused: set [tuning] metric to 'accuracy' to search for what is judged",
+        ),
+        (
+            "accuracy",
+            "the search maximises accuracy (3-fold CV, training rows), the metric "
+            "the gate compares with production",
+        ),
+    ],
+)
+def test_tune_says_first_what_it_optimises_and_whether_the_gate_judges_it(
+    fake: FakePipeline, capsys: pytest.CaptureFixture[str], metric: str, said: str
+) -> None:
+    natural = "lower_is_better" if metric == "log_loss" else "higher_is_better"
+    tuning = TuningConfig(space=(), metric=metric, direction=natural, folds=3)
+    gate = (
+        MetricThreshold("accuracy", lower_bound=0.5),
+        MetricThreshold("accuracy", direction="higher_is_better", absolute=-1e-10),
+    )
+    evaluation = replace(fake.config.evaluation, thresholds=gate)
+    fake.config = replace(fake.config, tuning=tuning, evaluation=evaluation)
+    fake.search = SEARCH
+    assert main(fake, "tune") == 0
+    assert capsys.readouterr().out.splitlines()[0] == said
 
 
 def test_tune_refuses_a_trial_count_or_timeout_below_one(

@@ -12,8 +12,6 @@ import pandas as pd
 import tomlkit
 from tomlkit.items import Table
 
-from research_guards.config import NOT_WORSE
-from research_guards.config import TUNABLE_METRICS
 from research_guards.config import ModelConfig
 from research_guards.config import load_config
 from research_guards.data_validation import Schema
@@ -71,6 +69,8 @@ class Adoption:
     unlabelled: int = 0
     # What became of [tuning]: its metric or parameters changed with the task.
     tuning: list[str] = field(default_factory=list)
+    # The gate written to [evaluation], one phrase a threshold.
+    gate: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         numeric = ", ".join(self.numeric) or "none"
@@ -90,6 +90,7 @@ class Adoption:
             *(f"left out {name}: {why}" for name, why in self.left_out.items()),
             f"slices: {', '.join(self.slices) or 'none (no low-cardinality column)'}",
             *(f"wrote {path}" for path in self.written),
+            f"gate: {'; '.join(self.gate)}",
             *self._rare_classes(),
             *self.tuning,
             *(
@@ -295,13 +296,19 @@ def _rewrite_model(model: Any, task: Task) -> None:
 
 
 def _rewrite_tuning(document: Any, adoption: Adoption) -> None:
-    """A search of the old task's metric, or of parameters the (new) estimator does
-    not take, would stop every run: keep what still applies, say what changed."""
+    """The search optimises what the gate compares with production (a search for
+    log loss found candidates the gate then refused on accuracy); parameters the
+    (new) estimator does not take would stop every run: keep what still applies,
+    say what changed."""
     tuning, task = document["tuning"], adoption.task
-    if tuning.get("metric") not in TUNABLE_METRICS[task]:
-        tuning["metric"] = NOT_WORSE[task].metric
+    judged = JUDGED[task]
+    if tuning.get("metric") != judged:
+        tuning["metric"] = judged
         tuning.pop("direction", None)  # the metric's natural one
-        adoption.tuning.append(f"[tuning] metric = {NOT_WORSE[task].metric!r}")
+        adoption.tuning.append(
+            f"[tuning] metric = {judged!r}: the search optimises what the gate "
+            "compares with production"
+        )
     model = document["model"]
     accepted = parameter_names(str(model["estimator"]), task)
     space = tuning.get("space", {})
@@ -311,6 +318,13 @@ def _rewrite_tuning(document: Any, adoption: Adoption) -> None:
     if not space:
         document.pop("tuning")
         adoption.tuning.append("[tuning] removed: no parameter left to search")
+
+
+# The metric of the gate's change threshold that the search optimises.
+JUDGED: dict[Task, str] = {
+    "classification": "balanced_accuracy",
+    "regression": "root_mean_squared_error",
+}
 
 
 def _fits(model: Any, task: Task) -> bool:
@@ -334,6 +348,7 @@ def _evaluation(adoption: Adoption, labels: "pd.Series[Any]") -> Table:
         evaluation["slices"] = slices
     thresholds = tomlkit.aot()
     for threshold in _thresholds(adoption.task, labels):
+        adoption.gate.append(_phrase(threshold))
         item = tomlkit.table()
         for key, value in threshold.items():
             item[key] = value
@@ -342,8 +357,17 @@ def _evaluation(adoption: Adoption, labels: "pd.Series[Any]") -> Table:
     return evaluation
 
 
+def _phrase(threshold: dict[str, Any]) -> str:
+    metric = threshold["metric"]
+    if "lower_bound" in threshold:
+        return f"{metric} at least {threshold['lower_bound']:g}"
+    return f"{metric} not worse than production"
+
+
 def _thresholds(task: Task, labels: "pd.Series[Any]") -> list[dict[str, Any]]:
-    """A floor that a useless model fails, and "not worse than production"."""
+    """A floor that a useless model fails, and "not worse than production"; for
+    classes, balanced accuracy too (the mean of the classes' recalls), so a model
+    that stops predicting a rare class is refused even when accuracy holds."""
     if task == "regression":
         return [
             {"metric": "r2", "lower_bound": 0.0},  # predicting the mean scores 0
@@ -363,4 +387,9 @@ def _thresholds(task: Task, labels: "pd.Series[Any]") -> list[dict[str, Any]]:
             "lower_bound": math.floor((chance + 0.05) * 100) / 100,
         },
         {"metric": "accuracy", "direction": "higher_is_better", "absolute": -1e-10},
+        {
+            "metric": "balanced_accuracy",
+            "direction": "higher_is_better",
+            "absolute": -1e-10,
+        },
     ]

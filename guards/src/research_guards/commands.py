@@ -23,6 +23,8 @@ from research_guards.cli import EXIT_ANOMALIES
 from research_guards.cli import AddCommand
 from research_guards.cli import Handler
 from research_guards.cli import serving_rows
+from research_guards.config import EvaluationConfig
+from research_guards.config import TuningConfig
 from research_guards.data_validation import Comparison
 from research_guards.datatypes import OVERALL
 from research_guards.datatypes import Dataset
@@ -197,8 +199,27 @@ def tuned_line(search: SearchSummary) -> str:
     )
 
 
+def search_aim(tuning: TuningConfig, evaluation: EvaluationConfig) -> str:
+    """What the search optimises, and whether the gate judges it: a search for one
+    metric can find a candidate the gate refuses on another."""
+    goal = "maximises" if tuning.direction == "higher_is_better" else "minimises"
+    aim = f"the search {goal} {tuning.metric} ({tuning.folds}-fold CV, training rows)"
+    judged = list(
+        dict.fromkeys(t.metric for t in evaluation.thresholds or () if t.has_change)
+    )
+    if not judged or tuning.metric in judged:
+        return f"{aim}, the metric the gate compares with production"
+    return (
+        f"{aim}; the gate compares {', '.join(judged)} with production, so a tuned "
+        f"candidate may still be refused: set [tuning] metric to "
+        f"{' or '.join(repr(m) for m in judged)} to search for what is judged"
+    )
+
+
 def tune(pipeline_from: PipelineFactory, arguments: argparse.Namespace) -> int:
     pipeline = pipeline_from(arguments.config)
+    if pipeline.config.tuning is not None:  # else tune says why it cannot search
+        print(search_aim(pipeline.config.tuning, pipeline.config.evaluation))
     search = pipeline.tune(print, arguments.trials, arguments.timeout)
     print(f"best: {tuned_line(search)}")
     for name, importance in search.importances.items():
