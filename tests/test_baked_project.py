@@ -131,7 +131,12 @@ def test_default_bake_tunes_then_trains_and_gates_the_best_parameters(
     assert "<h2>Hyperparameter search</h2>" in page
     resumed = assert_make_passes(project, "tune", "TRIALS=4")
     assert re.search(r"^trial 4 of 4 \(\d+ of 600 s\): #3 ", resumed, re.M)
-    assert best.group(2) in assert_make_passes(project, "runs")
+    untuned = assert_make_passes(project, "pipeline", "UNTUNED=1")
+    assert "tuned:" not in untuned and "run " in untuned
+    listed = assert_make_passes(project, "runs").splitlines()
+    as_config = r"RandomForestClassifier\s+as config\s"  # the params column
+    assert best.group(2) in listed[-2] and not re.search(as_config, listed[-2])
+    assert re.search(as_config, listed[-1]), "the untuned run trained [model.params]"
 
 
 def test_notebook_runs_top_to_bottom(tmp_path: Path) -> None:

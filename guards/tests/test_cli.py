@@ -368,23 +368,35 @@ def record(runs: Path, run_id: str, **fields: Any) -> None:
     path.write_text(json.dumps({"run_id": run_id, **fields}), encoding="utf-8")
 
 
-def test_runs_lists_metrics_verdicts_promotion_and_serving(
+def test_runs_tells_experiments_apart_and_shows_the_gates_metrics(
     fake: FakePipeline, config: PipelineConfig, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """Each run against the config as it is now: its estimator, the parameters and
+    features that differ, its seed; then the metrics [evaluation] judges (accuracy
+    and log_loss here), verdict, promotion and serving."""
     assert main(fake, "runs") == 0
     assert capsys.readouterr().out == (
         "no runs recorded yet: `make pipeline` makes one\n"
     )
     metrics = {OVERALL: {"accuracy": 0.75, "f1_macro": 0.5, "log_loss": 0.625}}
-    record(config.output.runs, "run-1", metrics=metrics, promoted=True)
-    record(config.output.runs, "run-2", promotion="pending")
+    same = config.as_dict()
+    other = json.loads(json.dumps(same))
+    other["model"]["params"] = {"C": 1.0}
+    other["features"]["categorical"] = ["site", "colour"]
+    runs = config.output.runs
+    record(runs, "run-1", metrics=metrics, promoted=True, config=same, seed=3)
+    record(runs, "run-2", promotion="pending")
+    record(runs, "run-3", config=other, seed=4, experiment=True)
     fake.serving = "run-1"
     assert main(fake, "runs") == 0
-    header, first, second = capsys.readouterr().out.splitlines()
+    header, first, second, third = capsys.readouterr().out.splitlines()
     assert header.split() == [
         "run",
+        "estimator",
+        "params",
+        "seed",
+        "features",
         "accuracy",
-        "f1_macro",
         "log_loss",
         "blessed",
         "promoted",
@@ -392,27 +404,54 @@ def test_runs_lists_metrics_verdicts_promotion_and_serving(
     ]
     assert first.split() == [
         "run-1",
+        "LogisticRegression",
+        "as",
+        "config",
+        "3",
+        "as",
+        "config",
         "0.7500",
-        "0.5000",
         "0.6250",
         "False",
         "True",
         "True",
     ]
-    assert second.split() == ["run-2", "-", "-", "-", "False", "pending", "False"]
+    assert second.split() == [
+        "run-2",
+        "-",
+        "-",
+        "-",
+        "-",
+        "-",
+        "-",
+        "False",
+        "pending",
+        "False",
+    ]
+    assert third.split()[:6] == [
+        "run-3",
+        "LogisticRegression",
+        "C=1.0",
+        "4",
+        "+colour",
+        "-shift",
+    ]
+    assert third.split()[-2:] == ["experiment", "False"]
 
 
 def test_runs_names_the_trial_a_tuned_run_was_trained_from(
     fake: FakePipeline, config: PipelineConfig, capsys: pytest.CaptureFixture[str]
 ) -> None:
     tuning = {"study": "tune-abc", "trial": 3, "cv_score": 0.875, "params": {"C": 2}}
-    record(config.output.runs, "run-1")
-    record(config.output.runs, "run-2", tuning=tuning)
+    same = config.as_dict()
+    record(config.output.runs, "run-1", config=same)
+    record(config.output.runs, "run-2", tuning=tuning, config=same)
     assert main(fake, "runs") == 0
     header, untuned, tuned = capsys.readouterr().out.splitlines()
-    assert header.split()[-3:] == ["tuned", "cv_score", "params"]
-    assert untuned.split()[-3:] == ["-", "-", "-"]
-    assert tuned.split()[-4:] == ["tune-abc", "#3", "0.8750", "C=2"]
+    assert header.split()[-2:] == ["tuned", "cv_score"]
+    assert untuned.split()[-2:] == ["-", "-"]
+    assert tuned.split()[-3:] == ["tune-abc", "#3", "0.8750"]
+    assert tuned.split()[2] == "C=2", "the tuned parameter, not the config's C=10.0"
 
 
 def test_runs_with_only_damaged_records_says_so_not_that_there_are_none(

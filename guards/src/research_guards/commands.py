@@ -24,6 +24,7 @@ from research_guards.cli import AddCommand
 from research_guards.cli import Handler
 from research_guards.cli import serving_rows
 from research_guards.config import EvaluationConfig
+from research_guards.config import PipelineConfig
 from research_guards.config import TuningConfig
 from research_guards.data_validation import Comparison
 from research_guards.datatypes import OVERALL
@@ -250,22 +251,26 @@ def runs(pipeline_from: PipelineFactory, arguments: argparse.Namespace) -> int:
     if not records:
         print("no runs recorded yet: `make pipeline` makes one")
         return 0
-    table = runs_table(records, pipeline.config.task, serving)
+    table = runs_table(records, pipeline.config, serving)
     print(table.to_string(index=False, float_format="{:.4f}".format, na_rep="-"))
     return 0
 
 
 def runs_table(
-    records: list[dict[str, Any]], task: str, serving: str | None
+    records: list[dict[str, Any]], config: PipelineConfig, serving: str | None
 ) -> pd.DataFrame:
-    """One row a run: its overall metrics, verdict, promotion, whether it serves,
-    and the trial it was trained from (no such columns if no run was tuned)."""
+    """One row a run, told apart from the others: its estimator, the parameters it
+    trained with that differ from the config's [model.params] now, its seed, the
+    features it added or dropped against the config now, the overall metrics the
+    gate judges (as [evaluation] names them), its verdict, promotion, whether it
+    serves, and the trial it was trained from (no such columns if none was tuned)."""
     table = pd.DataFrame(
         {
             "run": record["run_id"],
+            **_setup(record, config),
             **{
                 name: record.get("metrics", {}).get(OVERALL, {}).get(name)
-                for name in RUNS_COLUMNS[task]
+                for name in gate_metrics(config)
             },
             "blessed": record.get("validation", {}).get("validation_ok", False),
             "promoted": _promoted(record),
@@ -275,27 +280,66 @@ def runs_table(
         for record in records
     )
     if not any(record.get("tuning") for record in records):
-        table = table.drop(columns=["tuned", "cv_score", "params"])  # never tuned
+        table = table.drop(columns=["tuned", "cv_score"])  # never tuned
     return table
 
 
+def gate_metrics(config: PipelineConfig) -> list[str]:
+    """The metrics [evaluation] thresholds name, else the task's usual three."""
+    named = [threshold.metric for threshold in config.evaluation.thresholds or ()]
+    return list(dict.fromkeys(named)) or list(RUNS_COLUMNS[config.task])
+
+
+def _setup(record: dict[str, Any], config: PipelineConfig) -> dict[str, Any]:
+    """What the run trained, against the config as it is now."""
+    recorded = record.get("config")
+    if not isinstance(recorded, dict):
+        return {"estimator": "-", "params": "-", "seed": "-", "features": "-"}
+    model = recorded.get("model", {})
+    params = {
+        **model.get("params", {}),
+        **(record.get("tuning") or {}).get("params", {}),
+    }
+    differing = [
+        f"{name}={value}"
+        for name, value in params.items()
+        if config.model.params.get(name, object()) != value
+    ]
+    differing += [
+        f"{name}=default" for name in config.model.params if name not in params
+    ]
+    features = recorded.get("features", {})
+    theirs = [*features.get("numeric", []), *features.get("categorical", [])]
+    ours = config.features.columns
+    changed = [f"+{name}" for name in theirs if name not in ours]
+    changed += [f"-{name}" for name in ours if name not in theirs]
+    return {
+        "estimator": str(model.get("estimator", "-")).rsplit(".", 1)[-1],
+        "params": " ".join(differing) or "as config",
+        "seed": record.get("seed", recorded.get("seed", "-")),
+        "features": " ".join(changed) or "as config",
+    }
+
+
 def _promoted(record: dict[str, Any]) -> bool | str:
-    """True or False, or "pending" for a run stopped between its record and the
-    rename (the serving column says whether production moved)."""
+    """True or False, "experiment" for a run never meant to be, or "pending" for a
+    run stopped between its record and the rename (the serving column says whether
+    production moved)."""
     if record.get("promotion") == "pending":
         return "pending"
+    if record.get("experiment"):
+        return "experiment"
     return bool(record.get("promoted", False))
 
 
 def tuned_columns(tuning: dict[str, Any] | None) -> dict[str, Any]:
-    """The study and trial a run's candidate was trained from, if any."""
+    """The study and trial a run's candidate was trained from, if any (the params
+    column shows the parameters)."""
     if not tuning:
-        return {"tuned": "-", "cv_score": None, "params": "-"}
-    params = " ".join(f"{key}={value}" for key, value in tuning["params"].items())
+        return {"tuned": "-", "cv_score": None}
     return {
         "tuned": f"{tuning['study']} #{tuning['trial']}",
         "cv_score": tuning["cv_score"],
-        "params": params,
     }
 
 
