@@ -149,6 +149,20 @@ def test_a_column_the_model_does_not_take_may_be_absent_when_serving() -> None:
     }
 
 
+def test_evaluation_rows_need_the_label_and_features_however_few() -> None:
+    """Held-out rows to score: DATASET_LOW_NUM_EXAMPLES is a training set's check,
+    the label is needed, a column the model does not take is not."""
+    features = ("size", "count")
+    scored = DataValidator(REVIEWED, ValidationConfig(min_examples=30), features)
+    assert scored.validate(CLEAN.drop(columns=["colour"]), "evaluation") == []
+    assert kinds(scored.validate(CLEAN, "training")) == {
+        ("<dataset>", "DATASET_LOW_NUM_EXAMPLES")
+    }
+    assert kinds(scored.validate(CLEAN.drop(columns=["label"]), "evaluation")) == {
+        ("label", "SCHEMA_MISSING_COLUMN")
+    }
+
+
 def test_presence_is_judged_when_serving_too() -> None:
     """TFDV judges presence in every environment the feature is in
     (anomalies/schema.cc, Schema::IsFeatureInEnvironment: a feature of the default

@@ -162,9 +162,11 @@ def add_data_commands(command: AddCommand) -> dict[str, Handler]:
     )
     validate.add_argument(
         "--env",
-        choices=["training", "serving"],
+        choices=["training", "evaluation", "serving"],
         default="training",
-        help="serving data may lack the label (default: %(default)s)",
+        help="evaluation data (held-out labelled rows) may be few, serving data may "
+        "lack the label, and both any column that is not a feature "
+        "(default: %(default)s)",
     )
     validate.add_argument(
         "--baseline", type=Path, help="a previous table to measure drift against"

@@ -11,7 +11,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-Environment = Literal["training", "serving"]
+# TFDV's environments: training needs every column, and enough rows; evaluation
+# (held-out labelled rows a served model is scored on) needs the label and the
+# model's features, however few the rows; serving needs the features alone.
+Environment = Literal["training", "evaluation", "serving"]
 Task = Literal["classification", "regression"]
 TASKS: tuple[Task, ...] = ("classification", "regression")
 Metrics = dict[str, float]

@@ -282,7 +282,7 @@ class Pipeline:
         evaluation data (the label required); nothing is trained or promoted."""
         source = source_for(rows_path)
         frame = source.read()
-        refuse(self.validator.validate(frame, "training"), [], source.location)
+        refuse(self.validator.validate(frame, "evaluation"), [], source.location)
         served = load_artifact(self._release().served())
         rows = self.loader.to_dataset(frame)
         return served.version, self.evaluator.evaluate(served, rows)

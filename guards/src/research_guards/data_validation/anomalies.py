@@ -50,9 +50,12 @@ def _columns(
     environment: Environment,
     serving: tuple[str, ...] | None,
 ) -> list[Anomaly]:
-    """Serving data may lack the label, and any column the model does not take
-    (`serving`, when given): TFDV's SERVING environment, which they are not in."""
-    needed = None if environment != "serving" or serving is None else set(serving)
+    """Serving data may lack the label, and serving and evaluation data any column
+    the model does not take (`serving`, when given): TFDV's environments, which
+    they are not in."""
+    needed = None
+    if environment != "training" and serving is not None:
+        needed = {*serving, schema.label}
     missing = [
         Anomaly(
             name, "SCHEMA_MISSING_COLUMN", "column absent", f"present in {environment}"
