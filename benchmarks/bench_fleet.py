@@ -1,8 +1,10 @@
 """The fleet tool's time, as the platform team meets it: `python -m fleet report` over
 five repositories (four baked at v1.0.0 of a local template copy, one unreachable), and
 `python -m fleet update` per repository behind v1.1.0. Also the size of a generated
-ci.yml. Figures to report, never a test that can flake.
-Usage: uv run python benchmarks/bench_fleet.py [RUNS]
+ci.yml. With `--repos N`, also `report` and `update` (default --jobs) over N
+repositories behind (the four bakes, cloned as more repositories). Figures to report,
+never a test that can flake.
+Usage: uv run python benchmarks/bench_fleet.py [RUNS] [--repos N]
 """
 
 import json
@@ -86,7 +88,28 @@ def fleet_seconds(*arguments: str) -> float:
     return time.perf_counter() - started
 
 
-def main(runs: int) -> None:
+def fleet_of(repositories: list[Path], count: int, root: Path) -> list[str]:
+    """`count` repositories, each a clone of one of the bakes (its own origin)."""
+    root.mkdir()
+    entries = []
+    for index in range(count):
+        source = repositories[index % len(repositories)]
+        copy = root / f"c{index}" / source.name
+        git(root, "clone", "-q", str(source), str(copy))
+        entries.append(str(copy))
+    return entries
+
+
+def at_scale(repositories: list[Path], count: int, root: Path) -> None:
+    entries = fleet_of(repositories, count, root)
+    reported = fleet_seconds("report", *entries)
+    print(f"report of {count} repositories (default --jobs): {reported:.2f} s")
+    out = str(root / "prs-scale")
+    updated = fleet_seconds("update", *entries, "--out", out)
+    print(f"update of {count} repositories (default --jobs): {updated:.2f} s")
+
+
+def main(runs: int, scale: int = 0) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
         (root / "template").mkdir()
@@ -108,7 +131,15 @@ def main(runs: int) -> None:
         updated = fleet_seconds("update", *entries[:4], "--out", out, "--jobs", "1")
         print(f"update of 4 repositories, one at a time: {updated:.2f} s")
         print(f"update per repository: {updated / 4:.2f} s")
+        if scale:
+            at_scale(repositories, scale, root / "scale")
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 3)
+    arguments = sys.argv[1:]
+    scale = 0
+    if "--repos" in arguments:
+        at = arguments.index("--repos")
+        scale = int(arguments[at + 1])
+        del arguments[at : at + 2]
+    main(int(arguments[0]) if arguments else 3, scale)
