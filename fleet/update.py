@@ -21,6 +21,7 @@ from pathlib import Path
 from fleet.migrate import Migration
 from fleet.migrate import MigrationFailed
 from fleet.migrate import apply
+from fleet.migrate import checker
 from fleet.migrate import plan
 from fleet.sources import Repository
 from fleet.sources import Unreachable
@@ -55,13 +56,10 @@ def git(checkout: Path, *arguments: str) -> str:
     return done.stdout
 
 
-def changelog(template: str, target: str, since: str) -> str:
+def changelog(template: Path, target: str, since: str) -> str:
     """The CHANGELOG.md entries of the releases after `since` up to `target`."""
-    with tempfile.TemporaryDirectory(prefix="fleet-template-") as scratch:
-        clone = Path(scratch) / "template.git"
-        cloned = run(["git", "clone", "--quiet", "--bare", template, str(clone)])
-        shown = run(["git", "show", f"{target}:CHANGELOG.md"], clone)
-    if cloned.returncode != 0 or shown.returncode != 0:
+    shown = run(["git", "show", f"{target}:CHANGELOG.md"], template)
+    if shown.returncode != 0:
         return "(the template's CHANGELOG.md could not be read)"
     entries = re.split(r"^(?=## )", shown.stdout, flags=re.M)
     wanted = []
@@ -74,10 +72,23 @@ def changelog(template: str, target: str, since: str) -> str:
     return "\n\n".join(wanted) if wanted else "(no entries)"
 
 
-def pull_request_body(verdict: Standing, migration: Migration, notes: str) -> str:
+def mirror(checkout: Path, into: Path) -> Path:
+    """A local bare clone of the repository's template, from the URL git can clone
+    (the record may name it `gh:org/name`): cruft and the changelog read it."""
+    url = str(checker().clone_url(template_of(checkout)))
+    cloned = run(["git", "clone", "--quiet", "--bare", url, str(into)])
+    if cloned.returncode != 0:
+        raise UpdateFailed(f"cannot clone the template {url}: {last_line(cloned)}")
+    return into
+
+
+def pull_request_body(
+    verdict: Standing, migration: Migration, notes: str, expanded: str = ""
+) -> str:
     files = "\n".join(f"- `{path}` ({how})" for path, how in verdict.changes)
     return (
         moved(migration)
+        + expanded
         + f"""Updates this repository's standard files from {verdict.release} to \
 {verdict.target} of the org template, with `cruft update --checkout {verdict.target}`.
 
@@ -115,9 +126,29 @@ def template_of(checkout: Path) -> str:
     return str(record["template"])
 
 
-def apply_update(checkout: Path, target: str, keep: Sequence[str]) -> None:
-    """cruft update to the release; fail on a conflict; relock when pyproject moved.
-    The files in `keep` stay as the repository has them, whatever cruft did."""
+def expand_record(checkout: Path) -> str:
+    """The template as the record names it after the update: an abbreviation
+    (gh:org/name, which git cannot clone) is written out as its URL. Returns what
+    was rewritten, for the pull request, or ""."""
+    record_file = checkout / ".cruft.json"
+    record = json.loads(record_file.read_text(encoding="utf-8"))
+    typed = str(record["template"])
+    url = str(checker().clone_url(typed))
+    if url == typed:
+        return ""
+    record["template"] = url
+    text = json.dumps(record, ensure_ascii=False, indent=2, separators=(",", ": "))
+    record_file.write_text(text + "\n", encoding="utf-8")  # as cruft writes it
+    why = f"`.cruft.json` named the template `{typed}`, which git cannot clone; it "
+    return why + f"now names `{url}`.\n\n"
+
+
+def apply_update(
+    checkout: Path, template: Path, target: str, keep: Sequence[str]
+) -> None:
+    """cruft update to the release, from the local clone `template` of the record's;
+    fail on a conflict; relock when pyproject moved. The files in `keep` stay as the
+    repository has them, whatever cruft did."""
     cruft = str(BIN / "cruft")
     # cruft runs the template's hooks on both renders it diffs, and the bake hook writes
     # a uv.lock there that cruft then throws away (uv.lock is the project's): offline,
@@ -135,6 +166,8 @@ def apply_update(checkout: Path, target: str, keep: Sequence[str]) -> None:
             "--skip-apply-ask",
             "--checkout",
             target,
+            "--template-path",  # a folder: cruft takes no URL here
+            str(template),
             "--project-dir",
             str(checkout),
         ],
@@ -215,15 +248,18 @@ def propose(
     if git(checkout, "ls-remote", "--heads", "origin", branch).strip():
         raise UpdateFailed(f"branch {branch} already exists (an open update?)")
     git(checkout, "switch", "--quiet", "-c", branch)
-    apply_update(checkout, verdict.target, migration.edited)
+    template = mirror(checkout, checkout.parent / "template.git")
+    apply_update(checkout, template, verdict.target, migration.edited)
     apply(checkout, migration)
+    expanded = expand_record(checkout)
     git(checkout, "add", "-A")
     message = f"Update the org standard from {verdict.release} to {verdict.target}"
     git(checkout, *IDENTITY, "commit", "--quiet", "--no-verify", "-m", message)
-    notes = changelog(template_of(checkout), verdict.target, verdict.release)
+    notes = changelog(template, verdict.target, verdict.release)
     out.mkdir(parents=True, exist_ok=True)
     body = out / (re.sub(r"[^A-Za-z0-9._-]+", "_", repository.entry).strip("_") + ".md")
-    body.write_text(pull_request_body(verdict, migration, notes), encoding="utf-8")
+    text = pull_request_body(verdict, migration, notes, expanded)
+    body.write_text(text, encoding="utf-8")
     git(checkout, "push", "--quiet", "origin", branch)
     try:
         return repository.open_pull_request(branch, base, message, body)

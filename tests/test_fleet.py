@@ -176,10 +176,17 @@ def fake_gh(tmp_path: Path, answers: dict[str, object]) -> dict[str, str]:
 def test_report_and_update_reach_github_through_gh(tmp_path: Path) -> None:
     """owner/name goes through gh: a ruleset or classic protection requiring ci-ok,
     none, the newest CI run's conclusion, a repository gh cannot resolve, and the pull
-    request `update` opens."""
+    request `update` opens. The repository's record names the template as
+    cookiecutter's abbreviation `gh:lab/...`, which git alone cannot clone (it reads
+    host "gh"): report expands it, and update writes the URL into the record."""
     template = template_clone(tmp_path)
     release(template, "1.0.0", "First.")
     baked = bake_at(template, "v1.0.0", tmp_path / "one")
+    record_file = baked / ".cruft.json"
+    record = json.loads(record_file.read_text(encoding="utf-8"))
+    record["template"] = "gh:lab/cookiecutter-research-ci"
+    record_file.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    commit(baked, "linked by the abbreviation")
     edit(template / SLUG / ".flake8", "max-line-length = 88", "max-line-length = 90")
     commit(template, "standard B")
     release(template, "1.1.0", "flake8 allows 90 columns.")
@@ -201,6 +208,12 @@ def test_report_and_update_reach_github_through_gh(tmp_path: Path) -> None:
         },
     }
     environment = fake_gh(tmp_path, answers)
+    # github.com's template is the local clone here (git's url.<base>.insteadOf).
+    environment |= {
+        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_KEY_0": f"url.{template}.insteadOf",
+        "GIT_CONFIG_VALUE_0": "https://github.com/lab/cookiecutter-research-ci.git",
+    }
 
     def fleet_gh(*arguments: str) -> subprocess.CompletedProcess[str]:
         command = [sys.executable, "-m", "fleet", *arguments]
@@ -228,6 +241,10 @@ def test_report_and_update_reach_github_through_gh(tmp_path: Path) -> None:
     assert arguments[arguments.index("--base") + 1] == "main"
     body = Path(arguments[arguments.index("--body-file") + 1]).read_text()
     assert "- `.flake8` (changed)" in body and "flake8 allows 90 columns." in body
+    url = "https://github.com/lab/cookiecutter-research-ci.git"
+    assert "named the template `gh:lab/cookiecutter-research-ci`" in body
+    shown = run(baked, "git", "show", "standard/v1.1.0:.cruft.json").stdout
+    assert json.loads(shown)["template"] == url
 
 
 @pytest.mark.slow

@@ -31,6 +31,13 @@ from pathlib import Path
 from typing import Any
 
 RELEASE_TAG = re.compile(r"v(\d+)\.(\d+)\.(\d+)")
+# cookiecutter's abbreviations, which git (and so cruft) cannot clone: `gh:org/name`
+# would be host "gh" over ssh.
+ABBREVIATIONS = {
+    "gh": "https://github.com/{}.git",
+    "gl": "https://gitlab.com/{}.git",
+    "bb": "https://bitbucket.org/{}",
+}
 
 
 class StandardError(Exception):
@@ -102,11 +109,19 @@ def git(*arguments: str, cwd: Path | None = None) -> str:
     return completed.stdout
 
 
+def clone_url(template: str) -> str:
+    """The template as git can clone it: an abbreviation (gh:org/name) expanded."""
+    scheme, _, rest = template.partition(":")
+    if scheme in ABBREVIATIONS and rest and not rest.startswith("//"):
+        return ABBREVIATIONS[scheme].format(rest)
+    return template
+
+
 def fetch_template(template: str, into: Path) -> Path:
     """A bare clone of the template: its tags and every release's files."""
     clone = into / "template.git"
     try:
-        git("clone", "--quiet", "--bare", template, str(clone))
+        git("clone", "--quiet", "--bare", clone_url(template), str(clone))
     except StandardError:
         raise StandardError(
             f"cannot reach the template at {template}, so whether this repo is behind "
@@ -258,6 +273,21 @@ def newest_release(project: Path) -> str:
     return list(tagged)[-1]
 
 
+def abbreviation_note(project: Path) -> str:
+    """One line when .cruft.json names the template by an abbreviation, which this
+    check expands but `cruft update` (make standard-update) hands to git as it is."""
+    try:
+        template = read_record(project).template
+    except StandardError:
+        return ""
+    if clone_url(template) == template:
+        return ""
+    return (
+        f'\nnote: .cruft.json names the template "{template}", which cruft cannot '
+        f'clone: set its "template" to "{clone_url(template)}"'
+    )
+
+
 def describe(verdict: Verdict) -> str:
     if not verdict.behind:
         if verdict.release == verdict.newest:
@@ -293,7 +323,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             print(f"error: {error}")
         return 2
-    print(json.dumps(asdict(verdict)) if options.json else describe(verdict))
+    if options.json:
+        print(json.dumps(asdict(verdict)))
+    else:
+        print(describe(verdict) + abbreviation_note(options.project))
     return 1 if verdict.behind else 0
 
 
