@@ -125,7 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             repositories, options.release, options.dry_run, options.out, options.jobs
         )
         print(outcome_table(outcomes))
-        return 1 if any(o.status in ("failed", "error") for o in outcomes) else 0
+        failures = ("failed", "would fail", "error")
+        return 1 if any(o.status in failures for o in outcomes) else 0
     except (UsageError, ReleaseError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

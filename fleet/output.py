@@ -24,7 +24,7 @@ def cells(row: Row) -> list[str]:
         row.repository,
         row.release,
         row.target,
-        row.status,
+        row.standing,
         detail,
         row.requires_ci_ok,
         row.coverage,

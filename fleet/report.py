@@ -24,6 +24,14 @@ class Row:
     coverage: str
     last_ci: str
     note: str = ""
+    proposed: str = ""  # the open update pull request (#n), or its pushed branch
+
+    @property
+    def standing(self) -> str:
+        """The status as the table shows it: an open update says so."""
+        if self.status == "behind" and self.proposed:
+            return f"behind, update PR open ({self.proposed})"
+        return self.status
 
 
 def error_row(entry: str, why: str) -> Row:
@@ -40,8 +48,9 @@ def row(repository: Repository, target: str | None) -> Row:
         branch = repository.default_branch(checkout)
         verdict = standing(checkout, target)
         coverage = coverage_service(checkout)
-    if verdict.error:
-        return error_row(repository.entry, verdict.error)
+        if verdict.error:
+            return error_row(repository.entry, verdict.error)
+        proposed = proposal(repository, checkout, verdict.behind, verdict.target)
     return Row(
         repository=repository.entry,
         release=verdict.release,
@@ -51,7 +60,18 @@ def row(repository: Repository, target: str | None) -> Row:
         requires_ci_ok=repository.requires_ci_ok(branch),
         coverage=coverage,
         last_ci=repository.last_ci(branch),
+        proposed=proposed,
     )
+
+
+def proposal(repository: Repository, checkout: Path, behind: bool, target: str) -> str:
+    """The open update to the target, when the repository is behind it."""
+    if not behind:
+        return ""
+    try:
+        return repository.open_update(f"standard/{target}", checkout)
+    except Unreachable as error:
+        return f"unknown: {error}"
 
 
 def safe_row(repository: Repository, target: str | None) -> Row:

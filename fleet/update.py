@@ -42,7 +42,9 @@ class UpdateFailed(Exception):
 @dataclass(frozen=True)
 class Outcome:
     repository: str
-    status: str  # "updated", "would update", "current", "failed", "error"
+    # "updated", "would update", "current", "pending" (an open update is left as it
+    # is), "failed", "would fail" (a dry run's conflict), "error"
+    status: str
     release: str = ""
     target: str = ""
     files: list[str] = field(default_factory=list)
@@ -218,14 +220,15 @@ def update_one(
             return found
         branch = f"standard/{verdict.target}"
         try:
+            proposed = repository.open_update(branch, checkout)
             migration = plan(checkout, verdict.target)
-        except MigrationFailed as error:
+        except (Unreachable, MigrationFailed) as error:
             return replace(found, status="failed", detail=str(error))
+        if proposed:
+            left = f"update PR open ({proposed}): left as it is"
+            return replace(found, status="pending", detail=left)
         if dry_run:
-            would = f"would push {branch} and open a pull request"
-            if migration.needed:
-                would += f"; {migration.summary(done=False)}"
-            return replace(found, status="would update", detail=would)
+            return rehearse(checkout, found, verdict, migration, branch)
         try:
             detail = propose(repository, checkout, verdict, migration, branch, out)
         except (UpdateFailed, Unreachable) as error:
@@ -233,6 +236,25 @@ def update_one(
     if migration.needed:
         detail += f"; {migration.summary()}"
     return replace(found, status="updated", detail=detail)
+
+
+def rehearse(
+    checkout: Path,
+    found: Outcome,
+    verdict: Standing,
+    migration: Migration,
+    branch: str,
+) -> Outcome:
+    """The update applied in the throw-away clone only: whether it would conflict."""
+    try:
+        template = mirror(checkout, checkout.parent / "template.git")
+        apply_update(checkout, template, verdict.target, migration.edited)
+    except UpdateFailed as error:
+        return replace(found, status="would fail", detail=str(error))
+    would = f"would push {branch} and open a pull request"
+    if migration.needed:
+        would += f"; {migration.summary(done=False)}"
+    return replace(found, status="would update", detail=would)
 
 
 def propose(
@@ -245,8 +267,9 @@ def propose(
 ) -> str:
     """Branch, update, commit, push, open the pull request; its address."""
     base = repository.default_branch(checkout)
-    if git(checkout, "ls-remote", "--heads", "origin", branch).strip():
-        raise UpdateFailed(f"branch {branch} already exists (an open update?)")
+    # No pull request is open on it (update_one asked): a branch left from a closed
+    # one, or from a push whose pull request failed, is replaced by this update.
+    stale = bool(git(checkout, "ls-remote", "--heads", "origin", branch).strip())
     git(checkout, "switch", "--quiet", "-c", branch)
     template = mirror(checkout, checkout.parent / "template.git")
     apply_update(checkout, template, verdict.target, migration.edited)
@@ -260,7 +283,7 @@ def propose(
     body = out / (re.sub(r"[^A-Za-z0-9._-]+", "_", repository.entry).strip("_") + ".md")
     text = pull_request_body(verdict, migration, notes, expanded)
     body.write_text(text, encoding="utf-8")
-    git(checkout, "push", "--quiet", "origin", branch)
+    git(checkout, "push", "--quiet", *(["--force"] if stale else []), "origin", branch)
     try:
         return repository.open_pull_request(branch, base, message, body)
     except Unreachable as error:

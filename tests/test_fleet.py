@@ -152,6 +152,15 @@ if args[0] == "api":
     print(json.dumps(answer))
 elif args[:2] == ["run", "list"]:
     print(json.dumps(answers["runs"][args[args.index("-R") + 1]]))
+elif args[:2] == ["pr", "list"]:  # the open pull requests: those created, as #1
+    repo, head = args[args.index("-R") + 1], args[args.index("--head") + 1]
+    try:
+        created = [json.loads(line) for line in open({answers!r} + ".prs")]
+    except FileNotFoundError:
+        created = []
+    mine = [c for c in created if c[c.index("-R") + 1] == repo and head in c]
+    url = "https://github.com/" + repo + "/pull/1"
+    print(json.dumps([{{"number": 1, "url": url}}][: len(mine)]))
 elif args[:2] == ["pr", "create"]:
     with open({answers!r} + ".prs", "a") as log:
         log.write(json.dumps(args) + "\\n")
@@ -246,6 +255,21 @@ def test_report_and_update_reach_github_through_gh(tmp_path: Path) -> None:
     shown = run(baked, "git", "show", "standard/v1.1.0:.cruft.json").stdout
     assert json.loads(shown)["template"] == url
 
+    # Rerun while the pull request is open: left as it is, and the report says so.
+    again = fleet_gh("update", "lab/alpha", "--out", str(tmp_path / "prs"))
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert re.search(r"lab/alpha +pending .* update PR open \(#1\)", again.stdout)
+    reported = fleet_gh("report", "lab/alpha")
+    assert "behind, update PR open (#1)" in reported.stdout, reported.stdout
+    # Closed without merging: its branch is stale, and the next update replaces it.
+    run(baked, "git", "branch", "-f", "standard/v1.1.0", "main")
+    (tmp_path / "gh-answers.json.prs").unlink()
+    refreshed = fleet_gh("update", "lab/alpha", "--out", str(tmp_path / "prs"))
+    assert refreshed.returncode == 0, refreshed.stdout + refreshed.stderr
+    assert "https://github.com/lab/alpha/pull/1" in refreshed.stdout
+    shown = run(baked, "git", "show", "standard/v1.1.0:.flake8").stdout
+    assert "max-line-length = 90" in shown
+
 
 @pytest.mark.slow
 def test_update_brings_the_behind_to_the_release_and_leaves_a_conflict_untouched(
@@ -257,7 +281,15 @@ def test_update_brings_the_behind_to_the_release_and_leaves_a_conflict_untouched
         for path in [*built.behind, built.conflicting]
     }
     dry = fleet("update", *built.entries, "--dry-run", "--out", str(tmp_path / "prs"))
-    assert dry.stdout.count("would update") == 3, dry.stdout
+    assert dry.stdout.count("would update") == 2, dry.stdout
+    would_fail = rows(dry.stdout)[str(built.conflicting)]
+    assert would_fail[1:] == [
+        "would fail",
+        "v1.0.0",
+        "v1.1.0",
+        "conflict with local edits in .flake8",
+    ]
+    assert dry.returncode == 1
     assert not (tmp_path / "prs").exists()
     for path, head in before.items():
         assert run(path, "git", "branch", "--list", "standard/*").stdout == ""
@@ -275,6 +307,12 @@ def test_update_brings_the_behind_to_the_release_and_leaves_a_conflict_untouched
     assert run(built.conflicting, "git", "rev-parse", "HEAD").stdout == (
         before[built.conflicting]
     )
+    # A rerun leaves the proposed updates as they are: no failure.
+    rerun = fleet("update", *built.entries[:3], "--out", str(tmp_path / "prs"))
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    for path in built.behind:
+        assert rows(rerun.stdout)[str(path)][1] == "pending", rerun.stdout
+        assert "update PR open (branch standard/v1.1.0)" in rerun.stdout
     v110 = run(built.template, "git", "rev-list", "-n1", "v1.1.0").stdout.strip()
     for path in built.behind:
         assert lines[str(path)][1:4] == ["updated", "v1.0.0", "v1.1.0"], updated.stdout
