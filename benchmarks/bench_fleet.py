@@ -40,9 +40,25 @@ def template_copy(into: Path) -> Path:
             (into / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(TEMPLATE / name, into / name)
     git(into, "init", "-q")
+    write_entry(into, "v1.0.0", "First.")
     commit_all(into, "A")
     fleet_seconds("release", "1.0.0", "--template", str(into))
     return into
+
+
+def write_entry(template: Path, tag: str, notes: str) -> None:
+    """The release's CHANGELOG.md entry, with what "Unreleased" held moved under it."""
+    changelog = template / "CHANGELOG.md"
+    text = changelog.read_text(encoding="utf-8")
+    unreleased = (
+        "## Unreleased\n\nRename this heading to the next version when releasing it.\n"
+    )
+    if unreleased in text:
+        text = text.replace(unreleased, f"## {tag}\n\n{notes}\n", 1)
+    else:
+        head, _, rest = text.partition("\n## ")
+        text = f"{head}\n## {tag}\n\n{notes}\n\n## {rest}"
+    changelog.write_text(text, encoding="utf-8")
 
 
 def next_release(template: Path) -> None:
@@ -50,9 +66,7 @@ def next_release(template: Path) -> None:
     flake8 = template / "{{cookiecutter.project_slug}}" / ".flake8"
     text = flake8.read_text(encoding="utf-8")
     flake8.write_text(text.replace("max-line-length = 88", "max-line-length = 90"))
-    changelog = template / "CHANGELOG.md"
-    head, _, rest = changelog.read_text(encoding="utf-8").partition("\n## ")
-    changelog.write_text(f"{head}\n## v1.1.0\n\nflake8: 90 columns.\n\n## {rest}")
+    write_entry(template, "v1.1.0", "flake8: 90 columns.")
     commit_all(template, "B")
     fleet_seconds("release", "1.1.0", "--template", str(template))
 

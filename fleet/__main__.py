@@ -91,6 +91,9 @@ def parser() -> argparse.ArgumentParser:
     tag.add_argument(
         "--template", type=Path, default=Path("."), help="the template clone"
     )
+    tag.add_argument(
+        "--push", action="store_true", help="push the branch and the tag to origin"
+    )
     return main
 
 
@@ -98,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = parser().parse_args(argv)
     try:
         if options.command == "release":
-            made = release(options.template, options.version)
+            made = release(options.template, options.version, options.push)
             how = (
                 "repinned ci.yml to this release's workflows"
                 if made.repinned
@@ -110,6 +113,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 else "research-guards keeps its version: the library did not change"
             )
             print(f"tagged {made.tag} at {made.commit[:12]}; {how}; {library}")
+            for warning in made.warnings:
+                print(f"warning: {warning}", file=sys.stderr)
+            if made.pushed:
+                print(f"pushed {made.tag} and the branch to origin")
+            else:
+                print(
+                    f"not pushed: no bake or repository sees {made.tag} until "
+                    f"'git push origin HEAD {made.tag}'"
+                )
             return 0
         repositories = entries(options.repositories, options.repos)
         if options.command == "report":

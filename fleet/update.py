@@ -69,7 +69,7 @@ def changelog(template: Path, target: str, since: str) -> str:
         tag = entry[3:].split(maxsplit=1)[0] if entry.startswith("## ") else ""
         if tag and tag == since:
             break
-        if tag:
+        if re.fullmatch(r"v\d+\.\d+\.\d+", tag):  # not "Unreleased": not in it
             wanted.append("#" + entry.strip())
     return "\n\n".join(wanted) if wanted else "(no entries)"
 

@@ -335,3 +335,60 @@ def test_update_brings_the_behind_to_the_release_and_leaves_a_conflict_untouched
     # can break; the first's own edits (a config value, a Makefile target) are
     # asserted kept above.
     assert_make_passes(second, "check")
+
+
+def test_release_refuses_unreleased_entries_names_the_placeholder_and_pushes(
+    tmp_path: Path,
+) -> None:
+    """Release hygiene: "Unreleased" entries must move under the release first (an
+    update pull request would carry them as still to come); the tag reaches bakes and
+    repositories only once pushed; and generated ci.yml must not call the placeholder's
+    workflows, nor another repository's than the template's own."""
+    template = template_clone(tmp_path)
+    origin = tmp_path / "origin.git"
+    run(tmp_path, "git", "clone", "-q", "--bare", str(template), str(origin))
+    run(template, "git", "remote", "add", "origin", str(origin))
+
+    refused = fleet("release", "1.0.0", "--template", str(template))
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr == (
+        "error: CHANGELOG.md's 'Unreleased' section still holds entries: move them "
+        "under this release's heading (or drop them) before releasing\n"
+    )
+    assert run(template, "git", "tag").stdout == ""
+
+    released = release(template, "1.0.0", "First.")
+    assert "not pushed: no bake or repository sees v1.0.0 until " in released
+    assert "'git push origin HEAD v1.0.0'" in released
+    assert run(origin, "git", "tag").stdout == ""
+    edit(template / "README.md", "# cookiecutter-research-ci", "# Research CI")
+    commit(template, "README only")
+    edit(
+        template / "CHANGELOG.md", "\n## v1.0.0", "\n## v1.0.1\n\nREADME.\n\n## v1.0.0"
+    )
+    commit(template, "changelog 1.0.1")
+    pushed = fleet("release", "1.0.1", "--template", str(template), "--push")
+    assert pushed.returncode == 0, pushed.stderr
+    assert "pushed v1.0.1 and the branch to origin" in pushed.stdout
+    assert pushed.stderr.startswith(
+        "warning: cookiecutter.json's _standard_repository is the placeholder "
+        "example-org/cookiecutter-research-ci: generated ci.yml calls the workflows"
+    )
+    assert run(origin, "git", "tag").stdout == "v1.0.1\n"
+    head = run(template, "git", "rev-parse", "HEAD").stdout
+    branch = run(template, "git", "symbolic-ref", "--short", "HEAD").stdout.strip()
+    assert run(origin, "git", "rev-parse", branch).stdout == head
+
+    url = "https://github.com/lab/cookiecutter-research-ci.git"
+    run(template, "git", "remote", "set-url", "origin", url)
+    edit(template / "CHANGELOG.md", "\n## v1.0.1", "\n## v1.0.2\n\nAgain.\n\n## v1.0.1")
+    commit(template, "changelog 1.0.2")
+    other = fleet("release", "1.0.2", "--template", str(template))
+    assert other.returncode == 2
+    assert other.stderr == (
+        "error: cookiecutter.json's _standard_repository is "
+        "example-org/cookiecutter-research-ci, but this template is "
+        "lab/cookiecutter-research-ci (origin): generated ci.yml would call the "
+        "workflows of example-org/cookiecutter-research-ci; set it to "
+        "lab/cookiecutter-research-ci\n"
+    )

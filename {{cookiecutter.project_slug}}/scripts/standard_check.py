@@ -130,6 +130,13 @@ def fetch_template(template: str, into: Path) -> Path:
     return clone
 
 
+def no_release(template: str) -> str:
+    return (
+        f"the template at {template} has no release tag (vX.Y.Z): its maintainers "
+        "release with 'python -m fleet release X.Y.Z --push' (or push the tags)"
+    )
+
+
 def releases(clone: Path) -> dict[str, str]:
     """Release tags (vX.Y.Z), oldest first, each with the commit it names."""
     listed = git(
@@ -250,7 +257,7 @@ def check(project: Path, target: str | None) -> Verdict:
         clone = fetch_template(record.template, Path(scratch))
         tagged = releases(clone)
         if not tagged:
-            raise StandardError(f"the template at {record.template} has no release tag")
+            raise StandardError(no_release(record.template))
         newest = target or list(tagged)[-1]
         if newest not in tagged:
             known = ", ".join(tagged)
@@ -269,7 +276,7 @@ def newest_release(project: Path) -> str:
     with tempfile.TemporaryDirectory() as scratch:
         tagged = releases(fetch_template(record.template, Path(scratch)))
     if not tagged:
-        raise StandardError(f"the template at {record.template} has no release tag")
+        raise StandardError(no_release(record.template))
     return list(tagged)[-1]
 
 
