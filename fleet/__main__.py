@@ -11,7 +11,10 @@ from fleet.output import table
 from fleet.release import ReleaseError
 from fleet.release import release
 from fleet.report import report
+from fleet.update import Author
 from fleet.update import Outcome
+from fleet.update import Settings
+from fleet.update import configured_author
 from fleet.update import update
 
 
@@ -81,6 +84,11 @@ def parser() -> argparse.ArgumentParser:
     update_command = commands.choices["update"]
     update_command.add_argument("--dry-run", action="store_true", help="change nothing")
     update_command.add_argument(
+        "--author",
+        help="'Name <email>' of the update commits (default: your git user.name, "
+        "user.email); git signs them as your configuration says",
+    )
+    update_command.add_argument(
         "--out",
         type=Path,
         default=Path("fleet-pull-requests"),
@@ -133,9 +141,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
                 print(f"wrote {options.html}")
             return 0
-        outcomes = update(
-            repositories, options.release, options.dry_run, options.out, options.jobs
-        )
+        try:
+            author = (
+                Author.parse(options.author) if options.author else configured_author()
+            )
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+        settings = Settings(options.release, options.dry_run, options.out, author)
+        outcomes = update(repositories, settings, options.jobs)
         print(outcome_table(outcomes))
         failures = ("failed", "would fail", "error")
         return 1 if any(o.status in failures for o in outcomes) else 0

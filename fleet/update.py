@@ -32,11 +32,42 @@ from fleet.standing import Standing
 from fleet.standing import standing
 
 BIN = Path(sys.executable).parent
-IDENTITY = ["-c", "user.name=fleet update", "-c", "user.email=fleet@localhost"]
+AUTHOR = re.compile(r"(?P<name>[^<>]*[^<>\s])\s*<(?P<email>[^<>\s]+@[^<>\s]+)>")
 
 
 class UpdateFailed(Exception):
     """Why this repository was left untouched, in one line."""
+
+
+@dataclass(frozen=True)
+class Author:
+    """Who the update commits are by (and committed by): a person or a bot account
+    the platform team names, never a made-up address. git signs them when its
+    configuration says so (commit.gpgsign), as for any commit of theirs."""
+
+    name: str
+    email: str
+
+    @classmethod
+    def parse(cls, text: str) -> "Author":
+        matched = AUTHOR.fullmatch(text.strip())
+        if matched is None:
+            raise ValueError(f"--author {text!r} is not 'Name <email@host>'")
+        return cls(matched["name"], matched["email"])
+
+    @property
+    def identity(self) -> list[str]:
+        return ["-c", f"user.name={self.name}", "-c", f"user.email={self.email}"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What one `fleet update` run asks of every repository."""
+
+    target: str | None
+    dry_run: bool
+    out: Path
+    author: Author
 
 
 @dataclass(frozen=True)
@@ -201,16 +232,14 @@ def restore(checkout: Path, name: str) -> None:
         git(checkout, "checkout", "HEAD", "--", name)
 
 
-def update_one(
-    repository: Repository, target: str | None, dry_run: bool, out: Path
-) -> Outcome:
+def update_one(repository: Repository, settings: Settings) -> Outcome:
     entry = repository.entry
     with tempfile.TemporaryDirectory(prefix="fleet-") as scratch:
         try:
             checkout = repository.clone(Path(scratch) / "repo")
         except Unreachable as error:
             return Outcome(entry, "error", detail=f"cannot reach: {error}")
-        verdict = standing(checkout, target)
+        verdict = standing(checkout, settings.target)
         if verdict.error:
             return Outcome(entry, "error", detail=verdict.error)
         found = Outcome(
@@ -227,10 +256,10 @@ def update_one(
         if proposed:
             left = f"update PR open ({proposed}): left as it is"
             return replace(found, status="pending", detail=left)
-        if dry_run:
+        if settings.dry_run:
             return rehearse(checkout, found, verdict, migration, branch)
         try:
-            detail = propose(repository, checkout, verdict, migration, branch, out)
+            detail = propose(repository, checkout, verdict, migration, settings)
         except (UpdateFailed, Unreachable) as error:
             return replace(found, status="failed", detail=str(error))
     if migration.needed:
@@ -262,10 +291,10 @@ def propose(
     checkout: Path,
     verdict: Standing,
     migration: Migration,
-    branch: str,
-    out: Path,
+    settings: Settings,
 ) -> str:
     """Branch, update, commit, push, open the pull request; its address."""
+    branch, out = f"standard/{verdict.target}", settings.out
     base = repository.default_branch(checkout)
     # No pull request is open on it (update_one asked): a branch left from a closed
     # one, or from a push whose pull request failed, is replaced by this update.
@@ -277,7 +306,10 @@ def propose(
     expanded = expand_record(checkout)
     git(checkout, "add", "-A")
     message = f"Update the org standard from {verdict.release} to {verdict.target}"
-    git(checkout, *IDENTITY, "commit", "--quiet", "--no-verify", "-m", message)
+    # --no-verify: the repository's own hooks need its environment, which this clone
+    # lacks; CI runs the same checks on the pull request.
+    commit = ["commit", "--quiet", "--no-verify", "-m", message]
+    git(checkout, *settings.author.identity, *commit)
     notes = changelog(template, verdict.target, verdict.release)
     out.mkdir(parents=True, exist_ok=True)
     body = out / (re.sub(r"[^A-Za-z0-9._-]+", "_", repository.entry).strip("_") + ".md")
@@ -291,22 +323,28 @@ def propose(
         raise UpdateFailed(f"{error} ({pushed})") from None
 
 
-def safe_update(
-    repository: Repository, target: str | None, dry_run: bool, out: Path
-) -> Outcome:
+def safe_update(repository: Repository, settings: Settings) -> Outcome:
     """Whatever goes wrong with one repository is its outcome, not the run's end."""
     try:
-        return update_one(repository, target, dry_run, out)
+        return update_one(repository, settings)
     except Exception as error:  # one repository must not stop the fleet
         return Outcome(repository.entry, "error", detail=f"unexpected: {error!r}")
 
 
-def update(
-    entries: list[str], target: str | None, dry_run: bool, out: Path, jobs: int
-) -> list[Outcome]:
+def update(entries: list[str], settings: Settings, jobs: int) -> list[Outcome]:
     """Outcomes in the order of the list; `jobs` repositories at a time."""
     repositories = [Repository(entry) for entry in entries]
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        return list(
-            pool.map(lambda repo: safe_update(repo, target, dry_run, out), repositories)
+        return list(pool.map(lambda repo: safe_update(repo, settings), repositories))
+
+
+def configured_author() -> Author:
+    """The caller's own git identity, as their other commits have it."""
+    name = run(["git", "config", "user.name"]).stdout.strip()
+    email = run(["git", "config", "user.email"]).stdout.strip()
+    if not (name and email):
+        raise ValueError(
+            "no author for the update commits: pass --author 'Name <email@host>' "
+            "or set git config user.name and user.email"
         )
+    return Author(name, email)

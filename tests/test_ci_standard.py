@@ -108,6 +108,12 @@ def setup_uv_versions(path: Path) -> set[str]:
     return {*versions, *(str(inputs["uv-version"]) for inputs in handed)}
 
 
+PER_COMMIT_OUTSIDE_PULL_REQUESTS = (
+    "${{ github.workflow }}-${{ github.event_name == 'pull_request' && github.ref "
+    "|| github.sha }}"
+)
+
+
 def is_reusable(workflow: dict[Any, Any]) -> bool:
     return "workflow_call" in triggers(workflow)
 
@@ -116,9 +122,14 @@ def test_hardening_holds_in_every_workflow(rendered: Render) -> None:
     """Pinned actions and reusable workflows, least privilege, a timeout on every job
     that runs steps (a job that calls a reusable workflow takes none: the called jobs
     carry their own); superseded runs are cancelled on pull requests only, since a
-    cancelled run on main reports a failed check ("Using concurrency", GitHub Actions
-    docs). A reusable workflow sets no concurrency: its github.workflow is the
-    caller's, so its group would collide with the caller's and cancel itself."""
+    cancelled run on main reports a failed check. Outside pull requests the group is
+    the commit's own: "Any existing pending job or workflow in the same concurrency
+    group ... will be canceled" whatever cancel-in-progress says (GitHub Actions docs,
+    "Control the concurrency of workflows and jobs",
+    https://docs.github.com/en/actions/how-tos/write-workflows/choose-when-workflows-run/control-workflow-concurrency),
+    so a third push to main would cancel the second's pending run. A reusable workflow
+    sets no concurrency: its github.workflow is the caller's, so its group would
+    collide with the caller's and cancel itself."""
     for root in workflow_dirs(rendered):
         uv_pin = UV_PIN.search((root / "Makefile").read_text(encoding="utf-8"))
         assert uv_pin is not None
@@ -140,6 +151,8 @@ def test_hardening_holds_in_every_workflow(rendered: Render) -> None:
                 if "schedule" not in triggers(workflow):
                     expected = "${{ github.event_name == 'pull_request' }}"
                     assert cancel == expected, path
+                    group = workflow["concurrency"]["group"]
+                    assert group == PER_COMMIT_OUTSIDE_PULL_REQUESTS, path
             for name, job in workflow["jobs"].items():
                 assert "timeout-minutes" in job or "uses" in job, name
                 for step in job.get("steps", []):
@@ -313,6 +326,10 @@ def test_a_rerun_on_a_protected_branch_fits_githubs_request_model(
         "ci-ok", baked_tests["CURRENT"]
     )
     assert body["required_pull_request_reviews"]["required_approving_review_count"] == 2
+    # githubkit's model lets `"app_id": null` through; GitHub types it an integer
+    # ("Update branch protection": omit it, or -1 for any app), so check it here.
+    app_ids = [item["app_id"] for item in body["required_status_checks"]["checks"]]
+    assert app_ids == [-1, 15368]
     body["required_status_checks"]["contexts"] = []  # the published schema's lag
     ReposOwnerRepoBranchesBranchProtectionPutBody.model_validate(body)
 

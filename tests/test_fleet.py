@@ -241,9 +241,17 @@ def test_report_and_update_reach_github_through_gh(tmp_path: Path) -> None:
         "cannot reach: cannot clone: GraphQL: Could not resolve" in lines["lab/gamma"]
     )
 
-    updated = fleet_gh("update", "lab/alpha", "--out", str(tmp_path / "prs"))
+    nobody = fleet_gh("update", "lab/alpha", "--author", "nobody")
+    assert nobody.returncode == 2 and nobody.stdout == ""
+    assert nobody.stderr == "error: --author 'nobody' is not 'Name <email@host>'\n"
+    author = "Platform Team <platform@lab.example>"
+    out = str(tmp_path / "prs")
+    updated = fleet_gh("update", "lab/alpha", "--out", out, "--author", author)
     assert updated.returncode == 0, updated.stdout + updated.stderr
     assert "https://github.com/lab/alpha/pull/1" in updated.stdout
+    made_by = "%an <%ae>|%cn <%ce>"
+    shown = run(baked, "git", "log", "-1", f"--format={made_by}", "standard/v1.1.0")
+    assert shown.stdout.strip() == f"{author}|{author}"
     (created,) = (tmp_path / "gh-answers.json.prs").read_text().splitlines()
     arguments = json.loads(created)
     assert arguments[arguments.index("--head") + 1] == "standard/v1.1.0"
