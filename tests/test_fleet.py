@@ -250,8 +250,8 @@ def test_report_and_update_reach_github_through_gh(tmp_path: Path) -> None:
     assert updated.returncode == 0, updated.stdout + updated.stderr
     assert "https://github.com/lab/alpha/pull/1" in updated.stdout
     made_by = "%an <%ae>|%cn <%ce>"
-    shown = run(baked, "git", "log", "-1", f"--format={made_by}", "standard/v1.1.0")
-    assert shown.stdout.strip() == f"{author}|{author}"
+    logged = run(baked, "git", "log", "-1", f"--format={made_by}", "standard/v1.1.0")
+    assert logged.stdout.strip() == f"{author}|{author}"
     (created,) = (tmp_path / "gh-answers.json.prs").read_text().splitlines()
     arguments = json.loads(created)
     assert arguments[arguments.index("--head") + 1] == "standard/v1.1.0"
