@@ -3,6 +3,7 @@ modules it calls."""
 
 import argparse
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from fleet.output import table
 from fleet.release import ReleaseError
 from fleet.release import release
 from fleet.report import report
+from fleet.templates import Templates
 from fleet.update import Author
 from fleet.update import Outcome
 from fleet.update import Settings
@@ -133,7 +135,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         repositories = entries(options.repositories, options.repos)
         if options.command == "report":
-            rows = report(repositories, options.release, options.jobs)
+            with tempfile.TemporaryDirectory(prefix="fleet-templates-") as scratch:
+                templates = Templates(Path(scratch))
+                rows = report(repositories, options.release, options.jobs, templates)
             print(table(rows))
             if options.html:
                 options.html.write_text(
@@ -147,8 +151,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         except ValueError as error:
             raise UsageError(str(error)) from None
-        settings = Settings(options.release, options.dry_run, options.out, author)
-        outcomes = update(repositories, settings, options.jobs)
+        with tempfile.TemporaryDirectory(prefix="fleet-templates-") as scratch:
+            templates = Templates(Path(scratch))
+            settings = Settings(
+                options.release, options.dry_run, options.out, author, templates
+            )
+            outcomes = update(repositories, settings, options.jobs)
         print(outcome_table(outcomes))
         failures = ("failed", "would fail", "error")
         return 1 if any(o.status in failures for o in outcomes) else 0

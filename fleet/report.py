@@ -11,6 +11,7 @@ from fleet.sources import Repository
 from fleet.sources import Unreachable
 from fleet.standing import coverage_service
 from fleet.standing import standing
+from fleet.templates import Templates
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ def error_row(entry: str, why: str) -> Row:
     return Row(entry, "", "", "error", [], "", "", "", why)
 
 
-def row(repository: Repository, target: str | None) -> Row:
+def row(repository: Repository, target: str | None, templates: Templates) -> Row:
     """Read one repository from a shallow clone that is thrown away afterwards."""
     with tempfile.TemporaryDirectory(prefix="fleet-") as scratch:
         try:
@@ -46,7 +47,7 @@ def row(repository: Repository, target: str | None) -> Row:
         except Unreachable as error:
             return error_row(repository.entry, f"cannot reach: {error}")
         branch = repository.default_branch(checkout)
-        verdict = standing(checkout, target)
+        verdict = standing(checkout, target, templates.of(checkout))
         coverage = coverage_service(checkout)
         if verdict.error:
             return error_row(repository.entry, verdict.error)
@@ -74,16 +75,21 @@ def proposal(repository: Repository, checkout: Path, behind: bool, target: str) 
         return f"unknown: {error}"
 
 
-def safe_row(repository: Repository, target: str | None) -> Row:
+def safe_row(repository: Repository, target: str | None, templates: Templates) -> Row:
     """Whatever goes wrong with one repository is its row's note, not the run's end."""
     try:
-        return row(repository, target)
+        return row(repository, target, templates)
     except Exception as error:  # one repository must not stop the fleet
         return error_row(repository.entry, f"unexpected: {error!r}")
 
 
-def report(entries: list[str], target: str | None, jobs: int) -> list[Row]:
-    """Rows in the order of the list; repositories are read `jobs` at a time."""
+def report(
+    entries: list[str], target: str | None, jobs: int, templates: Templates
+) -> list[Row]:
+    """Rows in the order of the list; repositories are read `jobs` at a time, and
+    the templates they name are cloned once."""
     repositories = [Repository(entry) for entry in entries]
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        return list(pool.map(lambda repo: safe_row(repo, target), repositories))
+        return list(
+            pool.map(lambda repo: safe_row(repo, target, templates), repositories)
+        )

@@ -4,8 +4,10 @@ cannot be reached), and `python -m fleet report|update|release` over them."""
 
 import json
 import re
+import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -182,6 +184,25 @@ def fake_gh(tmp_path: Path, answers: dict[str, object]) -> dict[str, str]:
     return environment
 
 
+def logged_clones(folder: Path) -> Callable[[], list[str]]:
+    """A `git` first on PATH (in `folder`) that logs the source of every clone, then
+    runs git; the returned function reads the log."""
+    log = folder / "clones.log"
+    wrapper = folder / "git"
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        f'case " $* " in *" clone "*) echo "$*" >> "{log}";; esac\n'
+        f'exec {shutil.which("git")} "$@"\n'
+    )
+    wrapper.chmod(0o755)
+
+    def sources() -> list[str]:
+        lines = log.read_text().splitlines() if log.exists() else []
+        return [word for line in lines for word in line.split() if "://" in word]
+
+    return sources
+
+
 def test_report_and_update_reach_github_through_gh(tmp_path: Path) -> None:
     """owner/name goes through gh: a ruleset or classic protection requiring ci-ok,
     none, the newest CI run's conclusion, a repository gh cannot resolve, and the pull
@@ -217,6 +238,7 @@ def test_report_and_update_reach_github_through_gh(tmp_path: Path) -> None:
         },
     }
     environment = fake_gh(tmp_path, answers)
+    clones = logged_clones(tmp_path / "bin")
     # github.com's template is the local clone here (git's url.<base>.insteadOf).
     environment |= {
         "GIT_CONFIG_COUNT": "1",
@@ -232,6 +254,8 @@ def test_report_and_update_reach_github_through_gh(tmp_path: Path) -> None:
 
     reported = fleet_gh("report", "lab/alpha", "lab/beta", "lab/gamma")
     assert reported.returncode == 0, reported.stderr
+    url = "https://github.com/lab/cookiecutter-research-ci.git"
+    assert clones().count(url) == 1, "one clone of the template for the whole run"
     lines = {line.split()[0]: line for line in reported.stdout.splitlines()[2:5]}
     assert re.search(
         r"behind +\.flake8 \(changed\) +yes +qlty +success$", lines["lab/alpha"]
@@ -246,8 +270,11 @@ def test_report_and_update_reach_github_through_gh(tmp_path: Path) -> None:
     assert nobody.stderr == "error: --author 'nobody' is not 'Name <email@host>'\n"
     author = "Platform Team <platform@lab.example>"
     out = str(tmp_path / "prs")
+    before = len(clones())
     updated = fleet_gh("update", "lab/alpha", "--out", out, "--author", author)
     assert updated.returncode == 0, updated.stdout + updated.stderr
+    # Verdict, plan, cruft and changelog all read that one clone.
+    assert clones()[before:].count(url) == 1
     assert "https://github.com/lab/alpha/pull/1" in updated.stdout
     made_by = "%an <%ae>|%cn <%ce>"
     logged = run(baked, "git", "log", "-1", f"--format={made_by}", "standard/v1.1.0")
@@ -258,7 +285,6 @@ def test_report_and_update_reach_github_through_gh(tmp_path: Path) -> None:
     assert arguments[arguments.index("--base") + 1] == "main"
     body = Path(arguments[arguments.index("--body-file") + 1]).read_text()
     assert "- `.flake8` (changed)" in body and "flake8 allows 90 columns." in body
-    url = "https://github.com/lab/cookiecutter-research-ci.git"
     assert "named the template `gh:lab/cookiecutter-research-ci`" in body
     shown = run(baked, "git", "show", "standard/v1.1.0:.cruft.json").stdout
     assert json.loads(shown)["template"] == url

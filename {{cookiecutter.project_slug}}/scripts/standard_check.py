@@ -250,11 +250,12 @@ def differences(old: Path, new: Path, skip: Sequence[str]) -> list[dict[str, str
     return changes
 
 
-def check(project: Path, target: str | None) -> Verdict:
-    """Compare the recorded release with the target (the newest release by default)."""
+def check(project: Path, target: str | None, local: Path | None = None) -> Verdict:
+    """Compare the recorded release with the target (the newest release by default).
+    `local`: a clone of the template already made (the fleet's, one per run)."""
     record = read_record(project)
     with tempfile.TemporaryDirectory() as scratch:
-        clone = fetch_template(record.template, Path(scratch))
+        clone = local or fetch_template(record.template, Path(scratch))
         tagged = releases(clone)
         if not tagged:
             raise StandardError(no_release(record.template))
@@ -318,12 +319,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--release", help="compare with this release, not the newest")
     parser.add_argument("--json", action="store_true", help="the verdict as JSON")
     parser.add_argument("--newest", action="store_true", help="print the newest tag")
+    parser.add_argument(
+        "--template-clone", type=Path, help="read this clone of the template instead"
+    )
     options = parser.parse_args(argv)
     try:
         if options.newest:
             print(newest_release(options.project))
             return 0
-        verdict = check(options.project, options.release)
+        verdict = check(options.project, options.release, options.template_clone)
     except StandardError as error:
         if options.json:
             print(json.dumps({"error": str(error)}))
