@@ -216,6 +216,43 @@ def test_ci_calls_the_reusable_workflow_at_the_pinned_release(rendered: Render) 
     }
 
 
+@pytest.mark.parametrize("notebooks", OPTIONS["include_notebooks"])
+def test_dependabot_leaves_every_pin_of_the_standard_to_its_releases(
+    rendered: Render, notebooks: str
+) -> None:
+    """One owner per line. The standard's tools (pyproject.toml's dev group), its
+    library and build backend, and the actions of its standard.yml move with its
+    releases, so Dependabot ignores them; the project's own dependencies are
+    Dependabot's, so none is ignored. Otherwise a grouped Dependabot update and the
+    next release edit the same lines, and `cruft update` conflicts. Names as
+    Dependabot matches them: GitHub docs, "Dependabot options reference", `ignore`
+    and `dependency-name`
+    (https://docs.github.com/en/code-security/dependabot/working-with-dependabot/dependabot-options-reference#ignore--).
+    """
+    project = rendered(include_notebooks=notebooks)
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text("utf-8"))
+    tools = {
+        re.split(r"[=<>!~\[]", pin)[0] for pin in pyproject["dependency-groups"]["dev"]
+    }
+    dependencies = {
+        re.split(r"[=<>!~\[ ]", pin)[0] for pin in pyproject["project"]["dependencies"]
+    }
+    updates = {
+        update["package-ecosystem"]: {
+            rule["dependency-name"] for rule in update.get("ignore", [])
+        }
+        for update in load(project / ".github" / "dependabot.yml")["updates"]
+    }
+    assert updates["uv"] == tools | {"research-guards", "uv-build"}
+    assert (
+        dependencies - {"research-guards"}
+        and not (dependencies - {"research-guards"}) & updates["uv"]
+    )
+    standard = (project / ".github" / "workflows" / "standard.yml").read_text("utf-8")
+    actions = set(re.findall(r"uses: ([\w.-]+/[\w.-]+)@", standard))
+    assert actions and actions <= updates["github-actions"]
+
+
 @pytest.mark.parametrize("service", SERVICES)
 def test_coverage_upload_matches_the_option(rendered: Render, service: str) -> None:
     """The upload has its own job outside ci-ok: an un-onboarded repository or a vendor

@@ -41,8 +41,8 @@ class Fleet:
 
 
 def build_fleet(tmp_path: Path) -> Fleet:
-    """v1.0.0, a README-only v1.0.1, then v1.1.0, which changes .flake8 and the
-    reusable workflow (so generated ci.yml gets a new pin)."""
+    """v1.0.0, a README-only v1.0.1, then v1.1.0, which changes .flake8, a tool pin in
+    pyproject.toml and the reusable workflow (so generated ci.yml gets a new pin)."""
     template = template_clone(tmp_path)
     first_release = release(template, "1.0.0", "First.")
     assert "repinned" in first_release and "research-guards is 1.0.0" in first_release
@@ -52,6 +52,9 @@ def build_fleet(tmp_path: Path) -> Fleet:
     )
     with (first / "Makefile").open("a", encoding="utf-8") as makefile:
         makefile.write("\nhello: ## the project's own target\n\t@echo hello\n")
+    # A project dependency's line, as Dependabot's bump edits it (its uv ecosystem
+    # leaves the standard's tool pins alone: .github/dependabot.yml).
+    edit(first / "pyproject.toml", '    "pandas",\n', '    "pandas>=3.1.1",\n')
     commit(first, "the project's own changes")
     second = bake_at(
         template,
@@ -76,6 +79,8 @@ def build_fleet(tmp_path: Path) -> Fleet:
 
     standard = template / SLUG / ".flake8"
     edit(standard, "max-line-length = 88", "max-line-length = 90")
+    # A tool pin of the standard's, which the release moves (Dependabot does not).
+    edit(template / SLUG / "pyproject.toml", "pytest-cov==7.1.0", "pytest-cov==7.0.0")
     workflow = template / ".github" / "workflows" / "research-ci.yml"
     edit(workflow, "timeout-minutes: 10\n", "timeout-minutes: 12\n")
     commit(template, "standard B")
@@ -118,7 +123,10 @@ def test_report_lists_each_repository_and_a_readme_release_marks_none_behind(
     for path in [*built.behind, built.conflicting]:
         line = lines[str(path)]
         assert line[1:4] == ["v1.0.0", "v1.1.0", "behind"], line
-        assert line[4] == ".flake8 (changed), .github/workflows/ci.yml (changed)"
+        assert line[4] == (
+            ".flake8 (changed), .github/workflows/ci.yml (changed), "
+            "pyproject.toml (changed)"
+        )
         assert line[5] == line[7] == "n/a (local)"
     assert lines[str(built.behind[0])][6] == "qlty"
     assert lines[str(built.behind[1])][6] == "none"
@@ -362,6 +370,12 @@ def test_update_brings_the_behind_to_the_release_and_leaves_a_conflict_untouched
         assert "flake8 allows 90 columns." in text and "First." not in text
     first, second = built.behind
     assert "n_estimators = 150" in (first / "configs" / "pipeline.toml").read_text()
+    # The release's tool pin and Dependabot's project dependency, in one pyproject,
+    # without a conflict; the lock follows both.
+    pyproject = (first / "pyproject.toml").read_text(encoding="utf-8")
+    assert '"pandas>=3.1.1",' in pyproject and '"pytest-cov==7.0.0",' in pyproject
+    lock = (first / "uv.lock").read_text(encoding="utf-8")
+    assert 'name = "pytest-cov"\nversion = "7.0.0"' in lock
     assert "hello:" in (first / "Makefile").read_text(encoding="utf-8")
     evaluator = second / "src" / "sea_ice" / "evaluator.py"
     assert "Held out" in evaluator.read_text(encoding="utf-8")
