@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from fleet.access import reaches_template
 from fleet.sources import Repository
 from fleet.sources import Unreachable
 from fleet.standing import coverage_service
@@ -26,6 +27,7 @@ class Row:
     last_ci: str
     note: str = ""
     proposed: str = ""  # the open update pull request (#n), or its pushed branch
+    reaches_template: str = ""  # can its CI call the template's workflows? (why not)
 
     @property
     def standing(self) -> str:
@@ -52,6 +54,11 @@ def row(repository: Repository, target: str | None, templates: Templates) -> Row
         if verdict.error:
             return error_row(repository.entry, verdict.error)
         proposed = proposal(repository, checkout, verdict.behind, verdict.target)
+        reach = (
+            reaches_template(repository.entry, checkout)
+            if repository.on_github
+            else "n/a (local)"
+        )
     return Row(
         repository=repository.entry,
         release=verdict.release,
@@ -62,6 +69,7 @@ def row(repository: Repository, target: str | None, templates: Templates) -> Row
         coverage=coverage,
         last_ci=repository.last_ci(branch),
         proposed=proposed,
+        reaches_template=reach,
     )
 
 

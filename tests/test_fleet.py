@@ -233,9 +233,16 @@ def test_report_and_update_reach_github_through_gh(tmp_path: Path) -> None:
         "parameters": {"required_status_checks": [{"context": "ci-ok"}]},
     }
     classic = {"required_status_checks": {"checks": [{"context": "lint"}]}}
+    template_api = "repos/example-org/cookiecutter-research-ci"  # ci.yml calls it
     answers = {
         "repos": {"lab/alpha": str(baked), "lab/beta": str(baked)},
         "api": {
+            "repos/lab/alpha": {"visibility": "public", "owner": {"login": "lab"}},
+            "repos/lab/beta": {"visibility": "private", "owner": {"login": "lab"}},
+            template_api: {"visibility": "internal", "owner": {"login": "example-org"}},
+            f"{template_api}/actions/permissions/access": {
+                "access_level": "enterprise"
+            },
             "repos/lab/alpha/rules/branches/main": [ruleset],
             "repos/lab/beta/rules/branches/main": [],
             "repos/lab/beta/branches/main/protection": classic,
@@ -265,10 +272,20 @@ def test_report_and_update_reach_github_through_gh(tmp_path: Path) -> None:
     url = "https://github.com/lab/cookiecutter-research-ci.git"
     assert clones().count(url) == 1, "one clone of the template for the whole run"
     lines = {line.split()[0]: line for line in reported.stdout.splitlines()[2:5]}
+    # CI's reach: a public repository cannot call an internal template's workflows;
+    # a private one in its enterprise can, once the template's access allows it
+    # (GitHub docs, "Reusing workflows": access to reusable workflows).
     assert re.search(
-        r"behind +\.flake8 \(changed\) +yes +qlty +success$", lines["lab/alpha"]
+        r"behind +\.flake8 \(changed\) +yes +qlty +success +no: a public repository "
+        r"cannot call an? internal template's workflows \(make the template public, "
+        r"or this repository private\)$",
+        lines["lab/alpha"],
     )
-    assert re.search(r" +no +qlty +no run$", lines["lab/beta"])
+    assert re.search(
+        r" +no +qlty +no run +yes \(internal: installs need TEMPLATE_READ_TOKEN\)$",
+        lines["lab/beta"],
+    )
+    assert "1 whose CI cannot reach the template" in reported.stdout
     assert (
         "cannot reach: cannot clone: GraphQL: Could not resolve" in lines["lab/gamma"]
     )
