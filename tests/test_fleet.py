@@ -40,8 +40,13 @@ class Fleet:
         return [str(path) for path in repositories]
 
 
+DOCS_BEFORE = "*is* the standard, released by tags"
+DOCS_AFTER = "*is* the org's standard, released by tags"
+
+
 def build_fleet(tmp_path: Path) -> Fleet:
-    """v1.0.0, a README-only v1.0.1, then v1.1.0, which changes .flake8, a tool pin in
+    """v1.0.0, v1.0.1 (the template's README and a wording fix in the generated
+    docs/standard.md), then v1.1.0, which changes .flake8, a tool pin in
     pyproject.toml and the reusable workflow (so generated ci.yml gets a new pin)."""
     template = template_clone(tmp_path)
     first_release = release(template, "1.0.0", "First.")
@@ -72,7 +77,9 @@ def build_fleet(tmp_path: Path) -> Fleet:
     commit(conflicting, "a local edit of a standard line")
 
     edit(template / "README.md", "# cookiecutter-research-ci", "# Research CI")
-    commit(template, "README only")
+    # A wording fix of the standard's docs: it reaches no repository on its own.
+    edit(template / SLUG / "docs" / "standard.md", DOCS_BEFORE, DOCS_AFTER)
+    commit(template, "README and docs wording only")
     readme_release = release(template, "1.0.1", "The template's README.")
     assert "keeps its pin" in readme_release
     assert "research-guards keeps its version" in readme_release
@@ -125,7 +132,7 @@ def test_report_lists_each_repository_and_a_readme_release_marks_none_behind(
         assert line[1:4] == ["v1.0.0", "v1.1.0", "behind"], line
         assert line[4] == (
             ".flake8 (changed), .github/workflows/ci.yml (changed), "
-            "pyproject.toml (changed)"
+            "docs/standard.md (changed), pyproject.toml (changed)"
         )
         assert line[5] == line[7] == "n/a (local)"
     assert lines[str(built.behind[0])][6] == "qlty"
@@ -137,6 +144,8 @@ def test_report_lists_each_repository_and_a_readme_release_marks_none_behind(
     assert html.count('<tr class="behind">') == 3 and 'id="filter"' in html
     assert "localeCompare" in html and "<script src" not in html
 
+    # Docs that explain the standard come with the next real update, never alone:
+    # one sentence must not make 200 repositories behind.
     at_readme_release = fleet("report", *built.entries[1:4], "--release", "v1.0.1")
     assert at_readme_release.returncode == 0, at_readme_release.stderr
     statuses = [row[3] for row in rows(at_readme_release.stdout).values()]
@@ -386,6 +395,7 @@ def test_update_brings_the_behind_to_the_release_and_leaves_a_conflict_untouched
         assert "from v1.0.0 to v1.1.0" in text and "`.flake8`" in text
         assert "flake8 allows 90 columns." in text and "First." not in text
     first, second = built.behind
+    assert DOCS_AFTER in (first / "docs" / "standard.md").read_text(encoding="utf-8")
     assert "n_estimators = 150" in (first / "configs" / "pipeline.toml").read_text()
     # The release's tool pin and Dependabot's project dependency, in one pyproject,
     # without a conflict; the lock follows both.

@@ -27,10 +27,14 @@ import tomllib
 from collections.abc import Sequence
 from dataclasses import asdict
 from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 RELEASE_TAG = re.compile(r"v(\d+)\.(\d+)\.(\d+)")
+# The standard's explanation of itself: a release that changes only these reaches no
+# repository (200 pull requests for a sentence); they come with the next real update.
+RIDES_ALONG = ("docs/",)
 # cookiecutter's abbreviations, which git (and so cruft) cannot clone: `gh:org/name`
 # would be host "gh" over ssh.
 ABBREVIATIONS = {
@@ -56,12 +60,15 @@ class Record:
 
 @dataclass(frozen=True)
 class Verdict:
-    """Where the repository stands against the newest release."""
+    """Where the repository stands against the newest release. `files`: what an
+    update would change (none when not behind); `rides_along`: docs that changed in a
+    release that changes nothing else, left for the next update."""
 
     release: str
     newest: str
     behind: bool
     files: list[dict[str, str]]
+    rides_along: list[dict[str, str]] = field(default_factory=list)
 
 
 def read_record(project: Path) -> Record:
@@ -269,7 +276,9 @@ def check(project: Path, target: str | None, local: Path | None = None) -> Verdi
         old = render(record, clone, record.commit, Path(scratch) / "old")
         new = render(record, clone, tagged[newest], Path(scratch) / "new")
         files = differences(old, new, record.skip)
-    return Verdict(release, newest, bool(files), files)
+    if any(not item["path"].startswith(RIDES_ALONG) for item in files):
+        return Verdict(release, newest, True, files)
+    return Verdict(release, newest, False, [], files)
 
 
 def newest_release(project: Path) -> str:
@@ -300,6 +309,11 @@ def describe(verdict: Verdict) -> str:
     if not verdict.behind:
         if verdict.release == verdict.newest:
             return f"On the newest release of the standard, {verdict.newest}."
+        if verdict.rides_along:
+            return (
+                f"On {verdict.release}; {verdict.newest} changes only the standard's "
+                "docs, which come with the next update, so there is nothing to update."
+            )
         return (
             f"On {verdict.release}; {verdict.newest} renders the same standard files, "
             "so there is nothing to update."
