@@ -114,7 +114,8 @@ def standard_repository(template: Path, answers: dict[str, object]) -> str:
     """A warning when generated ci.yml would call the placeholder's workflows, or ""; a
     refusal when origin is on GitHub and is not the repository ci.yml would call."""
     named = str(answers.get("_standard_repository", ""))
-    origin = git(template, "remote", "get-url", "origin").stdout.strip()
+    # As configured: `git remote get-url` would apply url.<base>.insteadOf rewrites.
+    origin = git(template, "config", "--get", "remote.origin.url").stdout.strip()
     matched = GITHUB_REMOTE.fullmatch(origin)
     if matched is not None and matched["name"].lower() != named.lower():
         raise ReleaseError(
