@@ -216,6 +216,35 @@ def test_ci_calls_the_reusable_workflow_at_the_pinned_release(rendered: Render) 
     }
 
 
+def test_a_private_templates_library_installs_with_the_read_token(
+    rendered: Render,
+) -> None:
+    """The library is a git dependency on the template repository; a private or
+    internal one cannot be cloned with the calling repository's own token. ci.yml
+    hands the repository's TEMPLATE_READ_TOKEN secret to the reusable workflow, which
+    gives it to its `make install` steps alone (never to an action, nor to the steps
+    that run the project's code), and `make install` sends it as git's header.
+    Secrets reach a called workflow only when passed (GitHub docs, "Reusing
+    workflows", passing inputs and secrets to a reusable workflow)."""
+    project = rendered()
+    called = load(project / ".github" / "workflows" / "ci.yml")["jobs"]["standard"]
+    assert called["secrets"] == {"template-token": "${{ secrets.TEMPLATE_READ_TOKEN }}"}
+    workflow = reusable("research-ci.yml")
+    assert "template-token" in triggers(workflow)["workflow_call"]["secrets"]
+    for name, job in workflow["jobs"].items():
+        runs = [step.get("run", "") for step in job["steps"]]
+        makes = [index for index, command in enumerate(runs) if command]
+        assert runs[makes[0]] == "make install" and len(makes) == 2, name
+        for index, step in enumerate(job["steps"]):
+            token = step.get("env", {}).get("TEMPLATE_TOKEN")
+            if index == makes[0]:
+                assert token == "${{ secrets.template-token }}", name
+            else:
+                assert token is None and "secrets." not in json.dumps(step), name
+    makefile = (project / "Makefile").read_text(encoding="utf-8")
+    assert "\t$(TEMPLATE_AUTH) $(UV) sync\n" in makefile
+
+
 @pytest.mark.parametrize("notebooks", OPTIONS["include_notebooks"])
 def test_dependabot_leaves_every_pin_of_the_standard_to_its_releases(
     rendered: Render, notebooks: str
@@ -270,7 +299,8 @@ def test_coverage_upload_matches_the_option(rendered: Render, service: str) -> N
     assert caller["permissions"] == {"contents": "read", "id-token": "write"}
     assert "/.github/workflows/research-coverage.yml@" in caller["uses"]
     assert caller["with"] == {"service": service}
-    assert "secrets" not in jobs["standard"]
+    read_token = {"template-token": "${{ secrets.TEMPLATE_READ_TOKEN }}"}
+    assert jobs["standard"]["secrets"] == read_token  # never the coverage token
     if service == "qlty":
         token = "${{ secrets.QLTY_COVERAGE_TOKEN }}"
         assert caller["secrets"] == {"QLTY_COVERAGE_TOKEN": token}
@@ -445,7 +475,10 @@ def ci_make_targets() -> list[str]:
         if "run" in step
     ]
     assert all(command.startswith("make ") for command in runs), runs
-    return [target for command in runs for target in command.split()[1:]]
+    targets = [target for command in runs for target in command.split()[1:]]
+    # Each job's `make install` comes first, alone with the template's read token;
+    # every other target runs it too, as its prerequisite.
+    return [target for target in targets if target != "install"]
 
 
 # The jobs that read only code, data, configs and pyproject's tool tables for mypy,
