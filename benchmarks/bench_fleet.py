@@ -1,8 +1,10 @@
 """The fleet tool's time, as the platform team meets it: `python -m fleet report` over
 five repositories (four baked at v1.0.0 of a local template copy, one unreachable), and
 `python -m fleet update` per repository behind v1.1.0. Also the size of a generated
-ci.yml. Figures to report, never a test that can flake.
-Usage: uv run python benchmarks/bench_fleet.py [RUNS]
+ci.yml. With `--repos N`, also `report` and `update` (default --jobs) over N
+repositories behind (the four bakes, cloned as more repositories). Figures to report,
+never a test that can flake.
+Usage: uv run python benchmarks/bench_fleet.py [RUNS] [--repos N]
 """
 
 import json
@@ -38,9 +40,25 @@ def template_copy(into: Path) -> Path:
             (into / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(TEMPLATE / name, into / name)
     git(into, "init", "-q")
+    write_entry(into, "v1.0.0", "First.")
     commit_all(into, "A")
     fleet_seconds("release", "1.0.0", "--template", str(into))
     return into
+
+
+def write_entry(template: Path, tag: str, notes: str) -> None:
+    """The release's CHANGELOG.md entry, with what "Unreleased" held moved under it."""
+    changelog = template / "CHANGELOG.md"
+    text = changelog.read_text(encoding="utf-8")
+    unreleased = (
+        "## Unreleased\n\nRename this heading to the next version when releasing it.\n"
+    )
+    if unreleased in text:
+        text = text.replace(unreleased, f"## {tag}\n\n{notes}\n", 1)
+    else:
+        head, _, rest = text.partition("\n## ")
+        text = f"{head}\n## {tag}\n\n{notes}\n\n## {rest}"
+    changelog.write_text(text, encoding="utf-8")
 
 
 def next_release(template: Path) -> None:
@@ -48,9 +66,7 @@ def next_release(template: Path) -> None:
     flake8 = template / "{{cookiecutter.project_slug}}" / ".flake8"
     text = flake8.read_text(encoding="utf-8")
     flake8.write_text(text.replace("max-line-length = 88", "max-line-length = 90"))
-    changelog = template / "CHANGELOG.md"
-    head, _, rest = changelog.read_text(encoding="utf-8").partition("\n## ")
-    changelog.write_text(f"{head}\n## v1.1.0\n\nflake8: 90 columns.\n\n## {rest}")
+    write_entry(template, "v1.1.0", "flake8: 90 columns.")
     commit_all(template, "B")
     fleet_seconds("release", "1.1.0", "--template", str(template))
 
@@ -86,7 +102,28 @@ def fleet_seconds(*arguments: str) -> float:
     return time.perf_counter() - started
 
 
-def main(runs: int) -> None:
+def fleet_of(repositories: list[Path], count: int, root: Path) -> list[str]:
+    """`count` repositories, each a clone of one of the bakes (its own origin)."""
+    root.mkdir()
+    entries = []
+    for index in range(count):
+        source = repositories[index % len(repositories)]
+        copy = root / f"c{index}" / source.name
+        git(root, "clone", "-q", str(source), str(copy))
+        entries.append(str(copy))
+    return entries
+
+
+def at_scale(repositories: list[Path], count: int, root: Path) -> None:
+    entries = fleet_of(repositories, count, root)
+    reported = fleet_seconds("report", *entries)
+    print(f"report of {count} repositories (default --jobs): {reported:.2f} s")
+    out = str(root / "prs-scale")
+    updated = fleet_seconds("update", *entries, "--out", out)
+    print(f"update of {count} repositories (default --jobs): {updated:.2f} s")
+
+
+def main(runs: int, scale: int = 0) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
         (root / "template").mkdir()
@@ -108,7 +145,15 @@ def main(runs: int) -> None:
         updated = fleet_seconds("update", *entries[:4], "--out", out, "--jobs", "1")
         print(f"update of 4 repositories, one at a time: {updated:.2f} s")
         print(f"update per repository: {updated / 4:.2f} s")
+        if scale:
+            at_scale(repositories, scale, root / "scale")
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 3)
+    arguments = sys.argv[1:]
+    scale = 0
+    if "--repos" in arguments:
+        at = arguments.index("--repos")
+        scale = int(arguments[at + 1])
+        del arguments[at : at + 2]
+    main(int(arguments[0]) if arguments else 3, scale)

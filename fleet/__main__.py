@@ -3,6 +3,7 @@ modules it calls."""
 
 import argparse
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -11,7 +12,11 @@ from fleet.output import table
 from fleet.release import ReleaseError
 from fleet.release import release
 from fleet.report import report
+from fleet.templates import Templates
+from fleet.update import Author
 from fleet.update import Outcome
+from fleet.update import Settings
+from fleet.update import configured_author
 from fleet.update import update
 
 
@@ -81,6 +86,11 @@ def parser() -> argparse.ArgumentParser:
     update_command = commands.choices["update"]
     update_command.add_argument("--dry-run", action="store_true", help="change nothing")
     update_command.add_argument(
+        "--author",
+        help="'Name <email>' of the update commits (default: your git user.name, "
+        "user.email); git signs them as your configuration says",
+    )
+    update_command.add_argument(
         "--out",
         type=Path,
         default=Path("fleet-pull-requests"),
@@ -91,6 +101,9 @@ def parser() -> argparse.ArgumentParser:
     tag.add_argument(
         "--template", type=Path, default=Path("."), help="the template clone"
     )
+    tag.add_argument(
+        "--push", action="store_true", help="push the branch and the tag to origin"
+    )
     return main
 
 
@@ -98,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = parser().parse_args(argv)
     try:
         if options.command == "release":
-            made = release(options.template, options.version)
+            made = release(options.template, options.version, options.push)
             how = (
                 "repinned ci.yml to this release's workflows"
                 if made.repinned
@@ -110,10 +123,21 @@ def main(argv: Sequence[str] | None = None) -> int:
                 else "research-guards keeps its version: the library did not change"
             )
             print(f"tagged {made.tag} at {made.commit[:12]}; {how}; {library}")
+            for warning in made.warnings:
+                print(f"warning: {warning}", file=sys.stderr)
+            if made.pushed:
+                print(f"pushed {made.tag} and the branch to origin")
+            else:
+                print(
+                    f"not pushed: no bake or repository sees {made.tag} until "
+                    f"'git push origin HEAD {made.tag}'"
+                )
             return 0
         repositories = entries(options.repositories, options.repos)
         if options.command == "report":
-            rows = report(repositories, options.release, options.jobs)
+            with tempfile.TemporaryDirectory(prefix="fleet-templates-") as scratch:
+                templates = Templates(Path(scratch))
+                rows = report(repositories, options.release, options.jobs, templates)
             print(table(rows))
             if options.html:
                 options.html.write_text(
@@ -121,11 +145,21 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
                 print(f"wrote {options.html}")
             return 0
-        outcomes = update(
-            repositories, options.release, options.dry_run, options.out, options.jobs
-        )
+        try:
+            author = (
+                Author.parse(options.author) if options.author else configured_author()
+            )
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+        with tempfile.TemporaryDirectory(prefix="fleet-templates-") as scratch:
+            templates = Templates(Path(scratch))
+            settings = Settings(
+                options.release, options.dry_run, options.out, author, templates
+            )
+            outcomes = update(repositories, settings, options.jobs)
         print(outcome_table(outcomes))
-        return 1 if any(o.status in ("failed", "error") for o in outcomes) else 0
+        failures = ("failed", "would fail", "error")
+        return 1 if any(o.status in failures for o in outcomes) else 0
     except (UsageError, ReleaseError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -71,11 +71,23 @@ def checker() -> ModuleType:
     return module
 
 
-def plan(checkout: Path, target: str) -> Migration:
+def plan(checkout: Path, target: str, template: Path) -> Migration:
     """What the move does, read before `cruft update` rewrites the record. The
     renders run in their own process: cookiecutter changes the working directory and
-    the import path, which the fleet's other threads share."""
-    command = [sys.executable, "-m", "fleet.migrate", str(checkout), target]
+    the import path, which the fleet's other threads share. Most updates move no
+    repository onto the library: when the release on record and the target both
+    depend on it (or neither does), there is nothing to plan and nothing is rendered."""
+    record = json.loads((checkout / ".cruft.json").read_text(encoding="utf-8"))
+    if depends_at(template, str(record["commit"])) == depends_at(template, target):
+        return Migration()
+    command = [
+        sys.executable,
+        "-m",
+        "fleet.migrate",
+        str(checkout),
+        target,
+        str(template),
+    ]
     planned = subprocess.run(command, capture_output=True, text=True, check=False)
     lines = planned.stdout.strip().splitlines()
     if planned.returncode != 0 or not lines:
@@ -89,10 +101,20 @@ def plan(checkout: Path, target: str) -> Migration:
     return Migration(follows, found["edited"])
 
 
-def compare_renders(check: ModuleType, checkout: Path, target: str) -> Migration:
+def depends_at(template: Path, revision: str) -> bool:
+    """Whether the generated pyproject.toml at that revision names the library."""
+    path = f"{revision}:{{{{cookiecutter.project_slug}}}}/pyproject.toml"
+    shown = subprocess.run(
+        ["git", "show", path], cwd=template, capture_output=True, check=False
+    )
+    return shown.returncode == 0 and LIBRARY in shown.stdout
+
+
+def compare_renders(
+    check: ModuleType, checkout: Path, target: str, clone: Path
+) -> Migration:
     record = check.read_record(checkout)
     with tempfile.TemporaryDirectory(prefix="fleet-migrate-") as scratch:
-        clone = check.fetch_template(record.template, Path(scratch))
         tagged = check.releases(clone)
         old = check.render(record, clone, record.commit, Path(scratch) / "old")
         new = check.render(record, clone, tagged[target], Path(scratch) / "new")
@@ -154,11 +176,12 @@ def apply(checkout: Path, migration: Migration) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m fleet.migrate CHECKOUT RELEASE`: the plan, as one line of JSON."""
-    checkout, target = argv or sys.argv[1:]
+    """`python -m fleet.migrate CHECKOUT RELEASE TEMPLATE_CLONE`: the plan, as one
+    line of JSON."""
+    checkout, target, clone = argv or sys.argv[1:]
     check = checker()
     try:
-        migration = compare_renders(check, Path(checkout), target)
+        migration = compare_renders(check, Path(checkout), target, Path(clone))
     except check.StandardError as error:
         print(error, file=sys.stderr)
         return 2

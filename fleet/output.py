@@ -15,6 +15,7 @@ COLUMNS = (
     "requires ci-ok",
     "coverage",
     "last CI",
+    "CI reaches template",
 )
 
 
@@ -24,11 +25,12 @@ def cells(row: Row) -> list[str]:
         row.repository,
         row.release,
         row.target,
-        row.status,
+        row.standing,
         detail,
         row.requires_ci_ok,
         row.coverage,
         row.last_ci,
+        row.reaches_template,
     ]
 
 
@@ -51,10 +53,11 @@ def summary(rows: Sequence[Row]) -> str:
     }
     unprotected = sum(row.requires_ci_ok == "no" for row in rows)
     uncovered = sum(row.coverage == "none" for row in rows)
+    cut_off = sum(row.reaches_template.startswith("no") for row in rows)
     return (
         f"{len(rows)} repositories: {counts['current']} current, {counts['behind']} "
         f"behind, {counts['error']} unreadable; {unprotected} without ci-ok required; "
-        f"{uncovered} without coverage"
+        f"{uncovered} without coverage; {cut_off} whose CI cannot reach the template"
     )
 
 

@@ -29,6 +29,14 @@ LIBRARY = "guards"
 LIBRARY_VERSION = re.compile(r'^(version = ")[^"]*(")', re.M)
 LOCKED_VERSION = re.compile(r'(name = "research-guards"\nversion = ")[^"]*(")')
 IDENTITY = ("-c", "user.name=fleet release", "-c", "user.email=fleet@localhost")
+# cookiecutter.json's `_standard_repository` as the template ships: generated ci.yml
+# would call the standard's workflows in a repository that is not the org's.
+PLACEHOLDER = "example-org/cookiecutter-research-ci"
+UNRELEASED_HINT = "Rename this heading to the next version when releasing it."
+GITHUB_REMOTE = re.compile(
+    r"(?:https://github\.com/|git@github\.com:|ssh://git@github\.com/)"
+    r"(?P<name>[^/]+/[^/]+?)(?:\.git)?/?"
+)
 
 
 class ReleaseError(Exception):
@@ -41,6 +49,8 @@ class Release:
     commit: str
     repinned: bool
     library_versioned: bool = False
+    warnings: tuple[str, ...] = ()
+    pushed: bool = False
 
 
 def git(template: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
@@ -78,6 +88,60 @@ def changelog_entry(template: Path, tag: str) -> str:
         f"CHANGELOG.md has no entry '## {tag}' with text: say what changes for "
         "generated repositories before releasing"
     )
+
+
+def unreleased(template: Path) -> None:
+    """Refuse while CHANGELOG.md's "Unreleased" section holds entries: they describe
+    this release, and every update pull request would carry them as still to come."""
+    text = (template / "CHANGELOG.md").read_text(encoding="utf-8")
+    for section in re.split(r"^## ", text, flags=re.M)[1:]:
+        heading, _, body = section.partition("\n")
+        if heading.strip().lower() != "unreleased":
+            continue
+        entries = [
+            line
+            for line in body.splitlines()
+            if line.strip() and line.strip() != UNRELEASED_HINT
+        ]
+        if entries:
+            raise ReleaseError(
+                "CHANGELOG.md's 'Unreleased' section still holds entries: move them "
+                "under this release's heading (or drop them) before releasing"
+            )
+
+
+def standard_repository(template: Path, answers: dict[str, object]) -> str:
+    """A warning when generated ci.yml would call the placeholder's workflows, or ""; a
+    refusal when origin is on GitHub and is not the repository ci.yml would call."""
+    named = str(answers.get("_standard_repository", ""))
+    # As configured: `git remote get-url` would apply url.<base>.insteadOf rewrites.
+    origin = git(template, "config", "--get", "remote.origin.url").stdout.strip()
+    matched = GITHUB_REMOTE.fullmatch(origin)
+    if matched is not None and matched["name"].lower() != named.lower():
+        raise ReleaseError(
+            f"cookiecutter.json's _standard_repository is {named}, but this template "
+            f"is {matched['name']} (origin): generated ci.yml would call the "
+            f"workflows of {named}; set it to {matched['name']}"
+        )
+    if named == PLACEHOLDER:
+        return (
+            f"cookiecutter.json's _standard_repository is the placeholder {named}: "
+            "generated ci.yml calls the workflows there; set it to the org's "
+            "owner/name of this template before repositories use this release"
+        )
+    return ""
+
+
+def push(template: Path, tag: str) -> None:
+    """The branch and the tag to origin at once: bakes and repositories see only
+    pushed tags (`--checkout vX.Y.Z`, `make standard-check`)."""
+    pushed = git(template, "push", "--quiet", "--atomic", "origin", "HEAD", tag)
+    if pushed.returncode != 0:
+        lines = pushed.stderr.strip().splitlines() or ["no message"]
+        raise ReleaseError(
+            f"tagged {tag}, but git push failed: {lines[-1]}; push it with "
+            f"'git push origin HEAD {tag}'"
+        )
 
 
 def workflows_moved(template: Path, pinned: str) -> bool:
@@ -137,9 +201,9 @@ def repin(template: Path, tag: str) -> None:
     commit_all(template, ["cookiecutter.json"], message)
 
 
-def release(template: Path, version: str) -> Release:
+def release(template: Path, version: str, pushing: bool = False) -> Release:
     """Check, repin when the workflows moved, and tag `vX.Y.Z` (annotated, with the
-    changelog entry as its message)."""
+    changelog entry as its message); with `pushing`, push the branch and the tag."""
     number = parse_version(version)
     tag = "v{}.{}.{}".format(*number)
     if git(template, "rev-parse", "--git-dir").returncode != 0:
@@ -153,6 +217,9 @@ def release(template: Path, version: str) -> Release:
             "the working tree has uncommitted changes: commit them first"
         )
     notes = changelog_entry(template, tag)
+    unreleased(template)
+    answers = json.loads((template / "cookiecutter.json").read_text(encoding="utf-8"))
+    warning = standard_repository(template, answers)
     previous = "v{}.{}.{}".format(*newest[-1]) if newest else None
     versioned = library_changed(template, previous)
     if versioned:
@@ -165,4 +232,7 @@ def release(template: Path, version: str) -> Release:
     if tagged.returncode != 0:
         raise ReleaseError(f"git tag failed: {tagged.stderr.strip()}")
     commit = git(template, "rev-parse", "HEAD").stdout.strip()
-    return Release(tag, commit, moved, versioned)
+    if pushing:
+        push(template, tag)
+    warnings = (warning,) if warning else ()
+    return Release(tag, commit, moved, versioned, warnings, pushing)

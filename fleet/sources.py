@@ -132,6 +132,35 @@ class Repository:
             return "no run"
         return str(runs[0].get("conclusion") or runs[0].get("status"))
 
+    def open_update(self, branch: str, checkout: Path) -> str:
+        """The update already proposed on `branch`: "#n" for an open pull request,
+        "branch ..." for a local clone's pushed branch, "" when there is none.
+        An unanswered question raises Unreachable: a rerun must not guess."""
+        if not self.on_github:
+            pushed = run(["git", "ls-remote", "--heads", "origin", branch], checkout)
+            if pushed.returncode != 0:
+                raise Unreachable(f"git ls-remote failed: {last_line(pushed)}")
+            return f"branch {branch}" if pushed.stdout.strip() else ""
+        listed = run(
+            [
+                "gh",
+                "pr",
+                "list",
+                "-R",
+                self.entry,
+                "--head",
+                branch,
+                "--state",
+                "open",
+                "--json",
+                "number,url",
+            ]
+        )
+        if listed.returncode != 0:
+            raise Unreachable(f"gh pr list failed: {last_line(listed)}")
+        found = json.loads(listed.stdout or "[]")
+        return f"#{found[0]['number']}" if found else ""
+
     def open_pull_request(self, branch: str, base: str, title: str, body: Path) -> str:
         """The pull request's address; for a local clone the branch is the proposal."""
         if not self.on_github:

@@ -32,10 +32,14 @@ class Standing:
         return [f"{path} ({how})" for path, how in self.changes]
 
 
-def standing(checkout: Path, target: str | None) -> Standing:
+def standing(checkout: Path, target: str | None, template: Path | None) -> Standing:
+    """The verdict; `template`, a clone of the repository's template, is read instead
+    of cloning it again (None: the checker clones it, and says why it cannot)."""
     command = [sys.executable, str(CHECKER), "--project", str(checkout), "--json"]
     if target:
         command += ["--release", target]
+    if template is not None:
+        command += ["--template-clone", str(template)]
     checked = subprocess.run(command, capture_output=True, text=True, check=False)
     try:
         verdict = json.loads(checked.stdout.strip().splitlines()[-1])

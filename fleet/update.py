@@ -21,6 +21,7 @@ from pathlib import Path
 from fleet.migrate import Migration
 from fleet.migrate import MigrationFailed
 from fleet.migrate import apply
+from fleet.migrate import checker
 from fleet.migrate import plan
 from fleet.sources import Repository
 from fleet.sources import Unreachable
@@ -29,9 +30,10 @@ from fleet.sources import run
 from fleet.standing import TEMPLATE
 from fleet.standing import Standing
 from fleet.standing import standing
+from fleet.templates import Templates
 
 BIN = Path(sys.executable).parent
-IDENTITY = ["-c", "user.name=fleet update", "-c", "user.email=fleet@localhost"]
+AUTHOR = re.compile(r"(?P<name>[^<>]*[^<>\s])\s*<(?P<email>[^<>\s]+@[^<>\s]+)>")
 
 
 class UpdateFailed(Exception):
@@ -39,9 +41,43 @@ class UpdateFailed(Exception):
 
 
 @dataclass(frozen=True)
+class Author:
+    """Who the update commits are by (and committed by): a person or a bot account
+    the platform team names, never a made-up address. git signs them when its
+    configuration says so (commit.gpgsign), as for any commit of theirs."""
+
+    name: str
+    email: str
+
+    @classmethod
+    def parse(cls, text: str) -> "Author":
+        matched = AUTHOR.fullmatch(text.strip())
+        if matched is None:
+            raise ValueError(f"--author {text!r} is not 'Name <email@host>'")
+        return cls(matched["name"], matched["email"])
+
+    @property
+    def identity(self) -> list[str]:
+        return ["-c", f"user.name={self.name}", "-c", f"user.email={self.email}"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What one `fleet update` run asks of every repository."""
+
+    target: str | None
+    dry_run: bool
+    out: Path
+    author: Author
+    templates: Templates
+
+
+@dataclass(frozen=True)
 class Outcome:
     repository: str
-    status: str  # "updated", "would update", "current", "failed", "error"
+    # "updated", "would update", "current", "pending" (an open update is left as it
+    # is), "failed", "would fail" (a dry run's conflict), "error"
+    status: str
     release: str = ""
     target: str = ""
     files: list[str] = field(default_factory=list)
@@ -55,13 +91,10 @@ def git(checkout: Path, *arguments: str) -> str:
     return done.stdout
 
 
-def changelog(template: str, target: str, since: str) -> str:
+def changelog(template: Path, target: str, since: str) -> str:
     """The CHANGELOG.md entries of the releases after `since` up to `target`."""
-    with tempfile.TemporaryDirectory(prefix="fleet-template-") as scratch:
-        clone = Path(scratch) / "template.git"
-        cloned = run(["git", "clone", "--quiet", "--bare", template, str(clone)])
-        shown = run(["git", "show", f"{target}:CHANGELOG.md"], clone)
-    if cloned.returncode != 0 or shown.returncode != 0:
+    shown = run(["git", "show", f"{target}:CHANGELOG.md"], template)
+    if shown.returncode != 0:
         return "(the template's CHANGELOG.md could not be read)"
     entries = re.split(r"^(?=## )", shown.stdout, flags=re.M)
     wanted = []
@@ -69,15 +102,18 @@ def changelog(template: str, target: str, since: str) -> str:
         tag = entry[3:].split(maxsplit=1)[0] if entry.startswith("## ") else ""
         if tag and tag == since:
             break
-        if tag:
+        if re.fullmatch(r"v\d+\.\d+\.\d+", tag):  # not "Unreleased": not in it
             wanted.append("#" + entry.strip())
     return "\n\n".join(wanted) if wanted else "(no entries)"
 
 
-def pull_request_body(verdict: Standing, migration: Migration, notes: str) -> str:
+def pull_request_body(
+    verdict: Standing, migration: Migration, notes: str, expanded: str = ""
+) -> str:
     files = "\n".join(f"- `{path}` ({how})" for path, how in verdict.changes)
     return (
         moved(migration)
+        + expanded
         + f"""Updates this repository's standard files from {verdict.release} to \
 {verdict.target} of the org template, with `cruft update --checkout {verdict.target}`.
 
@@ -115,14 +151,35 @@ def template_of(checkout: Path) -> str:
     return str(record["template"])
 
 
-def apply_update(checkout: Path, target: str, keep: Sequence[str]) -> None:
-    """cruft update to the release; fail on a conflict; relock when pyproject moved.
-    The files in `keep` stay as the repository has them, whatever cruft did."""
+def expand_record(checkout: Path) -> str:
+    """The template as the record names it after the update: an abbreviation
+    (gh:org/name, which git cannot clone) is written out as its URL. Returns what
+    was rewritten, for the pull request, or ""."""
+    record_file = checkout / ".cruft.json"
+    record = json.loads(record_file.read_text(encoding="utf-8"))
+    typed = str(record["template"])
+    url = str(checker().clone_url(typed))
+    if url == typed:
+        return ""
+    record["template"] = url
+    text = json.dumps(record, ensure_ascii=False, indent=2, separators=(",", ": "))
+    record_file.write_text(text + "\n", encoding="utf-8")  # as cruft writes it
+    why = f"`.cruft.json` named the template `{typed}`, which git cannot clone; it "
+    return why + f"now names `{url}`.\n\n"
+
+
+def apply_update(
+    checkout: Path, template: Path, target: str, keep: Sequence[str]
+) -> None:
+    """cruft update to the release, from the local clone `template` of the record's;
+    fail on a conflict; relock when pyproject moved. The files in `keep` stay as the
+    repository has them, whatever cruft did."""
     cruft = str(BIN / "cruft")
     # cruft runs the template's hooks on both renders it diffs, and the bake hook writes
-    # a uv.lock there that cruft then throws away (uv.lock is the project's): offline,
-    # uv answers from its cache at once instead of asking the index (7.3 s -> 2.0 s).
-    renders_offline = {**os.environ, "UV_OFFLINE": "1"}
+    # a uv.lock there that cruft then throws away (uv.lock is the project's), with the
+    # uv on PATH or one it installs with pip when there is none (14 s of a 19 s update).
+    # The hook's `make lock` runs $(UV): `true` here, so no render locks at all.
+    renders_offline = {**os.environ, "UV": "true"}
     # cruft renders both releases in one process, so the second reuses the first's
     # Jinja filters (local_extensions): this template's own, the newest, go first on
     # the path, so a release's new filter is there for a repository on an older one.
@@ -135,6 +192,8 @@ def apply_update(checkout: Path, target: str, keep: Sequence[str]) -> None:
             "--skip-apply-ask",
             "--checkout",
             target,
+            "--template-path",  # a folder: cruft takes no URL here
+            str(template),
             "--project-dir",
             str(checkout),
         ],
@@ -166,16 +225,15 @@ def restore(checkout: Path, name: str) -> None:
         git(checkout, "checkout", "HEAD", "--", name)
 
 
-def update_one(
-    repository: Repository, target: str | None, dry_run: bool, out: Path
-) -> Outcome:
+def update_one(repository: Repository, settings: Settings) -> Outcome:
     entry = repository.entry
     with tempfile.TemporaryDirectory(prefix="fleet-") as scratch:
         try:
             checkout = repository.clone(Path(scratch) / "repo")
         except Unreachable as error:
             return Outcome(entry, "error", detail=f"cannot reach: {error}")
-        verdict = standing(checkout, target)
+        template = settings.templates.of(checkout)
+        verdict = standing(checkout, settings.target, template)
         if verdict.error:
             return Outcome(entry, "error", detail=verdict.error)
         found = Outcome(
@@ -184,17 +242,21 @@ def update_one(
         if not verdict.behind:
             return found
         branch = f"standard/{verdict.target}"
+        assert template is not None  # the checker read it to call the repo behind
         try:
-            migration = plan(checkout, verdict.target)
-        except MigrationFailed as error:
+            proposed = repository.open_update(branch, checkout)
+            migration = plan(checkout, verdict.target, template)
+        except (Unreachable, MigrationFailed) as error:
             return replace(found, status="failed", detail=str(error))
-        if dry_run:
-            would = f"would push {branch} and open a pull request"
-            if migration.needed:
-                would += f"; {migration.summary(done=False)}"
-            return replace(found, status="would update", detail=would)
+        if proposed:
+            left = f"update PR open ({proposed}): left as it is"
+            return replace(found, status="pending", detail=left)
+        if settings.dry_run:
+            return rehearse(checkout, template, found, verdict, migration)
         try:
-            detail = propose(repository, checkout, verdict, migration, branch, out)
+            detail = propose(
+                repository, checkout, template, verdict, migration, settings
+            )
         except (UpdateFailed, Unreachable) as error:
             return replace(found, status="failed", detail=str(error))
     if migration.needed:
@@ -202,29 +264,54 @@ def update_one(
     return replace(found, status="updated", detail=detail)
 
 
+def rehearse(
+    checkout: Path,
+    template: Path,
+    found: Outcome,
+    verdict: Standing,
+    migration: Migration,
+) -> Outcome:
+    """The update applied in the throw-away clone only: whether it would conflict."""
+    try:
+        apply_update(checkout, template, verdict.target, migration.edited)
+    except UpdateFailed as error:
+        return replace(found, status="would fail", detail=str(error))
+    would = f"would push standard/{verdict.target} and open a pull request"
+    if migration.needed:
+        would += f"; {migration.summary(done=False)}"
+    return replace(found, status="would update", detail=would)
+
+
 def propose(
     repository: Repository,
     checkout: Path,
+    template: Path,
     verdict: Standing,
     migration: Migration,
-    branch: str,
-    out: Path,
+    settings: Settings,
 ) -> str:
     """Branch, update, commit, push, open the pull request; its address."""
+    branch, out = f"standard/{verdict.target}", settings.out
     base = repository.default_branch(checkout)
-    if git(checkout, "ls-remote", "--heads", "origin", branch).strip():
-        raise UpdateFailed(f"branch {branch} already exists (an open update?)")
+    # No pull request is open on it (update_one asked): a branch left from a closed
+    # one, or from a push whose pull request failed, is replaced by this update.
+    stale = bool(git(checkout, "ls-remote", "--heads", "origin", branch).strip())
     git(checkout, "switch", "--quiet", "-c", branch)
-    apply_update(checkout, verdict.target, migration.edited)
+    apply_update(checkout, template, verdict.target, migration.edited)
     apply(checkout, migration)
+    expanded = expand_record(checkout)
     git(checkout, "add", "-A")
     message = f"Update the org standard from {verdict.release} to {verdict.target}"
-    git(checkout, *IDENTITY, "commit", "--quiet", "--no-verify", "-m", message)
-    notes = changelog(template_of(checkout), verdict.target, verdict.release)
+    # --no-verify: the repository's own hooks need its environment, which this clone
+    # lacks; CI runs the same checks on the pull request.
+    commit = ["commit", "--quiet", "--no-verify", "-m", message]
+    git(checkout, *settings.author.identity, *commit)
+    notes = changelog(template, verdict.target, verdict.release)
     out.mkdir(parents=True, exist_ok=True)
     body = out / (re.sub(r"[^A-Za-z0-9._-]+", "_", repository.entry).strip("_") + ".md")
-    body.write_text(pull_request_body(verdict, migration, notes), encoding="utf-8")
-    git(checkout, "push", "--quiet", "origin", branch)
+    text = pull_request_body(verdict, migration, notes, expanded)
+    body.write_text(text, encoding="utf-8")
+    git(checkout, "push", "--quiet", *(["--force"] if stale else []), "origin", branch)
     try:
         return repository.open_pull_request(branch, base, message, body)
     except Unreachable as error:
@@ -232,22 +319,28 @@ def propose(
         raise UpdateFailed(f"{error} ({pushed})") from None
 
 
-def safe_update(
-    repository: Repository, target: str | None, dry_run: bool, out: Path
-) -> Outcome:
+def safe_update(repository: Repository, settings: Settings) -> Outcome:
     """Whatever goes wrong with one repository is its outcome, not the run's end."""
     try:
-        return update_one(repository, target, dry_run, out)
+        return update_one(repository, settings)
     except Exception as error:  # one repository must not stop the fleet
         return Outcome(repository.entry, "error", detail=f"unexpected: {error!r}")
 
 
-def update(
-    entries: list[str], target: str | None, dry_run: bool, out: Path, jobs: int
-) -> list[Outcome]:
+def update(entries: list[str], settings: Settings, jobs: int) -> list[Outcome]:
     """Outcomes in the order of the list; `jobs` repositories at a time."""
     repositories = [Repository(entry) for entry in entries]
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        return list(
-            pool.map(lambda repo: safe_update(repo, target, dry_run, out), repositories)
+        return list(pool.map(lambda repo: safe_update(repo, settings), repositories))
+
+
+def configured_author() -> Author:
+    """The caller's own git identity, as their other commits have it."""
+    name = run(["git", "config", "user.name"]).stdout.strip()
+    email = run(["git", "config", "user.email"]).stdout.strip()
+    if not (name and email):
+        raise ValueError(
+            "no author for the update commits: pass --author 'Name <email@host>' "
+            "or set git config user.name and user.email"
         )
+    return Author(name, email)

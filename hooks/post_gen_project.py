@@ -14,6 +14,9 @@ from pathlib import Path
 INCLUDE_NOTEBOOKS = "{{ cookiecutter.include_notebooks }}"
 LOCK_TIMEOUT_SECONDS = 600
 LIBRARY = "research-guards = "
+STANDARD_REPOSITORY = "{{ cookiecutter._standard_repository }}"
+# cookiecutter.json's value as the template ships, before an org names its own copy.
+PLACEHOLDER = "example-org/cookiecutter-research-ci"
 
 
 def inside_git_work_tree() -> bool:
@@ -87,13 +90,24 @@ def local_library_note() -> str | None:
     )
 
 
+def placeholder_problem() -> str | None:
+    """A bake whose ci.yml would call the standard's workflows in the placeholder."""
+    if STANDARD_REPOSITORY != PLACEHOLDER:
+        return None
+    return (
+        f".github/workflows/ci.yml calls the standard's workflows in {PLACEHOLDER}, "
+        "the template's placeholder, so its CI cannot run: the template's "
+        "cookiecutter.json must name its own owner/name (_standard_repository)"
+    )
+
+
 def main() -> int:
     if INCLUDE_NOTEBOOKS == "no":
         shutil.rmtree(Path.cwd() / "notebooks")
     note = local_library_note()
     if note is not None:
         print(note)
-    for problem in (init_git(), write_lock()):
+    for problem in (placeholder_problem(), init_git(), write_lock()):
         if problem is not None:
             print(f"warning: {problem}", file=sys.stderr)
     return 0

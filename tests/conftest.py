@@ -208,11 +208,22 @@ def bake_at(template: Path, tag: str, into: Path, **answers: str) -> Path:
     return project
 
 
+UNRELEASED = (
+    "## Unreleased\n\nRename this heading to the next version when releasing it.\n"
+)
+
+
 def release(template: Path, version: str, notes: str) -> str:
+    """`fleet release`, its changelog entry written first: the "Unreleased" entries
+    are moved under it, as the release asks."""
     changelog = template / "CHANGELOG.md"
     text = changelog.read_text(encoding="utf-8")
-    head, _, rest = text.partition("\n## ")
-    changelog.write_text(f"{head}\n## v{version}\n\n{notes}\n\n## {rest}", "utf-8")
+    if UNRELEASED in text:
+        text = text.replace(UNRELEASED, f"## v{version}\n\n{notes}\n", 1)
+    else:
+        head, _, rest = text.partition("\n## ")
+        text = f"{head}\n## v{version}\n\n{notes}\n\n## {rest}"
+    changelog.write_text(text, "utf-8")
     commit(template, f"changelog {version}")
     released = fleet("release", version, "--template", str(template))
     assert released.returncode == 0, released.stdout + released.stderr

@@ -103,6 +103,11 @@ def test_good_answers_bake(tmp_path: Path) -> None:
     assert (tmp_path / "sea-ice" / "src" / "sea_ice_v2" / "pipeline.py").is_file()
     (note,) = [line for line in completed.stdout.splitlines() if "note:" in line]
     assert "before pushing, change the git URL of [tool.uv.sources]" in note
+    (warning,) = [
+        line for line in completed.stderr.splitlines() if "placeholder" in line
+    ]
+    assert warning.startswith("warning: .github/workflows/ci.yml calls the standard's")
+    assert "example-org/cookiecutter-research-ci" in warning
     pyproject = (tmp_path / "sea-ice" / "pyproject.toml").read_text(encoding="utf-8")
     assert 'research-guards = { git = "file://' in pyproject
 

@@ -108,6 +108,12 @@ def setup_uv_versions(path: Path) -> set[str]:
     return {*versions, *(str(inputs["uv-version"]) for inputs in handed)}
 
 
+PER_COMMIT_OUTSIDE_PULL_REQUESTS = (
+    "${{ github.workflow }}-${{ github.event_name == 'pull_request' && github.ref "
+    "|| github.sha }}"
+)
+
+
 def is_reusable(workflow: dict[Any, Any]) -> bool:
     return "workflow_call" in triggers(workflow)
 
@@ -116,9 +122,14 @@ def test_hardening_holds_in_every_workflow(rendered: Render) -> None:
     """Pinned actions and reusable workflows, least privilege, a timeout on every job
     that runs steps (a job that calls a reusable workflow takes none: the called jobs
     carry their own); superseded runs are cancelled on pull requests only, since a
-    cancelled run on main reports a failed check ("Using concurrency", GitHub Actions
-    docs). A reusable workflow sets no concurrency: its github.workflow is the
-    caller's, so its group would collide with the caller's and cancel itself."""
+    cancelled run on main reports a failed check. Outside pull requests the group is
+    the commit's own: "Any existing pending job or workflow in the same concurrency
+    group ... will be canceled" whatever cancel-in-progress says (GitHub Actions docs,
+    "Control the concurrency of workflows and jobs",
+    https://docs.github.com/en/actions/how-tos/write-workflows/choose-when-workflows-run/control-workflow-concurrency),
+    so a third push to main would cancel the second's pending run. A reusable workflow
+    sets no concurrency: its github.workflow is the caller's, so its group would
+    collide with the caller's and cancel itself."""
     for root in workflow_dirs(rendered):
         uv_pin = UV_PIN.search((root / "Makefile").read_text(encoding="utf-8"))
         assert uv_pin is not None
@@ -140,6 +151,8 @@ def test_hardening_holds_in_every_workflow(rendered: Render) -> None:
                 if "schedule" not in triggers(workflow):
                     expected = "${{ github.event_name == 'pull_request' }}"
                     assert cancel == expected, path
+                    group = workflow["concurrency"]["group"]
+                    assert group == PER_COMMIT_OUTSIDE_PULL_REQUESTS, path
             for name, job in workflow["jobs"].items():
                 assert "timeout-minutes" in job or "uses" in job, name
                 for step in job.get("steps", []):
@@ -203,6 +216,72 @@ def test_ci_calls_the_reusable_workflow_at_the_pinned_release(rendered: Render) 
     }
 
 
+def test_a_private_templates_library_installs_with_the_read_token(
+    rendered: Render,
+) -> None:
+    """The library is a git dependency on the template repository; a private or
+    internal one cannot be cloned with the calling repository's own token. ci.yml
+    hands the repository's TEMPLATE_READ_TOKEN secret to the reusable workflow, which
+    gives it to its `make install` steps alone (never to an action, nor to the steps
+    that run the project's code), and `make install` sends it as git's header.
+    Secrets reach a called workflow only when passed (GitHub docs, "Reusing
+    workflows", passing inputs and secrets to a reusable workflow)."""
+    project = rendered()
+    called = load(project / ".github" / "workflows" / "ci.yml")["jobs"]["standard"]
+    assert called["secrets"] == {"template-token": "${{ secrets.TEMPLATE_READ_TOKEN }}"}
+    workflow = reusable("research-ci.yml")
+    assert "template-token" in triggers(workflow)["workflow_call"]["secrets"]
+    for name, job in workflow["jobs"].items():
+        runs = [step.get("run", "") for step in job["steps"]]
+        makes = [index for index, command in enumerate(runs) if command]
+        assert runs[makes[0]] == "make install" and len(makes) == 2, name
+        for index, step in enumerate(job["steps"]):
+            token = step.get("env", {}).get("TEMPLATE_TOKEN")
+            if index == makes[0]:
+                assert token == "${{ secrets.template-token }}", name
+            else:
+                assert token is None and "secrets." not in json.dumps(step), name
+    makefile = (project / "Makefile").read_text(encoding="utf-8")
+    assert "\t$(TEMPLATE_AUTH) $(UV) sync\n" in makefile
+
+
+@pytest.mark.parametrize("notebooks", OPTIONS["include_notebooks"])
+def test_dependabot_leaves_every_pin_of_the_standard_to_its_releases(
+    rendered: Render, notebooks: str
+) -> None:
+    """One owner per line. The standard's tools (pyproject.toml's dev group), its
+    library and build backend, and the actions of its standard.yml move with its
+    releases, so Dependabot ignores them; the project's own dependencies are
+    Dependabot's, so none is ignored. Otherwise a grouped Dependabot update and the
+    next release edit the same lines, and `cruft update` conflicts. Names as
+    Dependabot matches them: GitHub docs, "Dependabot options reference", `ignore`
+    and `dependency-name`
+    (https://docs.github.com/en/code-security/dependabot/working-with-dependabot/dependabot-options-reference#ignore--).
+    """
+    project = rendered(include_notebooks=notebooks)
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text("utf-8"))
+    tools = {
+        re.split(r"[=<>!~\[]", pin)[0] for pin in pyproject["dependency-groups"]["dev"]
+    }
+    dependencies = {
+        re.split(r"[=<>!~\[ ]", pin)[0] for pin in pyproject["project"]["dependencies"]
+    }
+    updates = {
+        update["package-ecosystem"]: {
+            rule["dependency-name"] for rule in update.get("ignore", [])
+        }
+        for update in load(project / ".github" / "dependabot.yml")["updates"]
+    }
+    assert updates["uv"] == tools | {"research-guards", "uv-build"}
+    assert (
+        dependencies - {"research-guards"}
+        and not (dependencies - {"research-guards"}) & updates["uv"]
+    )
+    standard = (project / ".github" / "workflows" / "standard.yml").read_text("utf-8")
+    actions = set(re.findall(r"uses: ([\w.-]+/[\w.-]+)@", standard))
+    assert actions and actions <= updates["github-actions"]
+
+
 @pytest.mark.parametrize("service", SERVICES)
 def test_coverage_upload_matches_the_option(rendered: Render, service: str) -> None:
     """The upload has its own job outside ci-ok: an un-onboarded repository or a vendor
@@ -220,7 +299,8 @@ def test_coverage_upload_matches_the_option(rendered: Render, service: str) -> N
     assert caller["permissions"] == {"contents": "read", "id-token": "write"}
     assert "/.github/workflows/research-coverage.yml@" in caller["uses"]
     assert caller["with"] == {"service": service}
-    assert "secrets" not in jobs["standard"]
+    read_token = {"template-token": "${{ secrets.TEMPLATE_READ_TOKEN }}"}
+    assert jobs["standard"]["secrets"] == read_token  # never the coverage token
     if service == "qlty":
         token = "${{ secrets.QLTY_COVERAGE_TOKEN }}"
         assert caller["secrets"] == {"QLTY_COVERAGE_TOKEN": token}
@@ -313,6 +393,10 @@ def test_a_rerun_on_a_protected_branch_fits_githubs_request_model(
         "ci-ok", baked_tests["CURRENT"]
     )
     assert body["required_pull_request_reviews"]["required_approving_review_count"] == 2
+    # githubkit's model lets `"app_id": null` through; GitHub types it an integer
+    # ("Update branch protection": omit it, or -1 for any app), so check it here.
+    app_ids = [item["app_id"] for item in body["required_status_checks"]["checks"]]
+    assert app_ids == [-1, 15368]
     body["required_status_checks"]["contexts"] = []  # the published schema's lag
     ReposOwnerRepoBranchesBranchProtectionPutBody.model_validate(body)
 
@@ -391,7 +475,10 @@ def ci_make_targets() -> list[str]:
         if "run" in step
     ]
     assert all(command.startswith("make ") for command in runs), runs
-    return [target for command in runs for target in command.split()[1:]]
+    targets = [target for command in runs for target in command.split()[1:]]
+    # Each job's `make install` comes first, alone with the template's read token;
+    # every other target runs it too, as its prerequisite.
+    return [target for target in targets if target != "install"]
 
 
 # The jobs that read only code, data, configs and pyproject's tool tables for mypy,

@@ -19,6 +19,7 @@ REQUIRED_CHECK = "ci-ok"
 # GitHub Actions' app id: the check counts only when Actions reports it, so no other
 # app or commit status can satisfy it (REST docs, "Update branch protection", checks).
 GITHUB_ACTIONS_APP_ID = 15368
+ANY_APP = -1
 # Rules a classic PUT turns off unless sent again; GET reports each as {"enabled": ...}.
 TOGGLES = (
     "required_linear_history",
@@ -58,7 +59,7 @@ def classic_protection(
     current = current or {}
     existing = current.get("required_status_checks") or {}
     others = [
-        {"context": item["context"], "app_id": item.get("app_id")}
+        {"context": item["context"], "app_id": kept_app(item.get("app_id"))}
         for item in existing.get("checks", [])
         if item["context"] != check
     ]
@@ -79,6 +80,13 @@ def classic_protection(
         if toggle in current:
             body[toggle] = current[toggle]["enabled"]
     return body
+
+
+def kept_app(app_id: int | None) -> int:
+    """GET reports a check any app may set as `"app_id": null`; PUT types app_id an
+    integer and takes -1 for "any app" (omitting it would let GitHub pick the app that
+    last reported the check): REST docs, "Update branch protection", checks[].app_id."""
+    return ANY_APP if app_id is None else app_id
 
 
 def reviews(current: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -27,10 +27,21 @@ import tomllib
 from collections.abc import Sequence
 from dataclasses import asdict
 from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 RELEASE_TAG = re.compile(r"v(\d+)\.(\d+)\.(\d+)")
+# The standard's explanation of itself: a release that changes only these reaches no
+# repository (200 pull requests for a sentence); they come with the next real update.
+RIDES_ALONG = ("docs/",)
+# cookiecutter's abbreviations, which git (and so cruft) cannot clone: `gh:org/name`
+# would be host "gh" over ssh.
+ABBREVIATIONS = {
+    "gh": "https://github.com/{}.git",
+    "gl": "https://gitlab.com/{}.git",
+    "bb": "https://bitbucket.org/{}",
+}
 
 
 class StandardError(Exception):
@@ -49,12 +60,15 @@ class Record:
 
 @dataclass(frozen=True)
 class Verdict:
-    """Where the repository stands against the newest release."""
+    """Where the repository stands against the newest release. `files`: what an
+    update would change (none when not behind); `rides_along`: docs that changed in a
+    release that changes nothing else, left for the next update."""
 
     release: str
     newest: str
     behind: bool
     files: list[dict[str, str]]
+    rides_along: list[dict[str, str]] = field(default_factory=list)
 
 
 def read_record(project: Path) -> Record:
@@ -102,17 +116,32 @@ def git(*arguments: str, cwd: Path | None = None) -> str:
     return completed.stdout
 
 
+def clone_url(template: str) -> str:
+    """The template as git can clone it: an abbreviation (gh:org/name) expanded."""
+    scheme, _, rest = template.partition(":")
+    if scheme in ABBREVIATIONS and rest and not rest.startswith("//"):
+        return ABBREVIATIONS[scheme].format(rest)
+    return template
+
+
 def fetch_template(template: str, into: Path) -> Path:
     """A bare clone of the template: its tags and every release's files."""
     clone = into / "template.git"
     try:
-        git("clone", "--quiet", "--bare", template, str(clone))
+        git("clone", "--quiet", "--bare", clone_url(template), str(clone))
     except StandardError:
         raise StandardError(
             f"cannot reach the template at {template}, so whether this repo is behind "
             "is unknown: a private template needs a read token (docs/standard.md)"
         ) from None
     return clone
+
+
+def no_release(template: str) -> str:
+    return (
+        f"the template at {template} has no release tag (vX.Y.Z): its maintainers "
+        "release with 'python -m fleet release X.Y.Z --push' (or push the tags)"
+    )
 
 
 def releases(clone: Path) -> dict[str, str]:
@@ -228,14 +257,15 @@ def differences(old: Path, new: Path, skip: Sequence[str]) -> list[dict[str, str
     return changes
 
 
-def check(project: Path, target: str | None) -> Verdict:
-    """Compare the recorded release with the target (the newest release by default)."""
+def check(project: Path, target: str | None, local: Path | None = None) -> Verdict:
+    """Compare the recorded release with the target (the newest release by default).
+    `local`: a clone of the template already made (the fleet's, one per run)."""
     record = read_record(project)
     with tempfile.TemporaryDirectory() as scratch:
-        clone = fetch_template(record.template, Path(scratch))
+        clone = local or fetch_template(record.template, Path(scratch))
         tagged = releases(clone)
         if not tagged:
-            raise StandardError(f"the template at {record.template} has no release tag")
+            raise StandardError(no_release(record.template))
         newest = target or list(tagged)[-1]
         if newest not in tagged:
             known = ", ".join(tagged)
@@ -246,7 +276,9 @@ def check(project: Path, target: str | None) -> Verdict:
         old = render(record, clone, record.commit, Path(scratch) / "old")
         new = render(record, clone, tagged[newest], Path(scratch) / "new")
         files = differences(old, new, record.skip)
-    return Verdict(release, newest, bool(files), files)
+    if any(not item["path"].startswith(RIDES_ALONG) for item in files):
+        return Verdict(release, newest, True, files)
+    return Verdict(release, newest, False, [], files)
 
 
 def newest_release(project: Path) -> str:
@@ -254,14 +286,34 @@ def newest_release(project: Path) -> str:
     with tempfile.TemporaryDirectory() as scratch:
         tagged = releases(fetch_template(record.template, Path(scratch)))
     if not tagged:
-        raise StandardError(f"the template at {record.template} has no release tag")
+        raise StandardError(no_release(record.template))
     return list(tagged)[-1]
+
+
+def abbreviation_note(project: Path) -> str:
+    """One line when .cruft.json names the template by an abbreviation, which this
+    check expands but `cruft update` (make standard-update) hands to git as it is."""
+    try:
+        template = read_record(project).template
+    except StandardError:
+        return ""
+    if clone_url(template) == template:
+        return ""
+    return (
+        f'\nnote: .cruft.json names the template "{template}", which cruft cannot '
+        f'clone: set its "template" to "{clone_url(template)}"'
+    )
 
 
 def describe(verdict: Verdict) -> str:
     if not verdict.behind:
         if verdict.release == verdict.newest:
             return f"On the newest release of the standard, {verdict.newest}."
+        if verdict.rides_along:
+            return (
+                f"On {verdict.release}; {verdict.newest} changes only the standard's "
+                "docs, which come with the next update, so there is nothing to update."
+            )
         return (
             f"On {verdict.release}; {verdict.newest} renders the same standard files, "
             "so there is nothing to update."
@@ -281,19 +333,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--release", help="compare with this release, not the newest")
     parser.add_argument("--json", action="store_true", help="the verdict as JSON")
     parser.add_argument("--newest", action="store_true", help="print the newest tag")
+    parser.add_argument(
+        "--template-clone", type=Path, help="read this clone of the template instead"
+    )
     options = parser.parse_args(argv)
     try:
         if options.newest:
             print(newest_release(options.project))
             return 0
-        verdict = check(options.project, options.release)
+        verdict = check(options.project, options.release, options.template_clone)
     except StandardError as error:
         if options.json:
             print(json.dumps({"error": str(error)}))
         else:
             print(f"error: {error}")
         return 2
-    print(json.dumps(asdict(verdict)) if options.json else describe(verdict))
+    if options.json:
+        print(json.dumps(asdict(verdict)))
+    else:
+        print(describe(verdict) + abbreviation_note(options.project))
     return 1 if verdict.behind else 0
 
 

@@ -59,8 +59,8 @@ def test_a_rerun_keeps_the_branchs_review_rules_and_other_checks() -> None:
     body = protect_branch.classic_protection("ci-ok", CURRENT)
     assert body["required_status_checks"] == {
         "strict": True,
-        "checks": [{"context": "lint", "app_id": None}, ACTIONS_CI_OK],
-    }
+        "checks": [{"context": "lint", "app_id": -1}, ACTIONS_CI_OK],
+    }  # GET's null ("any app") sent as -1: PUT types app_id an integer
     assert body["enforce_admins"] is False
     assert body["required_pull_request_reviews"] == {
         "dismissal_restrictions": {
