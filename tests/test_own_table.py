@@ -147,7 +147,10 @@ def test_an_adopted_table_trains_serves_and_refuses_a_worse_model(
 
     adopted = assert_make_passes(project, "adopt", f"DATA={training}", f"LABEL={LABEL}")
     assert f"task: {table.task}," in adopted
-    assert f'estimator = "{table.forest}"' in (project / CONFIG).read_text("utf-8")
+    config = (project / CONFIG).read_text("utf-8")
+    assert f'estimator = "{table.forest}"' in config
+    sample = re.compile(r"penguin|island|species|Anvers|Dream", re.I)
+    assert not sample.search(config), "the config still names the sample"
     assert "promoted to production" in assert_make_passes(project, "pipeline")
     assert (project / SERVED_MODEL).is_file()
 

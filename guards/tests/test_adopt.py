@@ -278,6 +278,28 @@ max_depth = { type = "int", low = 2, high = 8 }
     ) in adoption.lines()
 
 
+def test_the_relaxation_example_names_the_adopted_tables_feature(
+    project: Path, tmp_path: Path
+) -> None:
+    """After adopting, the config's commented example no longer names the
+    previous table's column."""
+    config_path = project / "configs" / "pipeline.toml"
+    example = """# For example:
+#
+# [validation.features.island]
+# extra_domain = ["Anvers"]
+# min_domain_mass = 0.95
+
+[validation.features.old]"""
+    config_path.write_text(STARTING_CONFIG.replace("[validation.features.old]", example))
+    frame = load_wine(as_frame=True).frame.astype({"target": str})
+    adopt(config_path, write_table(tmp_path, frame, "wine.csv"), "target")
+    text = config_path.read_text(encoding="utf-8")
+    assert "island" not in text and "Anvers" not in text
+    assert "# [validation.features.alcohol]\n# min = 0.0\n" in text
+    load_config(config_path)
+
+
 def test_a_search_of_the_old_task_is_fitted_to_the_new_one(
     project: Path, tmp_path: Path
 ) -> None:

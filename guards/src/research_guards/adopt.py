@@ -3,6 +3,7 @@ into the config, data and schema that every make target then works on, so the
 bundled sample is an example, never the only table the project knows."""
 
 import math
+import re
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
@@ -276,7 +277,24 @@ def _rewrite_config(
     validation["min_examples"] = min(100, max(1, adoption.rows // 2))
     validation.pop("features", None)  # relaxations named the old table's columns
     document["evaluation"] = _evaluation(adoption, frame[label])
-    write_text(config_path, tomlkit.dumps(document))
+    write_text(config_path, _relaxation_example(tomlkit.dumps(document), adoption))
+
+
+def _relaxation_example(text: str, adoption: Adoption) -> str:
+    """The commented example of a reviewer's relaxation names one of the adopted
+    table's own features, not the previous table's (the sample's island)."""
+    if adoption.categorical:
+        lines = [f"[validation.features.{adoption.categorical[0]}]"]
+        lines += [
+            'extra_domain = ["a value the schema lacks"]',
+            "min_domain_mass = 0.95",
+        ]
+    elif adoption.numeric:
+        lines = [f"[validation.features.{adoption.numeric[0]}]", "min = 0.0"]
+    else:
+        return text
+    example = "".join(f"# {line}\n" for line in lines)
+    return EXAMPLE.sub(lambda _: example, text, count=1)
 
 
 def _table(document: Any, name: str) -> Any:
@@ -320,6 +338,10 @@ def _rewrite_tuning(document: Any, adoption: Adoption) -> None:
         adoption.tuning.append("[tuning] removed: no parameter left to search")
 
 
+# A commented [validation.features.<name>] example and its commented keys.
+EXAMPLE = re.compile(
+    r"^# \[validation\.features\.[^\]\n]+\]\n(?:# [a-z_]+ = .*\n)+", re.M
+)
 # The metric of the gate's change threshold that the search optimises.
 JUDGED: dict[Task, str] = {
     "classification": "balanced_accuracy",
