@@ -291,7 +291,9 @@ def test_the_relaxation_example_names_the_adopted_tables_feature(
 # min_domain_mass = 0.95
 
 [validation.features.old]"""
-    config_path.write_text(STARTING_CONFIG.replace("[validation.features.old]", example))
+    config_path.write_text(
+        STARTING_CONFIG.replace("[validation.features.old]", example)
+    )
     frame = load_wine(as_frame=True).frame.astype({"target": str})
     adopt(config_path, write_table(tmp_path, frame, "wine.csv"), "target")
     text = config_path.read_text(encoding="utf-8")

@@ -16,6 +16,7 @@ from conftest import settled
 from conftest import split_rows
 from conftest import train
 
+from research_guards.config import MetricThreshold
 from research_guards.config import PipelineConfig
 from research_guards.config import load_config
 from research_guards.datatypes import Anomaly
@@ -506,6 +507,45 @@ def test_the_page_is_drawn_on_the_judged_rows_and_kept_with_the_run(
     )
     page = release.config.output.reports / "evaluation.html"
     assert result.report == page and (run_dir / "evaluation.html").is_file()
+    served = release.models / "production" / "evaluation.html"
+    assert served.read_text(encoding="utf-8") == page.read_text(encoding="utf-8")
+    run_id = run_dir.name
+    assert (
+        f"Model {run_id}: blessed and promoted to production by this run; no "
+        "production model to compare with (a rubber stamp)."
+    ) in page.read_text(encoding="utf-8")
+
+
+def test_a_refused_or_experimental_page_says_so_and_leaves_the_served_page(
+    config: PipelineConfig,
+    artifact: ModelArtifact,
+    split: tuple[Dataset, Dataset],
+    frame: pd.DataFrame,
+) -> None:
+    """reports/evaluation.html is every run's page; models/production's is the
+    served model's, and each page says which it is and what it was compared with."""
+    release = release_of(config)
+    install(release, artifact, "older")
+    served = release.models / "production" / "evaluation.html"
+    served.write_text("the served model's page", encoding="utf-8")
+    floor = (MetricThreshold("accuracy", lower_bound=1.5),)
+    refusing = release_of(
+        replace(config, evaluation=replace(config.evaluation, thresholds=floor))
+    )
+    _, run_dir = candidate(refusing, artifact)
+    judged_run = judged(refusing, run_dir, frame, split[1])
+    refusing.finish(judged_run, refusing.fingerprint(), refusing.write_report)
+    text = (release.config.output.reports / "evaluation.html").read_text("utf-8")
+    assert (
+        f"Model {run_dir.name}: refused; production unchanged; compared with " in text
+    )
+    assert "production model older." in text
+    _, run_dir = candidate(release, artifact)
+    experiment = replace(judged(release, run_dir, frame, split[1]), promote=False)
+    release.finish(experiment, release.fingerprint(), release.write_report)
+    text = (release.config.output.reports / "evaluation.html").read_text("utf-8")
+    assert "an experiment (--no-promote): gated, never released" in text
+    assert served.read_text(encoding="utf-8") == "the served model's page"
 
 
 def test_refuse_lists_anomalies_and_fired_comparisons() -> None:

@@ -62,15 +62,18 @@ def evaluation_page(
     artifact: ModelArtifact,
     test: Dataset,
     search: SearchSummary | None = None,
+    status: str = "",
 ) -> str:
     """`verdict.candidate` must be set: an unservable model has nothing to show.
     `settings` gives the thresholds, the slice keys the verdict was sliced by, and
     the cost ratio and counterfactual delta of the task's views. `search` is the
-    study whose best parameters trained the candidate, if any."""
+    study whose best parameters trained the candidate, if any; `status` what became
+    of the candidate and what it was compared with, said first."""
     candidate = verdict.candidate
     if candidate is None:
         raise ValueError("an unservable candidate has no evaluation to report")
     sections = [
+        f"<p class='status'><strong>{html.escape(status)}</strong></p>",
         _verdict(verdict, settings.thresholds or (), candidate),
         _slices(candidate, verdict.baseline),
         *_task_sections(candidate, verdict.baseline, settings, artifact, test),

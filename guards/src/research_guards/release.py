@@ -393,7 +393,7 @@ class Release:
         if not releasing:
             return result
         try:
-            release = self.promote(result.run_dir)
+            release = self.promote(result.run_dir, result.report)
         except DataError as error:
             with suppress(DataError):  # the disk may still be full
                 self._record(
@@ -445,10 +445,10 @@ class Release:
             return f"the project changed during the run ({error})"
         return None
 
-    def promote(self, candidate_dir: Path) -> Path:
+    def promote(self, candidate_dir: Path, page: Path | None = None) -> Path:
         candidate = candidate_dir / MODEL_FILE
         version = load_artifact(candidate).version or candidate_dir.name
-        return promote_release(self.models, candidate, version)
+        return promote_release(self.models, candidate, version, page)
 
     def write_report(self, result: RunResult) -> Path | None:
         """reports/evaluation.html, also kept in the run's folder; None when the
@@ -466,12 +466,35 @@ class Release:
             artifact,
             _judged(result.evaluation_rows, result.verdict),
             result.tuning,
+            self.status(result),
         )
         report = self.config.output.reports / "evaluation.html"
         write_text(report, text)
         if result.recorded:
             self.recorder.attach(result.run_dir, report)
         return report
+
+    def status(self, result: RunResult) -> str:
+        """What became of the page's model and what it was compared with, said at
+        the top of its page: reports/evaluation.html is every run's, refused ones
+        included (models/production/evaluation.html is the served model's)."""
+        gate, compared = result.verdict.gate, self.serving_version()
+        if not gate.validation_ok:
+            outcome = "refused; production unchanged"
+        elif result.withheld:
+            outcome = f"blessed but not promoted: {result.withheld}"
+        elif result.promote:
+            outcome = "blessed and promoted to production by this run"
+        elif result.recorded:
+            outcome = "an experiment (--no-promote): gated, never released"
+        else:
+            outcome = "blessed; not promoted (evaluate without --promote)"
+        against = (
+            f"compared with production model {compared}"
+            if compared
+            else "no production model to compare with (a rubber stamp)"
+        )
+        return f"Model {result.run_id}: {outcome}; {against}."
 
     def served(self) -> Path:
         """The production model to serve from; refused with why when there is none

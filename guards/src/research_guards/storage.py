@@ -216,12 +216,15 @@ def production_problem(models_dir: Path) -> str | None:
     return None
 
 
-def promote_release(models_dir: Path, candidate: Path, version: str) -> Path:
-    """Copy the candidate into its own release folder, then repoint the production
-    link with one rename. A crash before the rename leaves the old link, after it the
-    new one; both point at a complete folder. A failure (a full disk) leaves the old
-    link and no release folder of its own making. Releases stay, so rolling back is
-    repointing the link (see README)."""
+def promote_release(
+    models_dir: Path, candidate: Path, version: str, page: Path | None = None
+) -> Path:
+    """Copy the candidate (and its evaluation page, so models/production/ always
+    holds the served model's page) into its own release folder, then repoint the
+    production link with one rename. A crash before the rename leaves the old link,
+    after it the new one; both point at a complete folder. A failure (a full disk)
+    leaves the old link and no release folder of its own making. Releases stay, so
+    rolling back is repointing the link (see README)."""
     link = models_dir / PRODUCTION
     if link.exists() and not link.is_symlink():
         problem = production_problem(models_dir)
@@ -232,6 +235,9 @@ def promote_release(models_dir: Path, candidate: Path, version: str) -> Path:
     pending = models_dir / f".{PRODUCTION}.next"
     try:
         _write_atomically(release / MODEL_FILE, lambda stream: stream.write(payload))
+        if page is not None and page.is_file():
+            text = page.read_bytes()
+            _write_atomically(release / page.name, lambda stream: stream.write(text))
         try:
             pending.unlink(missing_ok=True)  # left by a crash between these steps
             pending.symlink_to(version, target_is_directory=True)
