@@ -11,8 +11,10 @@ import pytest
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.ensemble import RandomForestRegressor
+from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
+from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder
 from sklearn.preprocessing import StandardScaler
 
@@ -80,9 +82,19 @@ def preprocess() -> ColumnTransformer:
 
 def fitted(label: str, estimator: Any, task: Task) -> tuple[ModelArtifact, Dataset]:
     """The artifact as the Trainer would save it, and the evaluation rows."""
-    frame = table()
+    return fitted_with(preprocess(), label, estimator, task=task)
+
+
+def fitted_with(
+    preprocessing: ColumnTransformer,
+    label: str,
+    estimator: Any,
+    frame: pd.DataFrame | None = None,
+    task: Task = "classification",
+) -> tuple[ModelArtifact, Dataset]:
+    frame = table() if frame is None else frame
     features = frame[list(NUMERIC + CATEGORICAL)]
-    model = Pipeline([("preprocess", preprocess()), ("estimator", estimator)])
+    model = Pipeline([("preprocess", preprocessing), ("estimator", estimator)])
     model.fit(features[:TRAINING_ROWS], frame[label][:TRAINING_ROWS])
     artifact = ModelArtifact(
         model, NUMERIC + CATEGORICAL, label, task, version=f"{label}-run"
@@ -418,3 +430,42 @@ def test_the_search_behind_a_tuned_candidate_is_drawn() -> None:
     assert "<figcaption>Which parameters mattered" in drawn
     untuned = evaluation_page(verdict, settings, artifact, test)
     assert "Hyperparameter search" not in untuned
+
+
+def test_counts_are_whole_numbers_and_whole_valued_slices_read_as_written() -> None:
+    """A new user's car table printed 92.0000 rows and the slice Cylinders=3.0 (the
+    loader reads numbers as floats), which a threshold on `cylinders = 4` in the
+    config, spelled "cylinders=4", never found."""
+    artifact, test = binary()
+    cylinders = test.features["length"].round().mod(3).mul(2).add(4).astype(float)
+    features = test.features.assign(cylinders=cylinders)
+    threshold = MetricThreshold("accuracy", slice=(("cylinders", "4"),))
+    settings = EvaluationConfig(slices=(("cylinders",),), thresholds=(threshold,))
+    page = report(artifact, Dataset(features, test.labels), settings)
+    slices = section(page, "Metrics per slice")
+    assert cells(slices, "overall")[1] == str(len(test))
+    assert cells(slices, "cylinders=4")[1] == str(int((cylinders == 4).sum()))
+    assert ".0000" not in "".join(cells(slices, "cylinders=6")[:2])
+    assert "cylinders=4.0" not in page
+    checked = cells(page, "cylinders=4")
+    assert checked[3] != "n/a" and checked[-1] == "pass"
+
+
+def test_counterfactuals_differ_in_the_models_features_and_say_missing() -> None:
+    """Columns the model never reads (a car's name) differ between any two rows
+    and explained nothing; an empty cell, imputed for the model, read "nan → 90"."""
+    imputed = ColumnTransformer(
+        [
+            ("numeric", make_pipeline(SimpleImputer(), StandardScaler()), NUMERIC),
+            ("categorical", OneHotEncoder(handle_unknown="ignore"), CATEGORICAL),
+        ]
+    )
+    artifact, test = fitted_with(imputed, "multiclass", LogisticRegression())
+    features = test.features.assign(name=[f"car {n}" for n in range(len(test))])
+    features.loc[features.index[0], "length"] = np.nan
+    wrong = test.labels.map({"a": "b", "b": "c", "c": "a"})
+    page = report(artifact, Dataset(features, wrong), classification_settings())
+    rows = section(page, "Misclassified rows and their nearest counterfactuals")
+    first = cells(rows, str(features.index[0]))
+    assert first[-1].startswith("length: missing → ")
+    assert "name:" not in rows and "nan" not in rows

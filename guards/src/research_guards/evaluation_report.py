@@ -52,6 +52,8 @@ GRID_POINTS = 20  # partial dependence predicts every row once per grid point
 NAN = float("nan")
 MAX_COUNTERFACTUALS = 50
 SCATTER_POINTS = 1000  # more points add bytes to the page, not information
+COUNTS = ("example_count",)  # metrics that count rows: whole numbers, no decimals
+MISSING = "missing"  # a counterfactual's empty cell, as a reader would say it
 Positions = npt.NDArray[np.intp]
 FloatMatrix = npt.NDArray[np.float64]
 
@@ -103,8 +105,12 @@ def _task_sections(
 
 def _table(frame: pd.DataFrame, index: bool = True) -> str:
     """A number that is undefined (NaN: a single-class slice's ROC AUC) or not
-    finite shows as "n/a", never as "nan" or "inf"."""
+    finite shows as "n/a", never as "nan" or "inf"; a count of rows (a float
+    among the metrics) as the whole number it is: 92, not 92.0000."""
     finite = frame.replace([np.inf, -np.inf], np.nan)
+    for column in COUNTS:
+        if column in finite.columns:
+            finite[column] = finite[column].round().astype("Int64")
     return finite.to_html(
         float_format="{:.4f}".format, na_rep="n/a", border=0, index=index
     )
@@ -541,7 +547,7 @@ def _misclassified(
         lambda position: np.flatnonzero(predicted != predicted[position]),
     )
     rows = [
-        _counterfactual_row(test, predicted, position, nearest)
+        _counterfactual_row(artifact, test, predicted, position, nearest)
         for position, nearest in pairs
     ]
     return heading + _table(pd.DataFrame(rows), index=False)
@@ -570,7 +576,7 @@ def _largest_errors(
     )
     rows = [
         {"absolute error": errors[position]}
-        | _counterfactual_row(test, predicted, position, nearest)
+        | _counterfactual_row(artifact, test, predicted, position, nearest)
         for position, nearest in pairs
     ]
     heading = "<h2>Largest errors and their nearest counterfactuals</h2>"
@@ -602,14 +608,16 @@ def _nearest(
 
 
 def _counterfactual_row(
-    test: Dataset, predicted: Any, position: int, nearest: int
+    artifact: ModelArtifact, test: Dataset, predicted: Any, position: int, nearest: int
 ) -> dict[str, Any]:
+    """Differences over the model's features only: a column it never reads (a
+    name, a date adopt left out) differs between any two rows and explains
+    nothing. An empty cell reads "missing", never "nan"."""
     mine, theirs = test.features.iloc[position], test.features.iloc[nearest]
     differing = [
-        f"{name}: {_shown(mine[name])} → {_shown(theirs[name])}"
-        for name in test.features.columns
-        if not (pd.isna(mine[name]) and pd.isna(theirs[name]))
-        and mine[name] != theirs[name]
+        f"{name}: {_cell(mine[name])} → {_cell(theirs[name])}"
+        for name in artifact.feature_names
+        if _differs(mine[name], theirs[name])
     ]
     if len(differing) > SHOWN_DIFFERENCES:
         more = len(differing) - SHOWN_DIFFERENCES
@@ -622,6 +630,17 @@ def _counterfactual_row(
         "its prediction": predicted[nearest],
         "features that differ": "; ".join(differing),
     }
+
+
+def _differs(mine: Any, theirs: Any) -> bool:
+    """Two empty cells are alike; an empty and a filled one differ."""
+    if pd.isna(mine) or pd.isna(theirs):
+        return bool(pd.isna(mine) != pd.isna(theirs))
+    return bool(mine != theirs)
+
+
+def _cell(value: Any) -> str:
+    return MISSING if pd.isna(value) else _shown(value)
 
 
 def _shown(value: Any) -> str:
