@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.feature_selection import f_classif
 from sklearn.feature_selection import f_regression
@@ -37,6 +38,8 @@ from research_guards.datatypes import SearchSummary
 from research_guards.datatypes import slice_name
 from research_guards.gate import ModelGate
 from research_guards.gate import Verdict
+from research_guards.html_page import category_ticks
+from research_guards.html_page import legend_outside
 from research_guards.html_page import page
 from research_guards.html_page import svg
 
@@ -224,6 +227,11 @@ def _roc(candidate: Evaluation, test: Dataset) -> str:
         RocCurveDisplay.from_predictions(
             test.labels == label, probabilities[:, column], name=str(label), ax=axes
         )
+    # Each curve's positive label is its own class, not the True that scikit-learn
+    # names on the axes ("Positive label: 1") when handed one class against the rest.
+    axes.set_xlabel("False positive rate")
+    axes.set_ylabel("True positive rate")
+    legend_outside(axes)
     return _captioned(figure, "ROC, one class against the rest")
 
 
@@ -252,6 +260,7 @@ def _binary_curve(
         test.labels, _positive_score(candidate), pos_label=positive,
         name=str(positive), ax=axes, plot_chance_level=True,
     )  # fmt: skip
+    legend_outside(axes)
     return _captioned(figure, caption)
 
 
@@ -287,7 +296,7 @@ def _slice_bars(candidate: Evaluation, baseline: Evaluation | None, metric: str)
         axes.barh(np.arange(len(names)) + offset * height, values, height, label=label)
     axes.set_yticks(np.arange(len(names)) + 0.4 - height / 2, names)
     axes.set_xlabel(metric)
-    axes.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    legend_outside(axes)
     return _captioned(figure, f"{metric} per slice")
 
 
@@ -523,11 +532,11 @@ def _dependence_plot(feature: str, dependence: Any, names: list[str]) -> str:
     positions = dependence["grid_values"][0] if numeric else np.arange(len(grid))
     for curve, name in zip(dependence["average"], names):
         axes.plot(positions, curve, marker="" if numeric else "o", label=name)
-    if not numeric:
-        axes.set_xticks(positions, grid, rotation=30)
     axes.set_xlabel(feature)
     axes.set_ylabel("partial dependence")
-    axes.legend(fontsize="small")
+    legend_outside(axes)
+    if not numeric:
+        category_ticks(axes, list(range(len(grid))), grid)
     return _captioned(figure, f"partial dependence on {feature}")
 
 
@@ -684,8 +693,9 @@ def _trial_scores(search: SearchSummary) -> str:
     chosen = np.asarray([search.best.score], dtype=float)
     axes.plot([search.best.number], chosen, "*", ms=12, label="chosen")
     axes.set_xlabel("trial")
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # no trial #2.5
     axes.set_ylabel(f"{search.metric} ({search.folds}-fold CV)")
-    axes.legend(fontsize="small")
+    legend_outside(axes)
     return _captioned(figure, f"{search.metric} per trial")
 
 
