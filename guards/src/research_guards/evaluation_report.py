@@ -521,7 +521,7 @@ def _curve_names(artifact: ModelArtifact) -> list[str]:
     classes = [str(label) for label in artifact.classes]
     if artifact.task == "regression":
         return [f"predicted {artifact.label}"]
-    return classes if len(classes) > 2 else classes[-1:]
+    return classes if len(classes) > 2 else [f"probability of {classes[-1]}"]
 
 
 def _dependence_plot(feature: str, dependence: Any, names: list[str]) -> str:
@@ -533,8 +533,11 @@ def _dependence_plot(feature: str, dependence: Any, names: list[str]) -> str:
     for curve, name in zip(dependence["average"], names):
         axes.plot(positions, curve, marker="" if numeric else "o", label=name)
     axes.set_xlabel(feature)
-    axes.set_ylabel("partial dependence")
-    legend_outside(axes)
+    if len(names) == 1:  # the axis names the one curve; a legend would widen it
+        axes.set_ylabel(f"partial dependence\n({names[0]})")
+    else:
+        axes.set_ylabel("partial dependence")
+        legend_outside(axes)
     if not numeric:
         category_ticks(axes, list(range(len(grid))), grid)
     return _captioned(figure, f"partial dependence on {feature}")
