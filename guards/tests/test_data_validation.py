@@ -1,5 +1,6 @@
 """TFDV's anomalies, environments and comparators, on small crafted frames."""
 
+import html
 import math
 import re
 from dataclasses import replace
@@ -8,6 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import LABEL
+from figures import kept
+from figures import legends_over_data
+from figures import overlapping_labels
 
 from research_guards import sources
 from research_guards.cli import unjudged
@@ -17,10 +21,12 @@ from research_guards.config import ValidationConfig
 from research_guards.data_check import DataCheck
 from research_guards.data_validation import DataValidator
 from research_guards.data_validation import Schema
+from research_guards.data_validation import report
 from research_guards.data_validation.anomalies import presence_notes
 from research_guards.data_validation.anomalies import shortened
 from research_guards.data_validation.anomalies import written
 from research_guards.data_validation.comparators import linf_distance
+from research_guards.data_validation.report import NOT_DRAWN
 from research_guards.data_validation.report import statistics_page
 from research_guards.data_validation.schema import FeatureSchema
 from research_guards.datatypes import Anomaly
@@ -558,6 +564,43 @@ def test_a_column_empty_in_every_row_is_said_on_the_page_without_warnings() -> N
     alone = statistics_page({"serving": serving}, [], [])
     assert page.count("<b>empty in every row</b>") == 2  # size and colour, serving
     assert alone.count("empty in every row") == 4  # each summary and each plot
+
+
+def test_the_page_charts_the_models_columns_only(
+    config: PipelineConfig, sample: pd.DataFrame, tmp_path: Path
+) -> None:
+    """A car's name, left out of the features by adopt, was charted as a
+    distribution beside the features: its numbers and checks stay, its chart goes."""
+    check = DataCheck.from_config(config)
+    data = tmp_path / "cars.csv"
+    names = [f"car {n}" for n in range(len(sample))]
+    sample.assign(name=names).to_csv(data, index=False)
+    text = check.write_statistics(data, None, tmp_path / "a.html").read_text(
+        encoding="utf-8"
+    )
+    (named,) = [row for row in text.split("<tr") if "<b>name</b>" in row]
+    assert "<svg" not in named and html.escape(NOT_DRAWN) in named
+    assert f"count: {len(sample)}" in named
+    charted = (*config.features.columns, config.data.label)
+    assert text.count("<svg") == len(charted)
+
+
+def test_long_category_names_never_overlap_and_legends_sit_beside_the_bars(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    figures = kept(monkeypatch, report)
+    dates = [f"2012-01-{day:02d}" for day in range(1, 13)]
+    frame = pd.DataFrame(
+        {"date": dates * 2, "size": range(24), "label": ["a", "b"] * 12}
+    )
+    checker = DataValidator(
+        Schema.infer_from(frame, label="label"), ValidationConfig(min_examples=3)
+    )
+    statistics = checker.statistics(frame)
+    statistics_page({"training": statistics, "serving": statistics}, [], [])
+    assert len(figures) == 3
+    for figure in figures:
+        assert overlapping_labels(figure) == [] and legends_over_data(figure) == []
 
 
 @pytest.mark.parametrize("environment", ["training", "serving"])

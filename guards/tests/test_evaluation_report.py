@@ -8,11 +8,17 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pytest
+from figures import kept
+from figures import legends_over_data
+from figures import overlapping_labels
+from matplotlib.figure import Figure
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.ensemble import RandomForestRegressor
+from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
+from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder
 from sklearn.preprocessing import StandardScaler
 
@@ -80,9 +86,19 @@ def preprocess() -> ColumnTransformer:
 
 def fitted(label: str, estimator: Any, task: Task) -> tuple[ModelArtifact, Dataset]:
     """The artifact as the Trainer would save it, and the evaluation rows."""
-    frame = table()
+    return fitted_with(preprocess(), label, estimator, task=task)
+
+
+def fitted_with(
+    preprocessing: ColumnTransformer,
+    label: str,
+    estimator: Any,
+    frame: pd.DataFrame | None = None,
+    task: Task = "classification",
+) -> tuple[ModelArtifact, Dataset]:
+    frame = table() if frame is None else frame
     features = frame[list(NUMERIC + CATEGORICAL)]
-    model = Pipeline([("preprocess", preprocess()), ("estimator", estimator)])
+    model = Pipeline([("preprocess", preprocessing), ("estimator", estimator)])
     model.fit(features[:TRAINING_ROWS], frame[label][:TRAINING_ROWS])
     artifact = ModelArtifact(
         model, NUMERIC + CATEGORICAL, label, task, version=f"{label}-run"
@@ -385,7 +401,8 @@ def test_an_unservable_candidate_has_no_page() -> None:
         evaluation_page(verdict, classification_settings(), artifact, test)
 
 
-def test_the_search_behind_a_tuned_candidate_is_drawn() -> None:
+def searched() -> tuple[str, str]:
+    """A study's page, and the same verdict's page without it."""
     trials = (
         Trial(0, "COMPLETE", 0.20, {"C": 0.1, "solver": "lbfgs"}),
         Trial(1, "FAIL", None, {"C": 50.0, "solver": "saga"}),
@@ -407,7 +424,14 @@ def test_the_search_behind_a_tuned_candidate_is_drawn() -> None:
     candidate = evaluate(artifact, test, settings.slices)
     gate = ModelGate(settings.thresholds or ()).validate(candidate.metrics, None)
     verdict = Verdict(candidate, None, gate)
-    page = evaluation_page(verdict, settings, artifact, test, search)
+    return (
+        evaluation_page(verdict, settings, artifact, test, search),
+        evaluation_page(verdict, settings, artifact, test),
+    )
+
+
+def test_the_search_behind_a_tuned_candidate_is_drawn() -> None:
+    page, untuned = searched()
     assert_static(page)
     drawn = section(page, "Hyperparameter search")
     assert "tune-0123456789ab" in drawn and "runs/tuning.db" in drawn
@@ -416,5 +440,124 @@ def test_the_search_behind_a_tuned_candidate_is_drawn() -> None:
     assert drawn.count("<svg") == 2
     assert "<figcaption>log_loss per trial" in drawn
     assert "<figcaption>Which parameters mattered" in drawn
-    untuned = evaluation_page(verdict, settings, artifact, test)
     assert "Hyperparameter search" not in untuned
+
+
+def axes_labelled(figures: list[Figure], xlabel: str) -> Any:
+    (axes,) = [a for figure in figures for a in figure.axes if a.get_xlabel() == xlabel]
+    return axes
+
+
+def test_the_trial_axis_counts_whole_trials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Four trials drew ticks at 0.5, 1.5, ...: no trial has such a number."""
+    figures = kept(monkeypatch, evaluation_report)
+    searched()
+    axes = axes_labelled(figures, "trial")
+    axes.get_figure().draw_without_rendering()
+    low, high = axes.get_xlim()
+    ticks = [tick for tick in axes.get_xticks() if low <= tick <= high]
+    assert len(ticks) >= 2 and all(float(tick).is_integer() for tick in ticks)
+
+
+def test_counts_are_whole_numbers_and_whole_valued_slices_read_as_written() -> None:
+    """A new user's car table printed 92.0000 rows and the slice Cylinders=3.0 (the
+    loader reads numbers as floats), which a threshold on `cylinders = 4` in the
+    config, spelled "cylinders=4", never found."""
+    artifact, test = binary()
+    cylinders = test.features["length"].round().mod(3).mul(2).add(4).astype(float)
+    features = test.features.assign(cylinders=cylinders)
+    threshold = MetricThreshold("accuracy", slice=(("cylinders", "4"),))
+    settings = EvaluationConfig(slices=(("cylinders",),), thresholds=(threshold,))
+    page = report(artifact, Dataset(features, test.labels), settings)
+    slices = section(page, "Metrics per slice")
+    assert cells(slices, "overall")[1] == str(len(test))
+    assert cells(slices, "cylinders=4")[1] == str(int((cylinders == 4).sum()))
+    assert ".0000" not in "".join(cells(slices, "cylinders=6")[:2])
+    assert "cylinders=4.0" not in page
+    checked = cells(page, "cylinders=4")
+    assert checked[3] != "n/a" and checked[-1] == "pass"
+
+
+def test_counterfactuals_differ_in_the_models_features_and_say_missing() -> None:
+    """Columns the model never reads (a car's name) differ between any two rows
+    and explained nothing; an empty cell, imputed for the model, read "nan → 90"."""
+    imputed = ColumnTransformer(
+        [
+            ("numeric", make_pipeline(SimpleImputer(), StandardScaler()), NUMERIC),
+            ("categorical", OneHotEncoder(handle_unknown="ignore"), CATEGORICAL),
+        ]
+    )
+    artifact, test = fitted_with(imputed, "multiclass", LogisticRegression())
+    features = test.features.assign(name=[f"car {n}" for n in range(len(test))])
+    features.loc[features.index[0], "length"] = np.nan
+    wrong = test.labels.map({"a": "b", "b": "c", "c": "a"})
+    page = report(artifact, Dataset(features, wrong), classification_settings())
+    rows = section(page, "Misclassified rows and their nearest counterfactuals")
+    first = cells(rows, str(features.index[0]))
+    assert first[-1].startswith("length: missing → ")
+    assert "name:" not in rows and "nan" not in rows
+
+
+def test_a_multiclass_roc_names_no_positive_label(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each curve is its class against the rest: scikit-learn's "(Positive label:
+    1)" on the axes named a class the table does not have."""
+    figures = kept(monkeypatch, evaluation_report)
+    report(*multiclass(), classification_settings())
+    axes = axes_labelled(figures, "False positive rate")
+    assert axes.get_ylabel() == "True positive rate"
+    assert not [
+        a for f in figures for a in f.axes if "Positive label" in a.get_xlabel()
+    ]
+
+
+@pytest.mark.parametrize("kind", ["binary", "multiclass", "regression", "search"])
+def test_every_legend_sits_beside_its_data(
+    monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    """Legends covered curves of partial dependence and the search's points."""
+    figures = kept(monkeypatch, evaluation_report)
+    if kind == "search":
+        searched()
+    elif kind == "regression":
+        artifact, test = regression()
+        production = fitted("regression", RandomForestRegressor(2), "regression")
+        report(artifact, test, regression_settings(), production[0])
+    else:
+        report(*{"binary": binary, "multiclass": multiclass}[kind](),
+               classification_settings(cost_ratio=2.0))  # fmt: skip
+    assert any(figure.axes[0].get_legend() is not None for figure in figures)
+    assert [label for f in figures for label in legends_over_data(f)] == []
+
+
+def test_a_single_dependence_curve_is_named_on_its_axis(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A regressor's or a binary classifier's one curve needs no legend, whose
+    width pushed the next plot to a line of its own."""
+    figures = kept(monkeypatch, evaluation_report)
+    report(*regression(), regression_settings())
+    axes = axes_labelled(figures, "length")
+    assert axes.get_legend() is None
+    assert axes.get_ylabel() == "partial dependence\n(predicted regression)"
+
+
+def test_long_category_names_under_a_dependence_plot_never_overlap(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A table's dates as categories were drawn at 30 degrees over each other."""
+    long = {f"{site} observation station, unit {n}" for n in range(4) for site in "ab"}
+    frame = table().assign(site=lambda f: np.resize(sorted(long), len(f)))
+    onehot = ColumnTransformer(
+        [
+            ("numeric", StandardScaler(), list(NUMERIC)),
+            ("categorical", OneHotEncoder(sparse_output=False), list(CATEGORICAL)),
+        ]
+    )
+    artifact, test = fitted_with(onehot, "binary", LogisticRegression(), frame)
+    figures = kept(monkeypatch, evaluation_report)
+    report(artifact, test, EvaluationConfig())
+    axes = axes_labelled(figures, "site")
+    assert len([label for label in axes.get_xticklabels() if label.get_text()]) == 8
+    assert overlapping_labels(axes.get_figure()) == []

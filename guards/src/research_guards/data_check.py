@@ -160,5 +160,7 @@ class DataCheck:
             comparisons = self.validator.compare(
                 left, right, "drift" if labelled else "skew"
             )
-        write_text(output, statistics_page(datasets, anomalies, comparisons, notes))
+        drawn = (*self.config.features.columns, self.config.data.label)
+        page = statistics_page(datasets, anomalies, comparisons, notes, drawn)
+        write_text(output, page)
         return output

@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.feature_selection import f_classif
 from sklearn.feature_selection import f_regression
@@ -37,6 +38,8 @@ from research_guards.datatypes import SearchSummary
 from research_guards.datatypes import slice_name
 from research_guards.gate import ModelGate
 from research_guards.gate import Verdict
+from research_guards.html_page import category_ticks
+from research_guards.html_page import legend_outside
 from research_guards.html_page import page
 from research_guards.html_page import svg
 
@@ -52,6 +55,8 @@ GRID_POINTS = 20  # partial dependence predicts every row once per grid point
 NAN = float("nan")
 MAX_COUNTERFACTUALS = 50
 SCATTER_POINTS = 1000  # more points add bytes to the page, not information
+COUNTS = ("example_count",)  # metrics that count rows: whole numbers, no decimals
+MISSING = "missing"  # a counterfactual's empty cell, as a reader would say it
 Positions = npt.NDArray[np.intp]
 FloatMatrix = npt.NDArray[np.float64]
 
@@ -106,8 +111,12 @@ def _task_sections(
 
 def _table(frame: pd.DataFrame, index: bool = True) -> str:
     """A number that is undefined (NaN: a single-class slice's ROC AUC) or not
-    finite shows as "n/a", never as "nan" or "inf"."""
+    finite shows as "n/a", never as "nan" or "inf"; a count of rows (a float
+    among the metrics) as the whole number it is: 92, not 92.0000."""
     finite = frame.replace([np.inf, -np.inf], np.nan)
+    for column in COUNTS:
+        if column in finite.columns:
+            finite[column] = finite[column].round().astype("Int64")
     return finite.to_html(
         float_format="{:.4f}".format, na_rep="n/a", border=0, index=index
     )
@@ -221,6 +230,11 @@ def _roc(candidate: Evaluation, test: Dataset) -> str:
         RocCurveDisplay.from_predictions(
             test.labels == label, probabilities[:, column], name=str(label), ax=axes
         )
+    # Each curve's positive label is its own class, not the True that scikit-learn
+    # names on the axes ("Positive label: 1") when handed one class against the rest.
+    axes.set_xlabel("False positive rate")
+    axes.set_ylabel("True positive rate")
+    legend_outside(axes)
     return _captioned(figure, "ROC, one class against the rest")
 
 
@@ -249,6 +263,7 @@ def _binary_curve(
         test.labels, _positive_score(candidate), pos_label=positive,
         name=str(positive), ax=axes, plot_chance_level=True,
     )  # fmt: skip
+    legend_outside(axes)
     return _captioned(figure, caption)
 
 
@@ -284,7 +299,7 @@ def _slice_bars(candidate: Evaluation, baseline: Evaluation | None, metric: str)
         axes.barh(np.arange(len(names)) + offset * height, values, height, label=label)
     axes.set_yticks(np.arange(len(names)) + 0.4 - height / 2, names)
     axes.set_xlabel(metric)
-    axes.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    legend_outside(axes)
     return _captioned(figure, f"{metric} per slice")
 
 
@@ -509,7 +524,7 @@ def _curve_names(artifact: ModelArtifact) -> list[str]:
     classes = [str(label) for label in artifact.classes]
     if artifact.task == "regression":
         return [f"predicted {artifact.label}"]
-    return classes if len(classes) > 2 else classes[-1:]
+    return classes if len(classes) > 2 else [f"probability of {classes[-1]}"]
 
 
 def _dependence_plot(feature: str, dependence: Any, names: list[str]) -> str:
@@ -520,11 +535,14 @@ def _dependence_plot(feature: str, dependence: Any, names: list[str]) -> str:
     positions = dependence["grid_values"][0] if numeric else np.arange(len(grid))
     for curve, name in zip(dependence["average"], names):
         axes.plot(positions, curve, marker="" if numeric else "o", label=name)
-    if not numeric:
-        axes.set_xticks(positions, grid, rotation=30)
     axes.set_xlabel(feature)
-    axes.set_ylabel("partial dependence")
-    axes.legend(fontsize="small")
+    if len(names) == 1:  # the axis names the one curve; a legend would widen it
+        axes.set_ylabel(f"partial dependence\n({names[0]})")
+    else:
+        axes.set_ylabel("partial dependence")
+        legend_outside(axes)
+    if not numeric:
+        category_ticks(axes, list(range(len(grid))), grid)
     return _captioned(figure, f"partial dependence on {feature}")
 
 
@@ -544,7 +562,7 @@ def _misclassified(
         lambda position: np.flatnonzero(predicted != predicted[position]),
     )
     rows = [
-        _counterfactual_row(test, predicted, position, nearest)
+        _counterfactual_row(artifact, test, predicted, position, nearest)
         for position, nearest in pairs
     ]
     return heading + _table(pd.DataFrame(rows), index=False)
@@ -573,7 +591,7 @@ def _largest_errors(
     )
     rows = [
         {"absolute error": errors[position]}
-        | _counterfactual_row(test, predicted, position, nearest)
+        | _counterfactual_row(artifact, test, predicted, position, nearest)
         for position, nearest in pairs
     ]
     heading = "<h2>Largest errors and their nearest counterfactuals</h2>"
@@ -605,14 +623,16 @@ def _nearest(
 
 
 def _counterfactual_row(
-    test: Dataset, predicted: Any, position: int, nearest: int
+    artifact: ModelArtifact, test: Dataset, predicted: Any, position: int, nearest: int
 ) -> dict[str, Any]:
+    """Differences over the model's features only: a column it never reads (a
+    name, a date adopt left out) differs between any two rows and explains
+    nothing. An empty cell reads "missing", never "nan"."""
     mine, theirs = test.features.iloc[position], test.features.iloc[nearest]
     differing = [
-        f"{name}: {_shown(mine[name])} → {_shown(theirs[name])}"
-        for name in test.features.columns
-        if not (pd.isna(mine[name]) and pd.isna(theirs[name]))
-        and mine[name] != theirs[name]
+        f"{name}: {_cell(mine[name])} → {_cell(theirs[name])}"
+        for name in artifact.feature_names
+        if _differs(mine[name], theirs[name])
     ]
     if len(differing) > SHOWN_DIFFERENCES:
         more = len(differing) - SHOWN_DIFFERENCES
@@ -625,6 +645,17 @@ def _counterfactual_row(
         "its prediction": predicted[nearest],
         "features that differ": "; ".join(differing),
     }
+
+
+def _differs(mine: Any, theirs: Any) -> bool:
+    """Two empty cells are alike; an empty and a filled one differ."""
+    if pd.isna(mine) or pd.isna(theirs):
+        return bool(pd.isna(mine) != pd.isna(theirs))
+    return bool(mine != theirs)
+
+
+def _cell(value: Any) -> str:
+    return MISSING if pd.isna(value) else _shown(value)
 
 
 def _shown(value: Any) -> str:
@@ -668,8 +699,9 @@ def _trial_scores(search: SearchSummary) -> str:
     chosen = np.asarray([search.best.score], dtype=float)
     axes.plot([search.best.number], chosen, "*", ms=12, label="chosen")
     axes.set_xlabel("trial")
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # no trial #2.5
     axes.set_ylabel(f"{search.metric} ({search.folds}-fold CV)")
-    axes.legend(fontsize="small")
+    legend_outside(axes)
     return _captioned(figure, f"{search.metric} per trial")
 
 

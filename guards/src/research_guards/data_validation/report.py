@@ -3,6 +3,7 @@ the summary numbers and both datasets' histograms overlaid, anomalies and drift 
 Figures are inline SVG from matplotlib: the page opens offline in any browser."""
 
 import html
+from collections.abc import Collection
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -13,11 +14,14 @@ from research_guards.data_validation.comparators import Comparison
 from research_guards.data_validation.statistics import DatasetStatistics
 from research_guards.data_validation.statistics import FeatureStatistics
 from research_guards.datatypes import Anomaly
+from research_guards.html_page import category_ticks
+from research_guards.html_page import legend_outside
 from research_guards.html_page import page
 from research_guards.html_page import svg
 
 TOP_VALUES = 10
 EMPTY = "empty in every row"
+NOT_DRAWN = "not one of the model's features ([features] in the config): not drawn"
 
 
 def statistics_page(
@@ -25,9 +29,14 @@ def statistics_page(
     anomalies: list[Anomaly],
     comparisons: list[Comparison],
     notes: list[tuple[str, str]] | None = None,
+    drawn: Collection[str] | None = None,
 ) -> str:
     """`notes` are (feature, line) for checks within sampling noise, shown unflagged.
-    `datasets` maps a name shown in the legend to its statistics (one or two)."""
+    `datasets` maps a name shown in the legend to its statistics (one or two).
+    `drawn` are the columns charted (the model's features and label; None: all):
+    another column (an identifier adopt left out) keeps its numbers and checks,
+    since validate-data checks it too, but a chart of its values would invite
+    reading it as an input."""
     names = list(datasets)
     first = datasets[names[0]]
     rows = [
@@ -37,6 +46,7 @@ def statistics_page(
             [a for a in anomalies if a.feature == name],
             [c for c in comparisons if c.feature == name],
             [line for feature, line in notes or [] if feature == name],
+            drawn is None or name in drawn,
         )
         for name in first.features
     ]
@@ -61,6 +71,7 @@ def _feature_row(
     anomalies: list[Anomaly],
     comparisons: list[Comparison],
     unjudged: list[str],
+    charted: bool,
 ) -> str:
     present = {label: f for label, f in features.items() if f is not None}
     flagged = anomalies or any(c.fired for c in comparisons)
@@ -70,9 +81,10 @@ def _feature_row(
         for p in problems
     ) + "".join(f"<p>{html.escape(line)}</p>" for line in unjudged)
     summary = "".join(_summary(label, f) for label, f in present.items())
+    figure = _figure(present) if charted else f"<p>{html.escape(NOT_DRAWN)}</p>"
     return (
         f'<tr class="{"flagged" if flagged else ""}"><td><b>{html.escape(name)}</b>'
-        f"{notes}</td><td>{summary}</td><td>{_figure(present)}</td></tr>"
+        f"{notes}</td><td>{summary}</td><td>{figure}</td></tr>"
     )
 
 
@@ -123,9 +135,9 @@ def _figure(features: dict[str, FeatureStatistics]) -> str:
         for label, feature in drawn.items():
             density = feature.histogram(edges) / (feature.count * np.diff(edges))
             axes.stairs(density, edges, fill=True, alpha=0.5, label=label)
+        legend_outside(axes)
     else:
         _bars(axes, drawn)
-    axes.legend(fontsize="small")
     return svg(figure)
 
 
@@ -139,4 +151,5 @@ def _bars(axes: Axes, features: dict[str, FeatureStatistics]) -> None:
         shares = [feature.value_counts.get(value, 0) / total for value in values]
         positions = np.arange(len(values)) + offset * width
         axes.bar(positions, shares, width=width, alpha=0.7, label=label)
-    axes.set_xticks(np.arange(len(values)) + 0.4 - width / 2, values, rotation=30)
+    legend_outside(axes)
+    category_ticks(axes, list(np.arange(len(values)) + 0.4 - width / 2), values)
