@@ -14,6 +14,7 @@ from research_guards.config import for_task
 from research_guards.config import load_config
 from research_guards.datatypes import TASKS
 from research_guards.datatypes import Task
+from research_guards.datatypes import slice_name
 from research_guards.errors import ConfigError
 
 
@@ -70,6 +71,19 @@ def test_invalid_toml_is_reported(tmp_path: Path) -> None:
     path.write_text("seed = = 3", encoding="utf-8")
     with pytest.raises(ConfigError, match="not a readable TOML file"):
         load_config(path)
+
+
+@pytest.mark.parametrize("written", ["3", "3.0"])
+def test_a_whole_numbered_slice_is_spelled_as_the_evaluator_spells_it(
+    tmp_path: Path, written: str
+) -> None:
+    """The loader reads numeric columns as floats, and the Evaluator names a slice
+    of count 3.0 "count=3": a threshold on it, written either way, finds it."""
+    path = write_config(
+        tmp_path, 'slice = { site = "north" }', f"slice = {{ count = {written} }}"
+    )
+    (sliced,) = [t for t in load_config(path).evaluation.thresholds or () if t.slice]
+    assert slice_name(dict(sliced.slice)) == slice_name({"count": 3.0}) == "count=3"
 
 
 @pytest.mark.parametrize(

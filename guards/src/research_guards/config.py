@@ -14,6 +14,7 @@ from typing import cast
 
 from research_guards.datatypes import TASKS
 from research_guards.datatypes import Task
+from research_guards.datatypes import spelled
 from research_guards.errors import ConfigError
 
 DEFAULT_CONFIG = Path("configs/pipeline.toml")
@@ -732,7 +733,7 @@ def _threshold(table: _Table, features: FeatureConfig) -> MetricThreshold:
     width = high - low
     threshold = MetricThreshold(
         metric=metric,
-        slice=tuple((key, str(value)) for key, value in slice_values.items()),
+        slice=tuple((key, spelled(value)) for key, value in slice_values.items()),
         lower_bound=table.number_in("lower_bound", low, high, what),
         upper_bound=table.number_in("upper_bound", low, high, what),
         direction=table.optional_text("direction", DIRECTIONS),

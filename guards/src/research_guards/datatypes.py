@@ -28,10 +28,10 @@ def slice_name(values: Mapping[str, object]) -> str:
     """One spelling of a slice, shared by the Evaluator, the gate and the config;
     keys sorted, since their order in a config table means nothing."""
     pairs = sorted(values.items())
-    return ", ".join(f"{key}={_spelled(value)}" for key, value in pairs) or OVERALL
+    return ", ".join(f"{key}={spelled(value)}" for key, value in pairs) or OVERALL
 
 
-def _spelled(value: object) -> str:
+def spelled(value: object) -> str:
     """A whole number as a reader and the config write it: the loader reads every
     numeric column as floats, so a count of cylinders is 3.0 there, and the
     threshold `slice = { cylinders = 3 }` names "cylinders=3"."""
