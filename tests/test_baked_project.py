@@ -133,10 +133,14 @@ def test_default_bake_tunes_then_trains_and_gates_the_best_parameters(
     assert re.search(r"^trial 4 of 4 \(\d+ of 600 s\): #3 ", resumed, re.M)
     untuned = assert_make_passes(project, "pipeline", "UNTUNED=1")
     assert "tuned:" not in untuned and "run " in untuned
+    untuned_run = re.search(r"^run (\S+)$", untuned, re.M)
+    assert untuned_run is not None
     listed = assert_make_passes(project, "runs").splitlines()
+    (tuned_row,) = [line for line in listed if best.group(2) in line]
+    (untuned_row,) = [line for line in listed if line.startswith(untuned_run[1])]
     as_config = r"RandomForestClassifier\s+as config\s"  # the params column
-    assert best.group(2) in listed[-2] and not re.search(as_config, listed[-2])
-    assert re.search(as_config, listed[-1]), "the untuned run trained [model.params]"
+    assert not re.search(as_config, tuned_row), "the tuned run's parameters"
+    assert re.search(as_config, untuned_row), "the untuned run trained [model.params]"
 
 
 def test_notebook_runs_top_to_bottom(tmp_path: Path) -> None:
