@@ -68,7 +68,7 @@ def views(root: Path, rows: int) -> tuple[WhatIf, Path]:
     }
     validator = DataValidator(Schema.load(config.data.schema), config.validation)
     features = explored.drop(columns=[LABEL])
-    made = WhatIf(features, explored[LABEL], models, validator.schema, validator)
+    made = WhatIf(features, explored[LABEL], models, validator)
     return made, config_path
 
 

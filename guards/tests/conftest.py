@@ -144,7 +144,7 @@ def views_of(config: PipelineConfig) -> WhatIf:
     )
     validator = DataValidator(Schema.load(config.data.schema), config.validation)
     models = {"production": production, "candidate": candidate}
-    return WhatIf(test.features, test.labels, models, validator.schema, validator)
+    return WhatIf(test.features, test.labels, models, validator)
 
 
 @pytest.fixture

@@ -155,18 +155,11 @@ def test_the_counterfactual_compares_only_the_models_own_features(
     train_rows, test = split_rows(config, CsvSource(config.data.train).read())
     model = train(narrow, train_rows)
     validator = DataValidator(Schema.load(config.data.schema), config.validation)
-    views = WhatIf(
-        test.features, test.labels, {"production": model}, validator.schema, validator
-    )
+    views = WhatIf(test.features, test.labels, {"production": model}, validator)
     assert "shift" not in views.features
     row = {name: value for name, value in first_row(views).items()}
     found = views.counterfactual(row, "production", "L1")
     assert found["found"] and "shift" not in found["differs"]
-
-
-def _schema(views: WhatIf) -> tuple[Any, Any]:
-    validator: Any = views.validator
-    return validator.schema, validator
 
 
 def test_a_request_for_an_unknown_model_or_distance_is_refused(
@@ -265,7 +258,7 @@ def test_multiclass_has_a_confusion_matrix_and_regression_its_errors_per_slice(
 
 def test_performance_needs_labelled_rows(made: dict[str, WhatIf]) -> None:
     views = made["binary"]
-    unlabelled = WhatIf(views.rows, None, views.models, *_schema(views))
+    unlabelled = WhatIf(views.rows, None, views.models, views.validator)
     with pytest.raises(RequestError, match="these rows have no 'label' column"):
         unlabelled.performance({})
 

@@ -13,6 +13,7 @@ import pandas as pd
 import tomlkit
 from tomlkit.items import Table
 
+from research_guards.config import LOWER_IS_BETTER
 from research_guards.config import ModelConfig
 from research_guards.config import load_config
 from research_guards.data_validation import Schema
@@ -319,7 +320,7 @@ def _rewrite_tuning(document: Any, adoption: Adoption) -> None:
     (new) estimator does not take would stop every run: keep what still applies,
     say what changed."""
     tuning, task = document["tuning"], adoption.task
-    judged = JUDGED[task]
+    judged = NOT_WORSE_METRICS[task][-1]
     if tuning.get("metric") != judged:
         tuning["metric"] = judged
         tuning.pop("direction", None)  # the metric's natural one
@@ -342,10 +343,10 @@ def _rewrite_tuning(document: Any, adoption: Adoption) -> None:
 EXAMPLE = re.compile(
     r"^# \[validation\.features\.[^\]\n]+\]\n(?:# [a-z_]+ = .*\n)+", re.M
 )
-# The metric of the gate's change threshold that the search optimises.
-JUDGED: dict[Task, str] = {
-    "classification": "balanced_accuracy",
-    "regression": "root_mean_squared_error",
+# What adopt's gate holds not worse than production; the search optimises the last.
+NOT_WORSE_METRICS: dict[Task, tuple[str, ...]] = {
+    "classification": ("accuracy", "balanced_accuracy"),
+    "regression": ("root_mean_squared_error",),
 }
 
 
@@ -390,28 +391,19 @@ def _thresholds(task: Task, labels: "pd.Series[Any]") -> list[dict[str, Any]]:
     """A floor that a useless model fails, and "not worse than production"; for
     classes, balanced accuracy too (the mean of the classes' recalls), so a model
     that stops predicting a rare class is refused even when accuracy holds."""
+    not_worse = [_not_worse(metric) for metric in NOT_WORSE_METRICS[task]]
     if task == "regression":
-        return [
-            {"metric": "r2", "lower_bound": 0.0},  # predicting the mean scores 0
-            {
-                "metric": "root_mean_squared_error",
-                "direction": "lower_is_better",
-                "absolute": 1e-10,
-            },
-        ]
+        return [{"metric": "r2", "lower_bound": 0.0}, *not_worse]  # the mean scores 0
     counts = labels.value_counts()
     # Balanced accuracy of a constant guess, over the classes a run can split (a class
     # with one row is refused, so it must not lower the bar).
     chance = 1 / max(2, int((counts >= 2).sum()))
-    return [
-        {
-            "metric": "balanced_accuracy",
-            "lower_bound": math.floor((chance + 0.05) * 100) / 100,
-        },
-        {"metric": "accuracy", "direction": "higher_is_better", "absolute": -1e-10},
-        {
-            "metric": "balanced_accuracy",
-            "direction": "higher_is_better",
-            "absolute": -1e-10,
-        },
-    ]
+    floor = math.floor((chance + 0.05) * 100) / 100
+    return [{"metric": "balanced_accuracy", "lower_bound": floor}, *not_worse]
+
+
+def _not_worse(metric: str) -> dict[str, Any]:
+    """TFMA's "not worse than production": a change of at most 1e-10 the wrong way."""
+    if metric in LOWER_IS_BETTER:
+        return {"metric": metric, "direction": "lower_is_better", "absolute": 1e-10}
+    return {"metric": metric, "direction": "higher_is_better", "absolute": -1e-10}

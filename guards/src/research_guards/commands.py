@@ -31,6 +31,7 @@ from research_guards.datatypes import OVERALL
 from research_guards.datatypes import Dataset
 from research_guards.datatypes import Evaluation
 from research_guards.datatypes import SearchSummary
+from research_guards.datatypes import readable
 from research_guards.errors import DataError
 from research_guards.gate import Verdict
 from research_guards.storage import check_output
@@ -149,10 +150,7 @@ def report_verdict(pipeline: TrainingPipeline, result: GatedRun) -> int:
 
 def metrics_table(evaluation: Evaluation) -> str:
     """Every slice's metrics, by the gate's names; "n/a" where undefined."""
-    table = pd.DataFrame(evaluation.metrics).T.rename_axis("slice")
-    table = table.replace([float("inf"), float("-inf")], float("nan"))
-    if "example_count" in table:  # a count, not a score: no decimals
-        table["example_count"] = table["example_count"].round().astype("Int64")
+    table = readable(pd.DataFrame(evaluation.metrics).T.rename_axis("slice"))
     return table.to_string(float_format="{:.4f}".format, na_rep="n/a")
 
 

@@ -40,6 +40,22 @@ def spelled(value: object) -> str:
     return str(value)
 
 
+# Metrics that count rows: whole numbers, shown without decimals.
+COUNTS = ("example_count",)
+
+
+def readable(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table of metrics as every page and command shows it: a number that is
+    undefined (NaN: a single-class slice's ROC AUC) or not finite is missing (shown
+    "n/a", never "nan" or "inf"), and a count of rows (a float among the metrics)
+    the whole number it is: 92, not 92.0000."""
+    finite = frame.replace([np.inf, -np.inf], np.nan)
+    for column in COUNTS:
+        if column in finite.columns:
+            finite[column] = finite[column].round().astype("Int64")
+    return finite
+
+
 @dataclass(frozen=True)
 class RowIds:
     """Rows known by a stable hash of their values in `columns` (the split's key

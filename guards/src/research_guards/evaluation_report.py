@@ -35,6 +35,7 @@ from research_guards.datatypes import Dataset
 from research_guards.datatypes import Evaluation
 from research_guards.datatypes import ModelArtifact
 from research_guards.datatypes import SearchSummary
+from research_guards.datatypes import readable
 from research_guards.datatypes import slice_name
 from research_guards.gate import ModelGate
 from research_guards.gate import Verdict
@@ -55,7 +56,6 @@ GRID_POINTS = 20  # partial dependence predicts every row once per grid point
 NAN = float("nan")
 MAX_COUNTERFACTUALS = 50
 SCATTER_POINTS = 1000  # more points add bytes to the page, not information
-COUNTS = ("example_count",)  # metrics that count rows: whole numbers, no decimals
 MISSING = "missing"  # a counterfactual's empty cell, as a reader would say it
 Positions = npt.NDArray[np.intp]
 FloatMatrix = npt.NDArray[np.float64]
@@ -110,14 +110,8 @@ def _task_sections(
 
 
 def _table(frame: pd.DataFrame, index: bool = True) -> str:
-    """A number that is undefined (NaN: a single-class slice's ROC AUC) or not
-    finite shows as "n/a", never as "nan" or "inf"; a count of rows (a float
-    among the metrics) as the whole number it is: 92, not 92.0000."""
-    finite = frame.replace([np.inf, -np.inf], np.nan)
-    for column in COUNTS:
-        if column in finite.columns:
-            finite[column] = finite[column].round().astype("Int64")
-    return finite.to_html(
+    """See datatypes.readable: "n/a" for undefined numbers, whole counts."""
+    return readable(frame).to_html(
         float_format="{:.4f}".format, na_rep="n/a", border=0, index=index
     )
 

@@ -46,6 +46,7 @@ from research_guards.storage import production_problem
 from research_guards.storage import promote_release
 from research_guards.storage import refuse_unusable_lock
 from research_guards.storage import save_artifact
+from research_guards.storage import saved_model
 from research_guards.storage import write_json
 from research_guards.storage import write_text
 from research_guards.tracking import PENDING
@@ -170,13 +171,7 @@ class Release:
 
     def refuse_missing_candidate(self, candidate_dir: Path) -> None:
         """`evaluate` takes a folder holding a saved model."""
-        if not candidate_dir.is_dir():
-            raise DataError(f"{candidate_dir}: no such folder; pass e.g. runs/<run id>")
-        if not (candidate_dir / MODEL_FILE).is_file():
-            raise DataError(
-                f"{candidate_dir}: no {MODEL_FILE} in it; pass a run folder, "
-                "e.g. runs/<run id>"
-            )
+        saved_model(candidate_dir)
 
     def refuse_foreign_candidate(self, candidate_dir: Path, test: Dataset) -> None:
         """A saved model of another table (a run from before an adopt) cannot be

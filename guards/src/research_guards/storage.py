@@ -142,6 +142,18 @@ def save_artifact(path: Path, artifact: ModelArtifact) -> None:
     _write_atomically(path, lambda stream: joblib.dump(artifact, stream))
 
 
+def saved_model(folder: Path) -> Path:
+    """The model file a run folder holds, refused in one line when it holds none:
+    what `evaluate --candidate` and `whatif --candidate` are given."""
+    if not folder.is_dir():
+        raise DataError(f"{folder}: no such folder; pass e.g. runs/<run id>")
+    if not (folder / MODEL_FILE).is_file():
+        raise DataError(
+            f"{folder}: no {MODEL_FILE} in it; pass a run folder, e.g. runs/<run id>"
+        )
+    return folder / MODEL_FILE
+
+
 def load_artifact(path: Path) -> ModelArtifact:
     if not path.is_file():
         raise DataError(f"{path}: no model yet; run `make pipeline` first")

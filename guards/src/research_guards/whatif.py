@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import confusion_matrix
 
+from research_guards.data_validation import DataValidator
 from research_guards.data_validation.schema import Schema
-from research_guards.datatypes import FrameValidator
 from research_guards.datatypes import ModelArtifact
 from research_guards.errors import ProjectError
 from research_guards.fairness import DEFAULT_TOLERANCE
@@ -23,6 +23,7 @@ from research_guards.fairness import STRATEGIES
 from research_guards.fairness import NoFairThresholds
 from research_guards.fairness import SliceCounts
 from research_guards.fairness import choose
+from research_guards.fairness import grid_index
 
 DEPENDENCE_POINTS = 20
 DEPENDENCE_ROWS = 500  # the global curve averages this many rows, sampled with a seed
@@ -76,16 +77,15 @@ def _jsonable(value: Any) -> Any:
 class WhatIf:
     """The views over `rows` (features, and the label when `labels` is given) for
     each named model. `validator` is the Predictor's, so an edited row is warned
-    about exactly as serving it would be refused; `schema` gives each feature's kind
-    and categories."""
+    about exactly as serving it would be refused; its schema gives each feature's
+    kind and categories."""
 
     def __init__(
         self,
         rows: pd.DataFrame,
         labels: "pd.Series[Any] | None",
         models: dict[str, ModelArtifact],
-        schema: Schema,
-        validator: FrameValidator,
+        validator: DataValidator,
         counterfactual_delta: float | None = None,
         cost_ratio: float | None = None,
     ) -> None:
@@ -97,7 +97,7 @@ class WhatIf:
         self.task = first.task
         self.label = first.label
         self.classes = first.classes
-        self.features = _features(self.rows, models, schema)
+        self.features = _features(self.rows, models, validator.schema)
         self.predicted = {
             name: self._predict(m, self.rows) for name, m in models.items()
         }
@@ -503,7 +503,7 @@ def _positive(value: Any, name: str) -> float:
 def _operating(counts: SliceCounts, threshold: float, ratio: float) -> dict[str, Any]:
     """A slice at its threshold, and its ROC and precision-recall curves over the
     grid (the page marks the threshold on both)."""
-    at = int(np.abs(GRID - threshold).argmin())
+    at = grid_index(threshold)
     rates = {
         name: counts.rate(name)
         for name in (

@@ -13,7 +13,6 @@ import pandas as pd
 from research_guards.config import PipelineConfig
 from research_guards.data_validation import DataValidator
 from research_guards.datatypes import Dataset
-from research_guards.errors import DataError
 from research_guards.errors import ProjectError
 
 DEFAULT_PORT = 8765
@@ -48,8 +47,8 @@ def views_of(
     """The views over the evaluation rows, or `rows`, for production and the
     candidate; with no production model yet, the candidate alone."""
     from research_guards.sources import source_for
-    from research_guards.storage import MODEL_FILE
     from research_guards.storage import load_artifact
+    from research_guards.storage import saved_model
     from research_guards.whatif import WhatIf
 
     models = {}
@@ -59,12 +58,7 @@ def views_of(
         if candidate is None:
             raise
     if candidate is not None:
-        if not (candidate / MODEL_FILE).is_file():
-            raise DataError(
-                f"{candidate}: no {MODEL_FILE} in it; pass a run folder, e.g. "
-                "runs/<run id>"
-            )
-        models["candidate"] = load_artifact(candidate / MODEL_FILE)
+        models["candidate"] = load_artifact(saved_model(candidate))
     label = pipeline.config.data.label
     labels: "pd.Series[Any] | None"
     if rows is None:
@@ -78,7 +72,6 @@ def views_of(
         features,
         labels,
         models,
-        pipeline.validator.schema,
         pipeline.validator,
         pipeline.config.evaluation.counterfactual_delta,
         pipeline.config.evaluation.cost_ratio,

@@ -55,19 +55,18 @@ GETS: dict[str, Callable[[WhatIf], Any]] = {
 def write_decision_threshold(config_path: Path, value: Any) -> str:
     """[evaluation] decision_threshold in the config, comments kept, so the choice is
     reviewed and gated like any other change (the next run trains with it)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not (number and 0 <= value <= 1):
         raise RequestError(f"threshold must be a number from 0 to 1, not {value!r}")
-    if not 0 <= value <= 1:
-        raise RequestError(f"threshold must be a number from 0 to 1, not {value!r}")
+    written = round(float(value), 2)
     document = tomlkit.parse(config_path.read_text(encoding="utf-8"))
     evaluation = document.get("evaluation")
     if evaluation is None:
         evaluation = tomlkit.table()
         document["evaluation"] = evaluation
-    evaluation["decision_threshold"] = round(float(value), 2)
+    evaluation["decision_threshold"] = written
     write_text(config_path, tomlkit.dumps(document))
     load_config(config_path)  # it still reads, or the error says why
-    written = round(float(value), 2)
     return f"[evaluation] decision_threshold = {written} written to {config_path}"
 
 

@@ -283,7 +283,7 @@ class Pipeline:
         source = source_for(rows_path)
         frame = source.read()
         refuse(self.validator.validate(frame, "evaluation"), [], source.location)
-        served = load_artifact(self._release().served())
+        served = load_artifact(self.served())
         rows = self.loader.to_dataset(frame)
         return served.version, self.evaluator.evaluate(served, rows)
 
@@ -291,4 +291,4 @@ class Pipeline:
         """Serve the production model, guarded by the schema training was checked
         against."""
         rows = source_for(rows_path).read()
-        return Predictor(self._release().served(), self.validator).predict(rows)
+        return Predictor(self.served(), self.validator).predict(rows)
