@@ -34,6 +34,7 @@ from research_guards.datatypes import OVERALL
 from research_guards.datatypes import Dataset
 from research_guards.datatypes import Evaluation
 from research_guards.datatypes import ModelArtifact
+from research_guards.datatypes import Scored
 from research_guards.datatypes import SearchSummary
 from research_guards.datatypes import Trial
 from research_guards.errors import DataError
@@ -95,6 +96,7 @@ class FakePipeline:
     note: str | None = None
     search: SearchSummary | None = None
     serving: str | None = None
+    unscored: int = 0  # labelless rows of the file score is given
     asked: list[tuple[Any, ...]] = field(default_factory=list)
 
     def run(self, promote: bool, use_tuned: bool, report: bool) -> Result:
@@ -119,14 +121,13 @@ class FakePipeline:
     def serving_version(self) -> str | None:
         return self.serving
 
-    def score(self, rows_path: Path) -> tuple[str, Evaluation]:
+    def score(self, rows_path: Path) -> Scored:
         self.asked.append(("score", rows_path))
-        return "run-1", evaluation(
-            {
-                OVERALL: {"example_count": 40.0, "accuracy": 0.9},
-                "site=north": {"example_count": 12.0, "accuracy": float("nan")},
-            }
-        )
+        metrics = {
+            OVERALL: {"example_count": 40.0, "accuracy": 0.9},
+            "site=north": {"example_count": 12.0, "accuracy": float("nan")},
+        }
+        return Scored("run-1", evaluation(metrics), self.unscored)
 
     def evaluation_rows(self) -> Dataset:
         rows = pd.read_csv(self.config.data.train).tail(40)
@@ -606,3 +607,9 @@ def test_score_prints_the_served_models_metrics_and_changes_nothing(
     assert printed[4].split() == ["site=north", "12", "n/a"]
     assert printed[-1] == "nothing trained, recorded or promoted"
     assert fake.asked == [("score", Path("held.csv"))]
+    assert "without a label" not in "\n".join(printed)
+
+    fake.unscored = 2
+    assert main(fake, "score", "held.csv") == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[1] == "dropped 2 rows without a label"

@@ -30,6 +30,7 @@ from research_guards.data_validation import Comparison
 from research_guards.datatypes import OVERALL
 from research_guards.datatypes import Dataset
 from research_guards.datatypes import Evaluation
+from research_guards.datatypes import Scored
 from research_guards.datatypes import SearchSummary
 from research_guards.datatypes import readable
 from research_guards.errors import DataError
@@ -119,7 +120,7 @@ class TrainingPipeline(WhatIfPipeline, Protocol):
 
     def predict(self, rows_path: Path) -> pd.DataFrame: ...
 
-    def score(self, rows_path: Path) -> tuple[str, Evaluation]: ...
+    def score(self, rows_path: Path) -> Scored: ...
 
 
 # The config file given with --config, to the repository's pipeline built from it.
@@ -357,10 +358,12 @@ def predict(pipeline_from: PipelineFactory, arguments: argparse.Namespace) -> in
 
 def score(pipeline_from: PipelineFactory, arguments: argparse.Namespace) -> int:
     pipeline = pipeline_from(arguments.config)
-    version, evaluation = pipeline.score(arguments.file)
-    rows = int(evaluation.metrics[OVERALL]["example_count"])
-    print(f"served model {version} on {rows} labelled rows of {arguments.file}:")
-    print(metrics_table(evaluation))
+    scored = pipeline.score(arguments.file)
+    rows = int(scored.evaluation.metrics[OVERALL]["example_count"])
+    print(f"served model {scored.version} on {rows} labelled rows of {arguments.file}:")
+    if scored.unlabelled:
+        print(f"dropped {scored.unlabelled} rows without a label")
+    print(metrics_table(scored.evaluation))
     print("nothing trained, recorded or promoted")
     return 0
 

@@ -200,6 +200,16 @@ class Evaluation:
 
 
 @dataclass(frozen=True)
+class Scored:
+    """The served model's metrics on a file of labelled rows, with the rows it could
+    not score (no label) counted, so `score` says what it left out as `run` does."""
+
+    version: str
+    evaluation: Evaluation
+    unlabelled: int
+
+
+@dataclass(frozen=True)
 class Trial:
     """One tried set of parameters: its cross-validated score, or None if it failed or
     was cut short."""

@@ -219,11 +219,12 @@ def server(
 def serve(views: WhatIf, config_path: Path, host: str, port: int) -> int:
     """Serve until Ctrl-C, saying where in one line and that it stopped in another."""
     running = server(views, config_path, host, port)
-    print(
-        f"What-If page on http://{host}:{running.server_address[1]}/ (Ctrl-C stops it)",
-        flush=True,
-    )
-    try:
+    try:  # Ctrl-C as soon as the address shows (during its flush) stops it too
+        print(
+            f"What-If page on http://{host}:{running.server_address[1]}/ "
+            "(Ctrl-C stops it)",
+            flush=True,
+        )
         running.serve_forever()
     except KeyboardInterrupt:
         print("stopped the What-If page", file=sys.stderr)

@@ -12,7 +12,7 @@ from research_guards.config import for_task
 from research_guards.data_check import DataCheck
 from research_guards.data_validation import DataValidator
 from research_guards.datatypes import Dataset
-from research_guards.datatypes import Evaluation
+from research_guards.datatypes import Scored
 from research_guards.datatypes import SearchSummary
 from research_guards.gate import ModelGate
 {%- if cookiecutter.experiment_tracking == "mlflow" %}
@@ -277,7 +277,7 @@ class Pipeline:
         Drawing takes seconds, so the CLI asks for it and the tests mostly do not."""
         return self._release().write_report(result)
 
-    def score(self, rows_path: Path) -> tuple[str, Evaluation]:
+    def score(self, rows_path: Path) -> Scored:
         """The served model's metrics on held-out labelled rows, checked as
         evaluation data (the label required); nothing is trained or promoted."""
         source = source_for(rows_path)
@@ -285,7 +285,8 @@ class Pipeline:
         refuse(self.validator.validate(frame, "evaluation"), [], source.location)
         served = load_artifact(self.served())
         rows = self.loader.to_dataset(frame)
-        return served.version, self.evaluator.evaluate(served, rows)
+        evaluation = self.evaluator.evaluate(served, rows)
+        return Scored(served.version, evaluation, rows.unlabelled)
 
     def predict(self, rows_path: Path) -> pd.DataFrame:
         """Serve the production model, guarded by the schema training was checked
