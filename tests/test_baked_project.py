@@ -22,29 +22,6 @@ SERVED_MODEL = Path("models") / "production" / "model.joblib"
 TUNING_TABLE = re.compile(r"(?ms)^\[tuning\]\n.*?(?=^\[(?!tuning))")
 
 
-def test_default_bake_runs_pipeline_check_and_predict(tmp_path: Path) -> None:
-    """The README's two commands, on a bake with no environment yet."""
-    project = bake(tmp_path)
-    assert not (project / ".venv").exists()
-    assert "promoted to production" in assert_make_passes(project, "pipeline")
-    (record_path,) = (project / "runs").glob("*/record.json")
-    record = json.loads(record_path.read_text(encoding="utf-8"))
-    assert record["metrics"]["overall"]["accuracy"] > 0.9
-    assert record["validation"]["rubber_stamp"] is True
-    assert len(record["config_hash"]) == 64
-    assert (project / SERVED_MODEL).is_file()
-    assert (project / "uv.lock").is_file()
-
-    output = assert_make_passes(project, "check")
-    assert "Contracts: 2 kept, 0 broken." in output
-    assert "Required test coverage of 90.0% reached" in output
-
-    assert_make_passes(project, "predict")
-    predictions = (project / "predictions.csv").read_text(encoding="utf-8")
-    assert predictions.splitlines()[0].endswith(",predicted_species,model_version")
-    assert len(predictions.splitlines()) == 11
-
-
 Corruption = tuple[Callable[[str], str], int, str]
 CORRUPTIONS: dict[str, Corruption] = {
     "unknown island": (lambda t: t.replace("Dream", "Atlantis"), 1, "ENUM_TYPE_"),
