@@ -24,6 +24,7 @@ from research_guards.cli import undecided
 from research_guards.cli import unjudged
 from research_guards.commands import TrainingPipeline
 from research_guards.commands import add_pipeline_commands
+from research_guards.commands import thresholds_met
 from research_guards.config import MetricThreshold
 from research_guards.config import PipelineConfig
 from research_guards.config import TuningConfig
@@ -202,6 +203,7 @@ def test_run_prints_the_task_the_run_and_the_verdict(
     assert lines[4].split() == [OVERALL, "0.9000", "0.2500"]
     assert lines[5:] == [
         "no production model yet: change thresholds skipped (rubber stamp)",
+        "gate passed: overall: accuracy 0.9000, at least 0.6",
         f"validation: {tmp_path / 'runs' / 'run-1' / 'validation.json'}",
         f"report: {tmp_path / 'e.html'}",
         f"promoted to production: {release}",
@@ -229,6 +231,30 @@ def test_a_refused_run_names_each_failure_and_exits_1(
         "refused: production unchanged; the candidate stays in "
         f"{tmp_path / 'runs' / 'run-2'}\n"
     )
+
+
+def test_a_run_names_each_threshold_it_met_with_what_met_it() -> None:
+    """A blessed run says why; before any production model, only bounds judge."""
+    floor = MetricThreshold("accuracy", lower_bound=0.5)
+    not_worse = MetricThreshold("accuracy", direction="higher_is_better", absolute=0.0)
+    bounded_change = replace(not_worse, metric="log_loss", upper_bound=0.3)
+    bounded_change = replace(bounded_change, direction="lower_is_better")
+    missed = MetricThreshold("log_loss", upper_bound=0.1)
+    thresholds = (floor, not_worse, bounded_change, missed)
+    production = evaluation({OVERALL: {"accuracy": 0.85, "log_loss": 0.28}})
+    candidate = evaluation({OVERALL: {"accuracy": 0.9, "log_loss": 0.25}})
+    met = thresholds_met(thresholds, candidate, production)
+    assert met == [
+        "gate passed: overall: accuracy 0.9000, at least 0.5",
+        "gate passed: overall: accuracy 0.9000 (production 0.8500), "
+        "not worse than production",
+        "gate passed: overall: log_loss 0.2500 (production 0.2800), "
+        "at most 0.3 and not worse than production",
+    ]
+    assert thresholds_met(thresholds, candidate, None) == [
+        "gate passed: overall: accuracy 0.9000, at least 0.5",
+        "gate passed: overall: log_loss 0.2500, at most 0.3",
+    ]
 
 
 @pytest.mark.parametrize(

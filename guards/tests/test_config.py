@@ -595,3 +595,33 @@ def test_the_widest_numbers_allowed_are_read(tmp_path: Path) -> None:
     assert config.seed == 2**32 - 1 and config.validation.min_examples == 1
     thresholds = config.evaluation.thresholds or ()
     assert thresholds[0].lower_bound == 1 and thresholds[1].absolute == -1
+
+
+@pytest.mark.parametrize(
+    ("threshold", "words"),
+    [
+        (MetricThreshold("r2", lower_bound=0.0), "at least 0"),
+        (
+            MetricThreshold("accuracy", lower_bound=0.5, upper_bound=1.0),
+            "at least 0.5 and at most 1",
+        ),
+        (NOT_WORSE["classification"], "not worse than production"),
+        (NOT_WORSE["regression"], "not worse than production"),
+        (
+            MetricThreshold("accuracy", direction="higher_is_better", absolute=-0.02),
+            "worse than production by at most 0.02",
+        ),
+        (
+            MetricThreshold("log_loss", direction="lower_is_better", absolute=-0.1),
+            "better than production by at least 0.1",
+        ),
+        (
+            MetricThreshold("r2", direction="higher_is_better", relative=0.05),
+            "better than production by at least 5%",
+        ),
+    ],
+)
+def test_a_threshold_says_in_words_what_its_metric_must_be(
+    threshold: MetricThreshold, words: str
+) -> None:
+    assert threshold.condition() == words

@@ -14,6 +14,7 @@ import tomlkit
 from tomlkit.items import Table
 
 from research_guards.config import LOWER_IS_BETTER
+from research_guards.config import MetricThreshold
 from research_guards.config import ModelConfig
 from research_guards.config import load_config
 from research_guards.data_validation import Schema
@@ -371,20 +372,14 @@ def _evaluation(adoption: Adoption, labels: "pd.Series[Any]") -> Table:
         evaluation["slices"] = slices
     thresholds = tomlkit.aot()
     for threshold in _thresholds(adoption.task, labels):
-        adoption.gate.append(_phrase(threshold))
+        condition = MetricThreshold(**threshold).condition()
+        adoption.gate.append(f"{threshold['metric']} {condition}")
         item = tomlkit.table()
         for key, value in threshold.items():
             item[key] = value
         thresholds.append(item)
     evaluation["thresholds"] = thresholds
     return evaluation
-
-
-def _phrase(threshold: dict[str, Any]) -> str:
-    metric = threshold["metric"]
-    if "lower_bound" in threshold:
-        return f"{metric} at least {threshold['lower_bound']:g}"
-    return f"{metric} not worse than production"
 
 
 def _thresholds(task: Task, labels: "pd.Series[Any]") -> list[dict[str, Any]]:

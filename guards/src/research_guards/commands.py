@@ -11,6 +11,7 @@ import math
 import sys
 from collections.abc import Callable
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +25,7 @@ from research_guards.cli import AddCommand
 from research_guards.cli import Handler
 from research_guards.cli import serving_rows
 from research_guards.config import EvaluationConfig
+from research_guards.config import MetricThreshold
 from research_guards.config import PipelineConfig
 from research_guards.config import TuningConfig
 from research_guards.data_validation import Comparison
@@ -33,7 +35,9 @@ from research_guards.datatypes import Evaluation
 from research_guards.datatypes import Scored
 from research_guards.datatypes import SearchSummary
 from research_guards.datatypes import readable
+from research_guards.datatypes import slice_name
 from research_guards.errors import DataError
+from research_guards.gate import ModelGate
 from research_guards.gate import Verdict
 from research_guards.storage import check_output
 from research_guards.storage import write_text
@@ -139,6 +143,10 @@ def report_verdict(pipeline: TrainingPipeline, result: GatedRun) -> int:
         print(verdict.rows_note)
     if verdict.gate.rubber_stamp:
         print("no production model yet: change thresholds skipped (rubber stamp)")
+    if verdict.candidate is not None:
+        thresholds = pipeline.config.evaluation.thresholds or ()
+        for line in thresholds_met(thresholds, verdict.candidate, verdict.baseline):
+            print(line)
     for failure in verdict.gate.failures:
         print(f"gate: {failure}")
     verdict_dir = result.run_dir if result.recorded else pipeline.config.output.reports
@@ -147,6 +155,33 @@ def report_verdict(pipeline: TrainingPipeline, result: GatedRun) -> int:
         print(f"report: {result.report}")
     print(outcome(result))
     return 0 if verdict.gate.validation_ok and not result.withheld else EXIT_ANOMALIES
+
+
+def thresholds_met(
+    thresholds: Sequence[MetricThreshold],
+    candidate: Evaluation,
+    baseline: Evaluation | None,
+) -> list[str]:
+    """A line per threshold the candidate met, with what it was met by: a blessed
+    run says why, as a refused one does. Before any production model only bounds are
+    judged (the rubber stamp's line says so), so only they are reported."""
+    production = baseline.metrics if baseline is not None else None
+    lines = []
+    for threshold in thresholds:
+        judged = threshold
+        if production is None:
+            judged = replace(threshold, absolute=None, relative=None)
+        condition = judged.condition()
+        checked = ModelGate((judged,)).validate(candidate.metrics, production)
+        if not condition or not checked.validation_ok:
+            continue
+        where = slice_name(dict(threshold.slice))
+        metric = threshold.metric
+        observed = f"{metric} {candidate.metrics[where][metric]:.4f}"
+        if production is not None and judged.has_change:
+            observed += f" (production {production[where][metric]:.4f})"
+        lines.append(f"gate passed: {where}: {observed}, {condition}")
+    return lines
 
 
 def metrics_table(evaluation: Evaluation) -> str:

@@ -193,6 +193,31 @@ class MetricThreshold:
     def has_change(self) -> bool:
         return self.absolute is not None or self.relative is not None
 
+    def condition(self) -> str:
+        """What the metric must be, in words ("at least 0.38", "not worse than
+        production"): adopt announces its gate so, and runs and pages report it so."""
+        parts = []
+        if self.lower_bound is not None:
+            parts.append(f"at least {self.lower_bound:g}")
+        if self.upper_bound is not None:
+            parts.append(f"at most {self.upper_bound:g}")
+        if self.has_change:
+            parts.append(self._change_condition())
+        return " and ".join(parts)
+
+    def _change_condition(self) -> str:
+        if self.absolute is not None:
+            limit, unit = self.absolute, ""
+        else:
+            limit, unit = float(self.relative or 0) * 100, "%"
+        if abs(limit) <= 1e-9:  # TFMA's "not worse" idiom
+            return "not worse than production"
+        # A positive gain asks for an improvement; a negative one allows a loss.
+        gain = limit if self.direction == "higher_is_better" else -limit
+        if gain > 0:
+            return f"better than production by at least {gain:g}{unit}"
+        return f"worse than production by at most {-gain:g}{unit}"
+
 
 # Without thresholds in the config: a candidate must not be worse than production
 # (TFMA's "not worse" idiom: a change of at most 1e-10 the wrong way).

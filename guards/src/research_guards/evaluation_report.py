@@ -27,7 +27,6 @@ from sklearn.metrics import confusion_matrix
 from sklearn.metrics import pairwise_distances
 from sklearn.metrics import roc_curve
 
-from research_guards.config import THRESHOLD_SETTINGS
 from research_guards.config import EvaluationConfig
 from research_guards.config import MetricThreshold
 from research_guards.datatypes import OVERALL
@@ -139,7 +138,7 @@ def _verdict(
             {
                 "slice": where,
                 "metric": threshold.metric,
-                "threshold": _settings(threshold),
+                "threshold": threshold.condition(),
                 "observed": candidate.metrics.get(where, {}).get(threshold.metric, NAN),
                 "production": (baseline or {})
                 .get(where, {})
@@ -150,13 +149,6 @@ def _verdict(
     css = "problem" if not gate.validation_ok else ""
     table = _table(pd.DataFrame(rows), index=False)
     return f'<h2 class="{css}">{html.escape(heading)}</h2>{stamp}{table}'
-
-
-def _settings(threshold: MetricThreshold) -> str:
-    values = {name: getattr(threshold, name) for name in THRESHOLD_SETTINGS}
-    return ", ".join(
-        f"{key}={value}" for key, value in values.items() if value is not None
-    )
 
 
 def _slices(candidate: Evaluation, baseline: Evaluation | None) -> str:
