@@ -86,40 +86,6 @@ def without_search(config: Path) -> None:
     config.write_text(cut, encoding="utf-8")
 
 
-def test_default_bake_tunes_then_trains_and_gates_the_best_parameters(
-    tmp_path: Path,
-) -> None:
-    """make tune with a small budget, make pipeline with its best parameters, and a
-    later make tune resumes the study."""
-    project = bake(tmp_path)
-    searched = assert_make_passes(project, "tune", "TRIALS=3")
-    assert re.search(r"^trial 3 of 3 \(\d+ of 600 s\): #2 log_loss ", searched, re.M)
-    best = re.search(r"best: trial #(\d) of study (tune-\w+) \(", searched)
-    assert best is not None and "importance " in searched
-    assert (project / "runs" / "tuning.db").is_file()
-    trained = assert_make_passes(project, "pipeline")
-    assert f"tuned: trial #{best.group(1)} of study {best.group(2)}" in trained
-    assert "promoted to production" in trained
-    (record_path,) = (project / "runs").glob("*/record.json")
-    tuning = json.loads(record_path.read_text(encoding="utf-8"))["tuning"]
-    assert (tuning["study"], tuning["trial"]) == (best.group(2), int(best.group(1)))
-    assert len(tuning["trials"]) == 3 and tuning["cv_score"] > 0
-    page = (project / "reports" / "evaluation.html").read_text(encoding="utf-8")
-    assert "<h2>Hyperparameter search</h2>" in page
-    resumed = assert_make_passes(project, "tune", "TRIALS=4")
-    assert re.search(r"^trial 4 of 4 \(\d+ of 600 s\): #3 ", resumed, re.M)
-    untuned = assert_make_passes(project, "pipeline", "UNTUNED=1")
-    assert "tuned:" not in untuned and "run " in untuned
-    untuned_run = re.search(r"^run (\S+)$", untuned, re.M)
-    assert untuned_run is not None
-    listed = assert_make_passes(project, "runs").splitlines()
-    (tuned_row,) = [line for line in listed if best.group(2) in line]
-    (untuned_row,) = [line for line in listed if line.startswith(untuned_run[1])]
-    as_config = r"RandomForestClassifier\s+as config\s"  # the params column
-    assert not re.search(as_config, tuned_row), "the tuned run's parameters"
-    assert re.search(as_config, untuned_row), "the untuned run trained [model.params]"
-
-
 def test_notebook_runs_top_to_bottom(tmp_path: Path) -> None:
     project = bake(tmp_path, include_notebooks="yes")
     notebook = json.loads(

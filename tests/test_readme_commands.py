@@ -11,6 +11,7 @@ whose PATH has no uv (the README's `export` line puts the one make bootstrapped 
 
 import csv
 import fcntl
+import json
 import os
 import random
 import re
@@ -22,8 +23,10 @@ import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
+from conftest import DEFAULT_MODULE
 from conftest import bake
 from conftest import without_uv
 
@@ -271,6 +274,42 @@ def test_every_readme_command_runs_as_written_on_a_fresh_bake(tmp_path: Path) ->
     predictions = (project / "predictions.csv").read_text(encoding="utf-8")
     assert len(predictions.splitlines()) == 11, predictions
     assert "on 60 labelled rows" in output[f"make score ROWS={LABELLED}"]
+    assert_tuned_then_untuned(project, output)
+
+
+def assert_tuned_then_untuned(project: Path, output: dict[str, str]) -> None:
+    """`make tune` searched the config's 20 trials, the next run trained its best
+    and recorded the study, `tune --trials 25` resumed it at its 21st trial, and
+    UNTUNED=1 trained [model.params] with no study behind it."""
+    searched = output["make tune"]
+    assert re.search(r"^trial 20 of 20 \(\d+ of 600 s\): #19 log_loss ", searched, re.M)
+    best = re.search(r"best: trial #(\d+) of study (tune-\w+) \(", searched)
+    assert best is not None and "importance " in searched, searched
+    module = f"uv run python -m {DEFAULT_MODULE}"
+    trained = output[f"{module} run --config configs/pipeline.toml"]
+    assert f"tuned: trial #{best[1]} of study {best[2]}" in trained
+    tuning = record(project, trained)["tuning"]
+    assert (tuning["study"], tuning["trial"]) == (best[2], int(best[1]))
+    assert len(tuning["trials"]) == 20 and tuning["cv_score"] > 0
+    page = project / "runs" / run_of(trained) / "evaluation.html"
+    assert "<h2>Hyperparameter search</h2>" in page.read_text(encoding="utf-8")
+    resumed = output[f"{module} tune --trials 25 --timeout 600"]
+    assert re.search(r"^trial 21 of 25 \(\d+ of 600 s\): #20 ", resumed, re.M)
+    untuned = output["make pipeline UNTUNED=1"]
+    assert "tuned:" not in untuned and record(project, untuned)["tuning"] is None
+
+
+def run_of(printed: str) -> str:
+    found = re.search(r"^run (\S+)$", printed, re.M)
+    assert found is not None, printed[-4000:]
+    return found[1]
+
+
+def record(project: Path, printed: str) -> dict[str, Any]:
+    """The record of the run whose output this is."""
+    path = project / "runs" / run_of(printed) / "record.json"
+    loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return loaded
 
 
 def test_every_readme_command_runs_as_written_after_the_readmes_adopt(
