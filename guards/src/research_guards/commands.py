@@ -37,8 +37,8 @@ from research_guards.datatypes import SearchSummary
 from research_guards.datatypes import readable
 from research_guards.datatypes import slice_name
 from research_guards.errors import DataError
-from research_guards.gate import ModelGate
 from research_guards.gate import Verdict
+from research_guards.gate import check_threshold
 from research_guards.storage import check_output
 from research_guards.storage import write_text
 from research_guards.whatif_command import WhatIfPipeline
@@ -172,8 +172,7 @@ def thresholds_met(
         if production is None:
             judged = replace(threshold, absolute=None, relative=None)
         condition = judged.condition()
-        checked = ModelGate((judged,)).validate(candidate.metrics, production)
-        if not condition or not checked.validation_ok:
+        if not condition or check_threshold(judged, candidate.metrics, production):
             continue
         where = slice_name(dict(threshold.slice))
         metric = threshold.metric

@@ -88,7 +88,7 @@ class ModelGate:
         failures = [
             failure
             for threshold in self.thresholds
-            for failure in _check(threshold, candidate, baseline)
+            for failure in check_threshold(threshold, candidate, baseline)
         ]
         if not self.thresholds and baseline is not None:
             # TFMA blesses only a candidate that passed something: with no
@@ -107,11 +107,13 @@ class ModelGate:
         return GateResult(rubber_stamp=baseline is None, failures=failures)
 
 
-def _check(
+def check_threshold(
     threshold: MetricThreshold,
     candidate: SlicedMetrics,
     baseline: SlicedMetrics | None,
 ) -> list[Failure]:
+    """One threshold's failures (none: met), for the gate and for the page and runs
+    that report each threshold; change thresholds need a baseline to be judged."""
     where = slice_name(dict(threshold.slice))
     settings = {
         key: value
